@@ -1,0 +1,515 @@
+"""The catalogue of canned SPARQL queries: one ``.rq`` file per query.
+
+A canned query starts with header lines beginning with ``#+`` (as in grlc); without the ``#+`` and
+one following space they are YAML::
+
+    #+ summary: Who co-chaired a session
+    #+ description: >-
+    #+   Lists the co-chairs of a dialogue session.
+    #+ params:
+    #+   - name: session
+    #+     type: iri
+    #+     default: rgd:session-2plus2-intersessional-07
+    #+     description: the dialogue session
+    #+ tags: [sessions, people]
+
+``summary`` (one line) and ``description`` are required. Each parameter has a ``name`` (used as
+``?name`` in the query), a ``type`` (``iri``, ``string``, ``date``, ``integer``, ``boolean``),
+an optional ``default`` and ``description``, and ``required`` (true unless there is a default).
+A parameter that is neither required nor defaulted stays unbound when not given, so the query
+matches every value. Parameters are bound as RDF terms (SEP-0007), never pasted into the text;
+the engine (pyoxigraph) can only bind a variable that a SELECT projects, so a SELECT query must
+list its parameters in its projection (or use ``SELECT *``); this is checked when it is loaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+import yaml
+from rdflib.term import Literal, URIRef
+
+from relgraph import resources
+from relgraph.errors import ConfigurationError, QueryError, UsageError
+from relgraph.prefixes import PREFIXES
+from relgraph.terms import RdfTerm
+
+if TYPE_CHECKING:
+    from relgraph.results import QueryResult
+    from relgraph.store import KnowledgeGraph
+
+__all__ = ["PARAM_TYPES", "CannedQuery", "Catalogue", "Param", "convert_value"]
+
+#: the parameter types of canned queries
+PARAM_TYPES = ("iri", "string", "date", "integer", "boolean")
+
+_HEADER_KEYS = {"summary", "description", "params", "tags"}
+_PARAM_KEYS = {"name", "type", "default", "required", "description"}
+_VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_XSD = PREFIXES["xsd"]
+_SCHEME = re.compile(r"(?:https?://|urn:)", re.IGNORECASE)
+_PREFIXED = re.compile(r"([A-Za-z][A-Za-z0-9_.-]*)?:(.*)", re.DOTALL)
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_INTEGER = re.compile(r"[+-]?\d+")
+# one dummy value per type, to check at load time that a query runs with its parameters bound
+_PROBE: dict[str, RdfTerm] = {
+    "iri": URIRef("urn:relgraph:probe"),
+    "string": Literal(""),
+    "date": Literal("2000-01-01", datatype=URIRef(_XSD + "date")),
+    "integer": Literal("0", datatype=URIRef(_XSD + "integer")),
+    "boolean": Literal("false", datatype=URIRef(_XSD + "boolean")),
+}
+
+
+def convert_value(value: str, type_: str) -> RdfTerm:
+    """Convert a parameter value given as text to the RDF term of its type.
+
+    * ``iri``: ``<https://...>``, an absolute ``http(s)://`` or ``urn:`` IRI, or a prefixed name
+      with a prefix of :data:`relgraph.prefixes.PREFIXES`;
+    * ``string``: a plain literal of exactly the given text;
+    * ``date``: an ``xsd:date`` literal, ``YYYY-MM-DD``;
+    * ``integer``: an ``xsd:integer`` literal (in canonical form);
+    * ``boolean``: ``true`` or ``false``.
+
+    :param value: the text.
+    :param type_: one of :data:`PARAM_TYPES`.
+    :raises ValueError: with a message saying what is wrong.
+
+    >>> convert_value("rgd:ann", "iri")
+    rdflib.term.URIRef('https://w3id.org/relgraph/id/ann')
+    >>> convert_value("2024-02-29", "date").n3()
+    '"2024-02-29"^^<http://www.w3.org/2001/XMLSchema#date>'
+    """
+    if type_ == "string":
+        return Literal(value)
+    if type_ == "iri":
+        return _convert_iri(value)
+    if type_ == "date":
+        if not _DATE.fullmatch(value):
+            raise ValueError(f"{value!r} is not a date of the form YYYY-MM-DD")
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError as error:
+            raise ValueError(f"{value!r} is not a valid date: {error}") from None
+        return Literal(value, datatype=URIRef(_XSD + "date"))
+    if type_ == "integer":
+        if not _INTEGER.fullmatch(value):
+            raise ValueError(f"{value!r} is not an integer")
+        return Literal(str(int(value)), datatype=URIRef(_XSD + "integer"))
+    if type_ == "boolean":
+        if value.lower() not in ("true", "false"):
+            raise ValueError(f"{value!r} is not true or false")
+        return Literal(value.lower(), datatype=URIRef(_XSD + "boolean"))
+    raise ValueError(f"unknown parameter type {type_!r}")
+
+
+def _convert_iri(value: str) -> URIRef:
+    bracketed = value.startswith("<") and value.endswith(">")
+    text = value[1:-1] if bracketed else value
+    if bracketed and not _SCHEME.match(text):
+        raise ValueError(f"{value!r} is not an IRI: an IRI in <...> must start with http(s):// or urn:")
+    if not _SCHEME.match(text):
+        match = _PREFIXED.fullmatch(text)
+        if match is None:
+            raise ValueError(
+                f"{value!r} is not an IRI: give <https://...>, an http(s):// or urn: IRI, or a prefixed name"
+            )
+        prefix = match.group(1) or ""
+        if prefix not in PREFIXES:
+            raise ValueError(f"unknown prefix {prefix + ':'!r} in {value!r} (known: {', '.join(PREFIXES)})")
+        text = PREFIXES[prefix] + match.group(2)
+    bad = _IRI_FORBIDDEN.search(text)
+    if bad is not None:
+        raise ValueError(f"{value!r} is not an IRI: it contains {bad.group()!r}")
+    try:
+        ox.NamedNode(text)
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not a valid IRI: {error}") from None
+    return URIRef(text)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter of a canned query.
+
+    :param name: the SPARQL variable name, without ``?``.
+    :param type: one of :data:`PARAM_TYPES`.
+    :param default: the value used when none is given, in the same text form as a given value.
+    :param required: whether a value must be given (never true when there is a default).
+    :param description: what the parameter means.
+    """
+
+    name: str
+    type: str
+    default: str | None = None
+    required: bool = True
+    description: str = ""
+
+    def convert(self, value: str) -> RdfTerm:
+        """Convert a value given as text; see :func:`convert_value`.
+
+        :raises ValueError: if the value does not fit the type.
+
+        >>> Param("n", "integer").convert("+007")
+        rdflib.term.Literal('7', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#integer'))
+        """
+        return convert_value(value, self.type)
+
+
+@dataclass(frozen=True)
+class CannedQuery:
+    """A canned query of the catalogue.
+
+    :param name: the file name without ``.rq``.
+    :param path: the ``.rq`` file.
+    :param summary: one line saying what the query answers.
+    :param description: a longer explanation.
+    :param params: the declared parameters.
+    :param tags: free keywords.
+    :param text: the whole query text (header included; it is made of SPARQL comments).
+    """
+
+    name: str
+    path: Path
+    summary: str
+    description: str
+    params: tuple[Param, ...]
+    tags: tuple[str, ...]
+    text: str
+
+    @classmethod
+    def from_file(cls, path: Path, *, check_sparql: bool = True) -> CannedQuery:
+        """Read and check a canned query file.
+
+        :param path: the ``.rq`` file.
+        :param check_sparql: also run :meth:`check_sparql` (the slow part of the checks).
+        :raises ConfigurationError: naming ``file:line`` if the header or the query is invalid.
+        """
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigurationError(f"{path}: cannot read the canned query: {error}") from None
+        header, header_lines = _header(path, text)
+        query = cls(
+            name=path.stem,
+            path=path,
+            summary=_one_line_field(path, header, "summary"),
+            description=_text_field(path, header, "description"),
+            params=_params(path, header, header_lines),
+            tags=_tags(path, header),
+            text=text,
+        )
+        query._check_params(header_lines)
+        if check_sparql:
+            query.check_sparql()
+        return query
+
+    def param(self, name: str) -> Param | None:
+        """Return the declared parameter called ``name``, or :data:`None`."""
+        return next((p for p in self.params if p.name == name), None)
+
+    def bind(self, raw: Mapping[str, str]) -> dict[str, RdfTerm]:
+        """Convert parameter values given as text to RDF terms, applying the defaults.
+
+        :param raw: parameter name -> value text.
+        :raises UsageError: for an undeclared or missing parameter, or a value of the wrong form.
+
+        >>> q = CannedQuery("q", Path("q.rq"), "s", "d", (Param("who", "iri", default="rgd:ann"),), (), "")
+        >>> q.bind({})
+        {'who': rdflib.term.URIRef('https://w3id.org/relgraph/id/ann')}
+        >>> q.bind({"whom": "rgd:bob"})
+        Traceback (most recent call last):
+        ...
+        relgraph.errors.UsageError: query 'q' has no parameter 'whom' (its parameters: who)
+        """
+        declared = ", ".join(p.name for p in self.params) or "none"
+        for name in raw:
+            if self.param(name) is None:
+                raise UsageError(
+                    f"query {self.name!r} has no parameter {name!r} (its parameters: {declared})"
+                )
+        bound: dict[str, RdfTerm] = {}
+        for param in self.params:
+            value = raw.get(param.name, param.default)
+            if value is None:
+                if param.required:
+                    raise UsageError(
+                        f"query {self.name!r} needs parameter {param.name!r} ({param.type}): "
+                        f"give it with -p {param.name} VALUE"
+                    )
+                continue
+            try:
+                bound[param.name] = param.convert(value)
+            except ValueError as error:
+                raise UsageError(
+                    f"query {self.name!r}, parameter {param.name!r} ({param.type}): {error}"
+                ) from None
+        return bound
+
+    def run(self, kg: KnowledgeGraph, raw_params: Mapping[str, str] | None = None) -> QueryResult:
+        """Bind the parameters and run the query on a knowledge graph.
+
+        :param kg: the knowledge graph.
+        :param raw_params: parameter name -> value text; defaults fill the rest.
+        :raises UsageError: for a bad parameter.
+        :raises QueryError: if the query fails.
+        """
+        return kg.query(self.text, self.bind(raw_params or {}), source=str(self.path))
+
+    def check_sparql(self) -> None:
+        """Check that the query is read-only, local, valid SPARQL, and binds its parameters.
+
+        It is run on an empty graph with a dummy value for every parameter.
+
+        :raises ConfigurationError: naming the file (and ``line:column`` for a syntax error).
+        """
+        from relgraph.store import KnowledgeGraph
+
+        probe = {p.name: _PROBE[p.type] for p in self.params}
+        try:
+            KnowledgeGraph().query(self.text, probe, source=str(self.path))
+        except QueryError as error:
+            unprojected = next((p.name for p in self.params if f"?{p.name} is bound" in error.message), None)
+            if unprojected is not None:
+                raise ConfigurationError(
+                    f"{self.path}:{_param_line(self, unprojected)}: parameter {unprojected!r} must be in the "
+                    f"SELECT projection (SELECT ?{unprojected} ... or SELECT *) to be bound"
+                ) from None
+            raise ConfigurationError(error.message) from None
+
+    def _check_params(self, header_lines: int) -> None:
+        body = _strip_comments("\n".join(self.text.splitlines()[header_lines:]))
+        names: set[str] = set()
+        for param in self.params:
+            if param.name in names:
+                line = _param_line(self, param.name, last=True)
+                raise ConfigurationError(f"{self.path}:{line}: duplicate parameter {param.name!r}")
+            names.add(param.name)
+            if not re.search(rf"[?$]{re.escape(param.name)}(?![\w\u00b7])", body):
+                raise ConfigurationError(
+                    f"{self.path}:{_param_line(self, param.name)}: parameter {param.name!r} is not used "
+                    f"as ?{param.name} in the query"
+                )
+
+
+class Catalogue:
+    """The canned queries of a folder: every ``*.rq`` file at its top level.
+
+    :param queries: the queries.
+
+    >>> cat = Catalogue([])
+    >>> cat.names()
+    []
+    """
+
+    def __init__(self, queries: list[CannedQuery]) -> None:
+        self._queries = {q.name: q for q in sorted(queries, key=lambda q: q.name)}
+
+    @classmethod
+    def load(cls, folder: Path | None = None, *, check_sparql: bool = True) -> Catalogue:
+        """Read and check every canned query of a folder (by default the shipped queries).
+
+        Subfolders (such as ``checks/`` and ``internal/``) are not read.
+
+        :param folder: the folder of ``.rq`` files.
+        :param check_sparql: also check each query's SPARQL (see :meth:`CannedQuery.check_sparql`),
+            which takes some 50 ms a query; without it, check the one you run.
+        :raises ConfigurationError: naming ``file:line`` for the first invalid query.
+        """
+        folder = resources.queries_dir() if folder is None else folder
+        if not folder.is_dir():
+            raise ConfigurationError(f"{folder}: the canned query folder does not exist")
+        paths = sorted(path for path in folder.glob("*.rq") if path.is_file())
+        return cls([CannedQuery.from_file(path, check_sparql=check_sparql) for path in paths])
+
+    def names(self) -> list[str]:
+        """Return the query names, sorted."""
+        return list(self._queries)
+
+    def get(self, name: str) -> CannedQuery:
+        """Return the query called ``name``.
+
+        :raises UsageError: if there is none, suggesting close names.
+        """
+        try:
+            return self._queries[name]
+        except KeyError:
+            pass
+        close = difflib.get_close_matches(name, self.names(), n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        raise UsageError(f"no canned query {name!r}{hint} ('relgraph queries' lists them)")
+
+    def __iter__(self) -> Iterator[CannedQuery]:
+        """Iterate over the queries sorted by name."""
+        return iter(self._queries.values())
+
+    def __len__(self) -> int:
+        """Return the number of queries."""
+        return len(self._queries)
+
+    def __contains__(self, name: object) -> bool:
+        """Tell whether there is a query of that name."""
+        return name in self._queries
+
+
+class _HeaderLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that dates stay text (``default: 2023-02-30`` is checked as a date)."""
+
+
+_HeaderLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _header(path: Path, text: str) -> tuple[dict[str, Any], int]:
+    lines = text.splitlines()
+    count = 0
+    yaml_lines = []
+    for line in lines:
+        if not line.startswith("#+"):
+            break
+        content = line[2:]
+        yaml_lines.append(content[1:] if content.startswith(" ") else content)
+        count += 1
+    if count == 0:
+        raise ConfigurationError(f"{path}:1: no '#+' header (summary, description) at the top of the query")
+    try:
+        header = yaml.load("\n".join(yaml_lines), Loader=_HeaderLoader)  # a SafeLoader
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line_number = mark.line + 1 if mark is not None else 1
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigurationError(
+            f"{path}:{line_number}: invalid YAML in the '#+' header: {_one_line(problem)}"
+        ) from None
+    if not isinstance(header, dict):
+        raise ConfigurationError(
+            f"{path}:1: the '#+' header must be a YAML mapping (summary: ..., description: ...)"
+        )
+    unknown = sorted(str(k) for k in header if k not in _HEADER_KEYS)
+    if unknown:
+        raise ConfigurationError(
+            f"{path}:{_key_line(lines, unknown[0])}: unknown header key {unknown[0]!r} "
+            f"(known: {', '.join(sorted(_HEADER_KEYS))})"
+        )
+    return header, count
+
+
+def _one_line_field(path: Path, header: Mapping[str, Any], key: str) -> str:
+    value = _text_field(path, header, key)
+    if "\n" in value:
+        raise ConfigurationError(
+            f"{path}:{_key_line(path.read_text('utf-8').splitlines(), key)}: {key} must be one line"
+        )
+    return value
+
+
+def _text_field(path: Path, header: Mapping[str, Any], key: str) -> str:
+    value = header.get(key)
+    if value is None:
+        raise ConfigurationError(f"{path}:1: the '#+' header has no {key}")
+    if not isinstance(value, str) or not value.strip():
+        line = _key_line(path.read_text("utf-8").splitlines(), key)
+        raise ConfigurationError(f"{path}:{line}: {key} must be non-empty text")
+    return value.strip()
+
+
+def _tags(path: Path, header: Mapping[str, Any]) -> tuple[str, ...]:
+    tags = header.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        line = _key_line(path.read_text("utf-8").splitlines(), "tags")
+        raise ConfigurationError(f"{path}:{line}: tags must be a list of words")
+    return tuple(tags)
+
+
+def _params(path: Path, header: Mapping[str, Any], header_lines: int) -> tuple[Param, ...]:
+    lines = path.read_text("utf-8").splitlines()[:header_lines]
+    raw = header.get("params") or []
+    if not isinstance(raw, list):
+        raise ConfigurationError(f"{path}:{_key_line(lines, 'params')}: params must be a list of mappings")
+    params = []
+    for index, item in enumerate(raw, start=1):
+        where = f"{path}:{_key_line(lines, 'params')}"
+        if not isinstance(item, dict):
+            raise ConfigurationError(f"{where}: parameter {index} must be a mapping (name: ..., type: ...)")
+        name = item.get("name")
+        if not isinstance(name, str) or not _VARNAME.fullmatch(name):
+            raise ConfigurationError(f"{where}: parameter {index} needs a name usable as a SPARQL variable")
+        where = f"{path}:{_name_line(lines, name)}"
+        unknown = sorted(str(k) for k in item if k not in _PARAM_KEYS)
+        if unknown:
+            raise ConfigurationError(
+                f"{where}: parameter {name!r} has unknown key {unknown[0]!r} "
+                f"(known: {', '.join(sorted(_PARAM_KEYS))})"
+            )
+        type_ = item.get("type")
+        if type_ not in PARAM_TYPES:
+            raise ConfigurationError(
+                f"{where}: parameter {name!r} needs a type, one of {', '.join(PARAM_TYPES)}"
+            )
+        default = _default_text(item.get("default"))
+        required = item.get("required", default is None)
+        if not isinstance(required, bool):
+            raise ConfigurationError(f"{where}: parameter {name!r}: required must be true or false")
+        if required and default is not None:
+            raise ConfigurationError(f"{where}: parameter {name!r} has a default, so it cannot be required")
+        if default is not None:
+            try:
+                convert_value(default, type_)
+            except ValueError as error:
+                raise ConfigurationError(f"{where}: parameter {name!r}: bad default: {error}") from None
+        description = item.get("description") or ""
+        if not isinstance(description, str):
+            raise ConfigurationError(f"{where}: parameter {name!r}: description must be text")
+        params.append(Param(name, type_, default, required, description.strip()))
+    return tuple(params)
+
+
+def _default_text(value: Any) -> str | None:
+    # YAML reads 5 as an int and true as a bool: give them back as text (dates stay text)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _key_line(lines: list[str], key: str) -> int:
+    pattern = re.compile(rf"#\+\s*{re.escape(key)}\s*:")
+    return next((i for i, line in enumerate(lines, start=1) if pattern.match(line)), 1)
+
+
+def _name_line(lines: list[str], name: str) -> int:
+    pattern = re.compile(rf"#\+.*\bname\s*:\s*['\"]?{re.escape(name)}['\"]?\s*$")
+    return next((i for i, line in enumerate(lines, start=1) if pattern.match(line)), 1)
+
+
+def _param_line(query: CannedQuery, name: str, *, last: bool = False) -> int:
+    lines = query.text.splitlines()
+    if not last:
+        return _name_line(lines, name)
+    pattern = re.compile(rf"#\+.*\bname\s*:\s*['\"]?{re.escape(name)}['\"]?\s*$")
+    return max((i for i, line in enumerate(lines, start=1) if pattern.match(line)), default=1)
+
+
+def _strip_comments(sparql: str) -> str:
+    # drop comments and the content of strings, keep IRIs (which may hold a #)
+    token = re.compile(
+        r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+        r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*',
+        re.DOTALL,
+    )
+    return token.sub(lambda m: {"#": "", '"': '""', "'": '""'}.get(m.group()[0], m.group()), sparql)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

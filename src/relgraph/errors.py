@@ -1,0 +1,74 @@
+"""Errors of relgraph and the exit codes the CLI maps them to.
+
+Every failure a user can cause (a bad file, a bad parameter, a broken query) is raised as a
+:class:`RelgraphError`. It is a :class:`click.ClickException`, so the CLI prints its one-line
+message and exits with its code, never a traceback.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import click
+
+__all__ = [
+    "ConfigurationError",
+    "ExitCode",
+    "InputError",
+    "QueryError",
+    "RelgraphError",
+    "UsageError",
+]
+
+
+class ExitCode(IntEnum):
+    """Exit codes of the ``relgraph`` command, as documented in the README."""
+
+    OK = 0
+    #: validation found violations, or a quality check returned rows
+    NOT_CONFORMING = 1
+    #: bad command line, bad parameter, unreadable or invalid input file, bad query
+    USAGE = 2
+    #: the project's own configuration (shapes, ontology, query catalogue) is broken
+    CONFIGURATION = 3
+    #: a remote SPARQL endpoint failed
+    REMOTE = 4
+    #: interrupted by Ctrl-C
+    INTERRUPTED = 130
+
+
+class RelgraphError(click.ClickException):
+    """Base class of the errors relgraph reports to a user.
+
+    :param message: one line saying what went wrong, naming the file (and line) where there is one.
+
+    >>> err = RelgraphError("data.ttl:3: bad thing")
+    >>> err.exit_code, str(err)
+    (2, 'data.ttl:3: bad thing')
+    """
+
+    exit_code = int(ExitCode.USAGE)
+
+
+class UsageError(RelgraphError):
+    """A command, option or query parameter was used wrongly."""
+
+    exit_code = int(ExitCode.USAGE)
+
+
+class InputError(RelgraphError):
+    """An input file is missing, unreadable, of an unknown format or not valid RDF."""
+
+    exit_code = int(ExitCode.USAGE)
+
+
+class QueryError(RelgraphError):
+    """A SPARQL query is invalid or failed to run."""
+
+    exit_code = int(ExitCode.USAGE)
+
+
+class ConfigurationError(RelgraphError):
+    """The project's own ontology, shapes or query catalogue is broken."""
+
+    exit_code = int(ExitCode.CONFIGURATION)

@@ -1,0 +1,183 @@
+"""Deterministic RDF export of the knowledge graph, written atomically.
+
+The same graph gives the same bytes, whatever order its files were loaded in:
+
+* blank nodes are relabelled by W3C RDF Dataset Canonicalization (RDFC-1.0), giving
+  ``_:c14n0``, ``_:c14n1``, ... (the labels in the source files are not kept);
+* triples are sorted by subject (IRIs before blank nodes), ``rdf:type`` first, then by
+  predicate and object, all compared in N-Triples form, so Turtle groups each subject's triples;
+* Turtle, TriG and RDF/XML declare every prefix of :data:`relgraph.prefixes.PREFIXES`.
+
+Formats: ``turtle``, ``ntriples``, ``nquads``, ``trig``, ``jsonld`` and ``xml`` (RDF/XML).
+Everything is in the default graph, so N-Quads and TriG hold no graph names.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+
+from relgraph.errors import RelgraphError, UsageError
+from relgraph.prefixes import PREFIXES
+
+if TYPE_CHECKING:
+    from relgraph.store import KnowledgeGraph
+
+__all__ = ["EXPORT_FORMATS", "atomic_write", "canonical_triples", "export", "serialize", "serialize_triples"]
+
+#: export format name -> pyoxigraph format
+EXPORT_FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "xml": ox.RdfFormat.RDF_XML,
+}
+_WITH_PREFIXES = frozenset({"turtle", "trig", "xml"})
+_RDF_TYPE = f"<{PREFIXES['rdf']}type>"
+
+
+def canonical_triples(triples: Iterable[ox.Triple | ox.Quad]) -> list[ox.Triple]:
+    """Return the triples with canonical blank node labels, in the canonical export order.
+
+    :param triples: pyoxigraph triples or quads (graph names are ignored).
+
+    >>> a, p = ox.NamedNode("http://ex/a"), ox.NamedNode("http://ex/p")
+    >>> [str(t) for t in canonical_triples([ox.Triple(a, p, ox.BlankNode("x"))])]
+    ['<http://ex/a> <http://ex/p> _:c14n0']
+    """
+    dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    if any(isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode) for q in dataset):
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    keyed = [
+        ((str(q.subject), str(q.predicate) != _RDF_TYPE, str(q.predicate), str(q.object)), q) for q in dataset
+    ]
+    keyed.sort(key=lambda pair: pair[0])
+    return [ox.Triple(q.subject, q.predicate, q.object) for _, q in keyed]
+
+
+def serialize_triples(
+    triples: Iterable[ox.Triple | ox.Quad], fmt: str, prefixes: Mapping[str, str] = PREFIXES
+) -> bytes:
+    r"""Serialize triples deterministically (see the module documentation).
+
+    :param triples: pyoxigraph triples or quads (graph names are ignored).
+    :param fmt: one of :data:`EXPORT_FORMATS`.
+    :param prefixes: prefix -> namespace, declared in Turtle, TriG and RDF/XML.
+    :raises UsageError: for an unknown format.
+
+    >>> t = ox.Triple(ox.NamedNode("http://ex/a"), ox.NamedNode("http://ex/p"), ox.Literal("x"))
+    >>> serialize_triples([t], "ntriples")
+    b'<http://ex/a> <http://ex/p> "x" .\n'
+    """
+    rdf_format = EXPORT_FORMATS.get(fmt)
+    if rdf_format is None:
+        raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    ordered = canonical_triples(triples)
+    items: list[ox.Triple] | list[ox.Quad] = ordered
+    if rdf_format.supports_datasets:
+        items = [ox.Quad(t.subject, t.predicate, t.object) for t in ordered]
+    declared = dict(prefixes) if fmt in _WITH_PREFIXES else None
+    data = ox.serialize(items, format=rdf_format, prefixes=declared)
+    assert data is not None  # no output given, so pyoxigraph returns the bytes
+    return data
+
+
+def serialize(kg: KnowledgeGraph, fmt: str = "turtle") -> bytes:
+    """Return the whole graph serialized deterministically.
+
+    :param kg: the knowledge graph.
+    :param fmt: one of :data:`EXPORT_FORMATS`.
+    :raises UsageError: for an unknown format.
+    :raises RelgraphError: if the graph cannot be written in that format.
+
+    >>> from relgraph.store import KnowledgeGraph
+    >>> serialize(KnowledgeGraph(), "ntriples")
+    b''
+    """
+    try:
+        return serialize_triples(kg.quads(), fmt)
+    except (ValueError, TypeError, OSError) as error:
+        raise RelgraphError(f"cannot serialize the graph as {fmt}: {error}") from error
+
+
+def export(kg: KnowledgeGraph, fmt: str = "turtle", output: Path | str | None = None) -> None:
+    """Write the whole graph to a file (atomically) or, without ``output``, to standard output.
+
+    :param kg: the knowledge graph.
+    :param fmt: one of :data:`EXPORT_FORMATS`.
+    :param output: the file to write; an existing file is replaced only on success.
+    :raises UsageError: for an unknown format.
+    :raises RelgraphError: naming the file, if it cannot be serialized or written.
+    """
+    if output is None:
+        data = serialize(kg, fmt)
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    path = Path(output)
+    try:
+        data = serialize(kg, fmt)
+    except RelgraphError as error:
+        if isinstance(error, UsageError):
+            raise
+        raise RelgraphError(f"{path}: {error.message}") from error
+    atomic_write(path, data)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically: it ends up either unchanged or complete.
+
+    The bytes go to a temporary file in the same folder, are flushed to disk, and the file is
+    renamed over ``path``. On error the temporary file is removed. A replaced file keeps its
+    permissions; a new one gets the usual ones (``0o666`` less the umask).
+
+    :param path: the file to write.
+    :param data: its new content.
+    :raises RelgraphError: naming the file, if it cannot be written.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     target = Path(tmp, "out.ttl")
+    ...     atomic_write(target, b"x")
+    ...     target.read_bytes(), sorted(p.name for p in Path(tmp).iterdir())
+    (b'x', ['out.ttl'])
+    """
+    folder = path.parent
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    except OSError as error:
+        raise RelgraphError(f"{path}: cannot write: {error.strerror or error}") from None
+    temp_name: str | None = None
+    try:
+        handle, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        Path(temp_name).chmod(mode)
+        Path(temp_name).replace(path)
+        temp_name = None
+    except OSError as error:
+        raise RelgraphError(f"{path}: cannot write: {error.strerror or error}") from None
+    finally:
+        if temp_name is not None:
+            with contextlib.suppress(OSError):
+                Path(temp_name).unlink()
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

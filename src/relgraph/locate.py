@@ -1,0 +1,67 @@
+"""Find the line of a file where a resource is written, so reports can say ``file:line``.
+
+RDF parsers do not keep the position of each triple, so this reads the file as text: it looks for
+the resource's IRI in every form the file can write it (``<iri>``, a prefixed name with one of the
+file's own prefixes, a quoted IRI in JSON-LD or RDF/XML) and prefers a line where it starts a
+statement (the subject position).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = ["find_line"]
+
+_TURTLE_PREFIX = re.compile(r"""(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>""", re.IGNORECASE)
+_JSONLD_PREFIX = re.compile(r'"([A-Za-z][\w.-]*)"\s*:\s*"([^"]+[/#:])"')
+_XML_PREFIX = re.compile(r"""xmlns:([A-Za-z][\w.-]*)\s*=\s*["']([^"']*)["']""")
+
+
+@lru_cache(maxsize=64)
+def _read(path: Path, mtime_ns: int) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    prefixes: list[tuple[str, str]] = []
+    for pattern in (_TURTLE_PREFIX, _JSONLD_PREFIX, _XML_PREFIX):
+        prefixes.extend((m.group(1) or "", m.group(2)) for m in pattern.finditer(text))
+    return tuple(text.splitlines()), tuple(prefixes)
+
+
+def _forms(iri: str, prefixes: tuple[tuple[str, str], ...]) -> list[str]:
+    forms = [f"<{iri}>", f'"{iri}"', f"'{iri}'"]
+    for prefix, namespace in prefixes:
+        if namespace and iri.startswith(namespace) and len(iri) > len(namespace):
+            local = iri[len(namespace) :]
+            forms.extend([f"{prefix}:{local}", f'"{prefix}:{local}"'])
+    return forms
+
+
+def find_line(path: Path, iri: str) -> int | None:
+    r"""Return the 1-based line of ``path`` where the resource ``iri`` is written, or None.
+
+    :param path: a Turtle, N-Triples, TriG, JSON-LD or RDF/XML file.
+    :param iri: the resource's IRI.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     f = Path(tmp, "x.ttl")
+    ...     _ = f.write_text("@prefix ex: <http://ex/> .\nex:b ex:p ex:a .\n\nex:a ex:p 1 .\n")
+    ...     find_line(f, "http://ex/a"), find_line(f, "http://ex/zzz")
+    (4, None)
+    """
+    try:
+        lines, prefixes = _read(path, path.stat().st_mtime_ns)
+    except OSError:
+        return None
+    forms = _forms(iri, prefixes)
+    boundary = r"(?=$|[\s;,.\])}\"'])"
+    subject = re.compile(r"^\s*(?:" + "|".join(re.escape(f) for f in forms) + r")" + boundary)
+    anywhere = re.compile(r"(?:^|[\s(\[,;{:=])(?:" + "|".join(re.escape(f) for f in forms) + r")" + boundary)
+    first_anywhere: int | None = None
+    for number, line in enumerate(lines, start=1):
+        if subject.search(line):
+            return number
+        if first_anywhere is None and anywhere.search(line):
+            first_anywhere = number
+    return first_anywhere

@@ -1,0 +1,240 @@
+"""Query results and their text forms.
+
+:class:`QueryResult` holds the answer of a ``SELECT`` (variables and rows), ``ASK`` (a boolean)
+or ``CONSTRUCT``/``DESCRIBE`` (triples) query, as rdflib terms. :func:`render` writes it as an
+aligned table or as the W3C SPARQL 1.1 results formats (CSV, TSV, JSON); graph results are written
+as Turtle, N-Triples or JSON-LD.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import typing as t
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from rdflib.term import BNode, Literal, URIRef
+
+from relgraph.errors import QueryError, UsageError
+from relgraph.prefixes import PREFIXES
+from relgraph.terms import RdfTerm, lexical, shorten, to_n3, triple_to_oxigraph
+
+__all__ = ["GRAPH_FORMATS", "SELECT_FORMATS", "QueryResult", "format_table", "render"]
+
+#: formats for SELECT and ASK results
+SELECT_FORMATS = ("table", "csv", "tsv", "json")
+#: formats for CONSTRUCT and DESCRIBE results ("table" is Turtle)
+GRAPH_FORMATS = ("table", "turtle", "ntriples", "jsonld")
+
+_XSD_STRING = PREFIXES["xsd"] + "string"
+_RDF_LANG_STRING = PREFIXES["rdf"] + "langString"
+
+Row: t.TypeAlias = tuple[RdfTerm | None, ...]
+Triple: t.TypeAlias = tuple[RdfTerm, RdfTerm, RdfTerm]
+
+
+@dataclass
+class QueryResult:
+    r"""The answer of a SPARQL query.
+
+    :param kind: ``"select"``, ``"ask"`` or ``"graph"`` (CONSTRUCT and DESCRIBE).
+    :param variables: the SELECT variables, without ``?``.
+    :param rows: one tuple per solution, aligned with ``variables``; :data:`None` is unbound.
+    :param boolean: the ASK answer.
+    :param triples: the CONSTRUCT/DESCRIBE triples.
+
+    >>> r = QueryResult("select", ["x"], [(Literal("a"),), (None,)])
+    >>> r.render("csv")  # a row of one empty value is written "" so that it is not a blank line
+    'x\r\na\r\n""\r\n'
+    """
+
+    kind: t.Literal["select", "ask", "graph"]
+    variables: list[str] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list[Triple] = field(default_factory=list)
+
+    def render(self, fmt: str, prefixes: Mapping[str, str] = PREFIXES) -> str:
+        """Return the result as text; see :func:`render`."""
+        return render(self, fmt, prefixes)
+
+    def to_sparql_json(self) -> dict[str, t.Any]:
+        """Return the W3C SPARQL 1.1 Query Results JSON object of a SELECT or ASK result.
+
+        :raises UsageError: for a graph result.
+
+        >>> QueryResult("ask", boolean=True).to_sparql_json()
+        {'head': {}, 'boolean': True}
+        """
+        if self.kind == "ask":
+            return {"head": {}, "boolean": bool(self.boolean)}
+        if self.kind != "select":
+            raise UsageError("a CONSTRUCT/DESCRIBE result has no SPARQL JSON form; use jsonld")
+        bindings = [
+            {var: _json_term(term) for var, term in zip(self.variables, row, strict=True) if term is not None}
+            for row in self.rows
+        ]
+        return {"head": {"vars": list(self.variables)}, "results": {"bindings": bindings}}
+
+    @classmethod
+    def from_sparql_json(cls, data: Mapping[str, t.Any]) -> QueryResult:
+        """Build a result from W3C SPARQL 1.1 Query Results JSON, as a SPARQL endpoint returns it.
+
+        The result is equal to the one a local run of the same query gives (``xsd:string``
+        literals are plain, literal lexical forms are kept).
+
+        :param data: the parsed JSON document.
+        :raises QueryError: if it is not SPARQL JSON results.
+
+        >>> r = QueryResult.from_sparql_json(
+        ...     {"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "uri", "value": "http://ex/a"}}]}})
+        >>> r.rows
+        [(rdflib.term.URIRef('http://ex/a'),)]
+        """
+        try:
+            if "boolean" in data:
+                if not isinstance(data["boolean"], bool):
+                    raise TypeError("'boolean' is not true or false")
+                return cls(kind="ask", boolean=data["boolean"])
+            variables = [str(v) for v in data["head"]["vars"]]
+            rows: list[Row] = []
+            for binding in data["results"]["bindings"]:
+                unknown = set(binding) - set(variables)
+                if unknown:
+                    raise ValueError(f"binding of undeclared variables {sorted(unknown)}")
+                rows.append(tuple(_from_json_term(binding[v]) if v in binding else None for v in variables))
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise QueryError(f"invalid SPARQL JSON results: {error}") from error
+        return cls(kind="select", variables=variables, rows=rows)
+
+
+def render(result: QueryResult, fmt: str, prefixes: Mapping[str, str] = PREFIXES) -> str:
+    """Return a query result as text, ending with a line break.
+
+    For SELECT and ASK, ``fmt`` is one of :data:`SELECT_FORMATS`:
+
+    * ``table``: aligned columns, IRIs as prefixed names, literals as their lexical form,
+      unbound values empty, then a line like ``4 rows``;
+    * ``csv``/``tsv``/``json``: the W3C SPARQL 1.1 Query Results CSV, TSV and JSON formats.
+
+    An ASK result is ``true`` or ``false`` (JSON: ``{"head": {}, "boolean": true}``).
+    For CONSTRUCT/DESCRIBE, ``fmt`` is one of :data:`GRAPH_FORMATS` (``table`` is Turtle).
+
+    :param result: the query result.
+    :param fmt: the format name.
+    :param prefixes: prefixes for the table and Turtle forms.
+    :raises UsageError: if the format does not fit the kind of result.
+
+    >>> r = QueryResult("select", ["who", "n"], [(URIRef("https://w3id.org/relgraph/id/ann"), Literal(3))])
+    >>> print(render(r, "table"), end="")
+    who      n
+    -------  -
+    rgd:ann  3
+    1 row
+    """
+    if result.kind == "graph":
+        if fmt not in GRAPH_FORMATS:
+            raise UsageError(
+                f"format {fmt!r} does not fit a CONSTRUCT/DESCRIBE result; use one of "
+                + ", ".join(GRAPH_FORMATS)
+            )
+        from relgraph.export import serialize_triples
+
+        triples = [triple_to_oxigraph(triple) for triple in result.triples]
+        return serialize_triples(triples, "turtle" if fmt == "table" else fmt, prefixes).decode("utf-8")
+    if fmt not in SELECT_FORMATS:
+        raise UsageError(
+            f"format {fmt!r} does not fit a SELECT/ASK result; use one of " + ", ".join(SELECT_FORMATS)
+        )
+    if fmt == "json":
+        return json.dumps(result.to_sparql_json(), indent=2, ensure_ascii=False) + "\n"
+    if result.kind == "ask":
+        return ("true" if result.boolean else "false") + ("\r\n" if fmt == "csv" else "\n")
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(result.variables)
+        writer.writerows([lexical(term) for term in row] for row in result.rows)
+        return buffer.getvalue()
+    if fmt == "tsv":
+        lines = ["\t".join(f"?{v}" for v in result.variables)]
+        lines += ["\t".join("" if term is None else to_n3(term) for term in row) for row in result.rows]
+        return "\n".join(lines) + "\n"
+    cells = [[_table_cell(term, prefixes) for term in row] for row in result.rows]
+    count = len(result.rows)
+    return format_table(result.variables, cells) + f"{count} row{'' if count == 1 else 's'}\n"
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Return aligned text columns: a header row, a rule line, then the rows.
+
+    :param headers: the column titles.
+    :param rows: the cells, one sequence per row.
+
+    >>> print(format_table(["a", "bb"], [["xyz", "1"]]), end="")
+    a    bb
+    ---  --
+    xyz  1
+    """
+    widths = [_width(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], _width(cell))
+    lines = [headers, ["-" * w for w in widths], *rows]
+    out = io.StringIO()
+    for line in lines:
+        padded = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(line)]
+        out.write("  ".join(padded).rstrip() + "\n")
+    return out.getvalue()
+
+
+def _table_cell(term: RdfTerm | None, prefixes: Mapping[str, str]) -> str:
+    if isinstance(term, URIRef):
+        return shorten(term, prefixes)
+    text = lexical(term)
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
+def _width(text: str) -> int:
+    width = 0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def _json_term(term: RdfTerm) -> dict[str, str]:
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    value: dict[str, str] = {"type": "literal", "value": str(term)}
+    if term.language is not None:
+        value["xml:lang"] = term.language
+    elif term.datatype is not None and str(term.datatype) != _XSD_STRING:
+        value["datatype"] = str(term.datatype)
+    return value
+
+
+def _from_json_term(value: Mapping[str, t.Any]) -> RdfTerm:
+    kind = value["type"]
+    text = value["value"]
+    if not isinstance(text, str):
+        raise TypeError(f"term value {text!r} is not a string")
+    if kind == "uri":
+        return URIRef(text)
+    if kind == "bnode":
+        return BNode(text)
+    if kind in ("literal", "typed-literal"):
+        language = value.get("xml:lang")
+        datatype = value.get("datatype")
+        if language:
+            return Literal(text, lang=language.lower())
+        if datatype is None or datatype in (_XSD_STRING, _RDF_LANG_STRING):
+            return Literal(text)
+        return Literal(text, datatype=URIRef(datatype), normalize=False)
+    raise ValueError(f"unsupported term type {kind!r}")

@@ -1,0 +1,106 @@
+"""Refuse SPARQL that could touch the network or change data, before it is run.
+
+pyoxigraph executes ``SERVICE`` by making HTTP requests, and the SPARQL grammar has dataset
+clauses (``FROM``/``FROM NAMED``) that name graphs outside the local default graph. relgraph only
+ever queries its own local default graph, so both are refused, as are update operations.
+
+The query is parsed with rdflib's SPARQL parser (independent of pyoxigraph, which runs it). When
+rdflib cannot parse it (pyoxigraph accepts some newer syntax), a conservative token scan that
+ignores strings, IRIs and comments refuses any ``SERVICE`` or ``FROM`` keyword instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from relgraph.errors import QueryError
+
+__all__ = ["check_read_only_local"]
+
+SERVICE_REFUSED = "SERVICE is not allowed: relgraph never queries over the network"
+DATASET_REFUSED = "FROM / FROM NAMED is not allowed: relgraph only queries the local default graph"
+UPDATE_REFUSED = (
+    "updates (INSERT, DELETE, LOAD, CLEAR, ...) are not allowed: relgraph only runs read-only queries"
+)
+
+# a character of a prefixed name's local part, including the \-escapes of PN_LOCAL_ESC
+_LOCAL = r"(?:[\w\-.:%\u00b7\u00c0-\U000effff]|\\[_~.\-!$&'()*+,;=/?#@%])"
+_TOKEN = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+    r'|<[^<>"{}|^`\\\x00-\x20]*>'
+    r"|#[^\n\r]*"
+    r"|[?$][\w\u00b7\u00c0-\U000effff]+"
+    rf"|[\w\u00c0-\U000effff][\w\-.\u00b7\u00c0-\U000effff]*:{_LOCAL}*"
+    rf"|:{_LOCAL}*"
+    r"|[A-Za-z]+"
+    r"|\S",
+    re.DOTALL,
+)
+
+
+def check_read_only_local(query_text: str) -> None:
+    """Raise :class:`QueryError` unless the query is a read-only query of the local graph.
+
+    :param query_text: the SPARQL text.
+    :raises QueryError: if it uses ``SERVICE``, ``FROM``/``FROM NAMED``, or is an update.
+
+    >>> check_read_only_local("SELECT ?s WHERE { ?s ?p 'SERVICE' }")
+    >>> check_read_only_local("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    Traceback (most recent call last):
+    ...
+    relgraph.errors.QueryError: SERVICE is not allowed: relgraph never queries over the network
+    """
+    message = _refusal(query_text)
+    if message is not None:
+        raise QueryError(message)
+
+
+@functools.lru_cache(maxsize=256)
+def _refusal(query_text: str) -> str | None:
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    try:
+        tree = parseQuery(query_text)
+    except Exception:  # rdflib could not parse it: maybe an update, maybe syntax rdflib lacks
+        try:
+            parseUpdate(query_text)
+        except Exception:
+            return _scan_tokens(query_text)
+        return UPDATE_REFUSED
+    return _walk(tree)
+
+
+def _walk(node: Any) -> str | None:
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    if isinstance(node, CompValue):
+        if node.name == "ServiceGraphPattern":
+            return SERVICE_REFUSED
+        if "datasetClause" in node and dict.__getitem__(node, "datasetClause"):
+            return DATASET_REFUSED
+        children: Any = dict.values(node)
+    elif isinstance(node, ParseResults | list | tuple):
+        children = node
+    else:
+        return None
+    for child in children:
+        found = _walk(child)
+        if found is not None:
+            return found
+    return None
+
+
+def _scan_tokens(query_text: str) -> str | None:
+    for match in _TOKEN.finditer(query_text):
+        word = match.group().upper()
+        if word == "SERVICE":
+            return SERVICE_REFUSED
+        if word == "FROM":
+            return DATASET_REFUSED
+    return None

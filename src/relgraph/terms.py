@@ -1,0 +1,223 @@
+"""Conversion between pyoxigraph terms and rdflib terms, and their text forms.
+
+The store works with pyoxigraph terms; everything relgraph hands to users (query results,
+:meth:`relgraph.store.KnowledgeGraph.to_rdflib`) uses rdflib terms. Literals keep their exact
+lexical form both ways (rdflib's normalisation is switched off). A ``xsd:string`` literal is a
+plain rdflib literal (no datatype). pyoxigraph lower-cases language tags, so ``"x"@EN`` comes
+back as ``"x"@en``. RDF 1.2 triple terms and base directions have no rdflib equivalent and are
+refused with :class:`ValueError`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TypeAlias
+
+import pyoxigraph as ox
+from rdflib.term import BNode, Literal, URIRef
+
+from relgraph.prefixes import PREFIXES
+
+__all__ = [
+    "OxTerm",
+    "RdfTerm",
+    "lexical",
+    "quad_to_rdflib",
+    "shorten",
+    "to_n3",
+    "to_oxigraph",
+    "to_rdflib",
+    "triple_to_oxigraph",
+    "triple_to_rdflib",
+]
+
+#: an rdflib RDF term: what query results and ``to_rdflib()`` contain
+RdfTerm: TypeAlias = URIRef | BNode | Literal
+#: a pyoxigraph RDF term as stored (triple terms are never stored by relgraph)
+OxTerm: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Literal
+
+_XSD_STRING = PREFIXES["xsd"] + "string"
+
+# Turtle / SPARQL PN_LOCAL, without backslash escapes (a local name needing them is written <iri>).
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_PN_CHARS_U = _PN_CHARS_BASE + "_"
+_PN_CHARS = _PN_CHARS_U + r"\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PERCENT = "%[0-9A-Fa-f]{2}"
+_PN_LOCAL = re.compile(f"(?:(?:[{_PN_CHARS_U}:0-9]|{_PERCENT})(?:[{_PN_CHARS}.:]|{_PERCENT})*)?")
+
+
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> RdfTerm:
+    """Convert a pyoxigraph term to the equal rdflib term.
+
+    :param term: a pyoxigraph named node, blank node or literal.
+    :raises ValueError: for a triple term or a literal with a base direction (no rdflib equivalent).
+
+    >>> to_rdflib(ox.Literal("hi", language="en"))
+    rdflib.term.Literal('hi', lang='en')
+    >>> to_rdflib(ox.Literal("01", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))).n3()
+    '"01"^^<http://www.w3.org/2001/XMLSchema#integer>'
+    """
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.direction is not None:
+            raise ValueError(f"literal with a base direction is not supported: {term}")
+        if term.language is not None:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == _XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype), normalize=False)
+    raise ValueError(f"RDF term not supported by relgraph: {term!r}")
+
+
+def to_oxigraph(term: RdfTerm) -> OxTerm:
+    """Convert an rdflib term to the equal pyoxigraph term.
+
+    :param term: an rdflib URIRef, BNode or Literal.
+    :raises ValueError: if the term is not valid RDF (an invalid IRI or language tag).
+
+    >>> to_oxigraph(Literal("x"))
+    <Literal value=x datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#string>>
+    >>> to_oxigraph(URIRef("https://w3id.org/relgraph/id/x"))
+    <NamedNode value=https://w3id.org/relgraph/id/x>
+    """
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language is not None:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is None:
+            return ox.Literal(str(term))
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    raise ValueError(f"RDF term not supported by relgraph: {term!r}")
+
+
+def triple_to_rdflib(triple: ox.Triple | ox.Quad) -> tuple[RdfTerm, RdfTerm, RdfTerm]:
+    """Convert a pyoxigraph triple (or the triple of a quad) to a tuple of rdflib terms.
+
+    :param triple: a pyoxigraph ``Triple`` or ``Quad``.
+    :raises ValueError: if a term has no rdflib equivalent.
+
+    >>> t = ox.Triple(ox.NamedNode("http://ex/a"), ox.NamedNode("http://ex/p"), ox.Literal("1"))
+    >>> triple_to_rdflib(t)
+    (rdflib.term.URIRef('http://ex/a'), rdflib.term.URIRef('http://ex/p'), rdflib.term.Literal('1'))
+    """
+    return (_node(triple.subject), to_rdflib(triple.predicate), _node(triple.object))
+
+
+def quad_to_rdflib(quad: ox.Quad) -> tuple[RdfTerm, RdfTerm, RdfTerm, RdfTerm | None]:
+    """Convert a pyoxigraph quad to rdflib terms; the default graph becomes :data:`None`.
+
+    :param quad: a pyoxigraph ``Quad``.
+    :raises ValueError: if a term has no rdflib equivalent.
+
+    >>> q = ox.Quad(ox.NamedNode("http://ex/a"), ox.NamedNode("http://ex/p"), ox.BlankNode("b"))
+    >>> quad_to_rdflib(q)[2:]
+    (rdflib.term.BNode('b'), None)
+    """
+    graph = quad.graph_name
+    graph_term = None if isinstance(graph, ox.DefaultGraph) else to_rdflib(graph)
+    return (*triple_to_rdflib(quad), graph_term)
+
+
+def triple_to_oxigraph(triple: tuple[RdfTerm, RdfTerm, RdfTerm]) -> ox.Triple:
+    """Convert a tuple of three rdflib terms to a pyoxigraph triple.
+
+    :param triple: subject, predicate and object as rdflib terms.
+    :raises ValueError: if the terms do not make a valid RDF triple.
+
+    >>> str(triple_to_oxigraph((URIRef("http://ex/a"), URIRef("http://ex/p"), Literal("1"))))
+    '<http://ex/a> <http://ex/p> "1"'
+    """
+    subject, predicate, obj = (to_oxigraph(t) for t in triple)
+    if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode):
+        raise ValueError(f"not a valid RDF triple: {triple!r}")
+    return ox.Triple(subject, predicate, obj)
+
+
+def to_n3(term: RdfTerm | OxTerm) -> str:
+    r"""Return the N-Triples form of a term (as also used by Turtle, SPARQL and SPARQL TSV).
+
+    :param term: an rdflib or pyoxigraph term.
+    :raises ValueError: if the term is not valid RDF.
+
+    >>> to_n3(Literal('say "hi"\n', lang="en"))
+    '"say \\"hi\\"\\n"@en'
+    >>> to_n3(URIRef("http://ex/a"))
+    '<http://ex/a>'
+    """
+    if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
+        return str(term)
+    return str(to_oxigraph(term))
+
+
+def lexical(term: RdfTerm | None) -> str:
+    """Return the plain text of a term: the IRI, the literal's lexical form, ``_:label`` or ``""``.
+
+    This is the form of W3C SPARQL CSV results.
+
+    :param term: an rdflib term, or :data:`None` for an unbound value.
+
+    >>> lexical(Literal("5", datatype=URIRef("http://www.w3.org/2001/XMLSchema#integer")))
+    '5'
+    >>> lexical(BNode("b1")), lexical(None)
+    ('_:b1', '')
+    """
+    if term is None:
+        return ""
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return str(term)
+
+
+def shorten(term: RdfTerm | OxTerm, prefixes: Mapping[str, str] = PREFIXES) -> str:
+    """Return a term in Turtle form with IRIs written as prefixed names where possible.
+
+    An IRI becomes ``prefix:local`` when it starts with one of the namespaces (the longest one
+    wins) and the rest is a valid Turtle local name without escapes; otherwise it is ``<iri>``.
+    A literal's datatype is shortened the same way.
+
+    :param term: an rdflib or pyoxigraph term.
+    :param prefixes: prefix -> namespace IRI.
+
+    >>> shorten(URIRef("https://w3id.org/relgraph/id/session-07"))
+    'rgd:session-07'
+    >>> shorten(URIRef("https://w3id.org/relgraph/id/a/b"))
+    '<https://w3id.org/relgraph/id/a/b>'
+    >>> shorten(Literal("2024-01-02", datatype=URIRef("http://www.w3.org/2001/XMLSchema#date")))
+    '"2024-01-02"^^xsd:date'
+    """
+    if isinstance(term, URIRef | ox.NamedNode):
+        return _shorten_iri(str(term) if isinstance(term, URIRef) else term.value, prefixes)
+    if isinstance(term, Literal) and term.language is None and term.datatype is not None:
+        if str(term.datatype) == _XSD_STRING:
+            return str(ox.Literal(str(term)))
+        return f"{ox.Literal(str(term))}^^{_shorten_iri(str(term.datatype), prefixes)}"
+    if isinstance(term, ox.Literal) and term.language is None and term.datatype.value != _XSD_STRING:
+        return f"{ox.Literal(term.value)}^^{_shorten_iri(term.datatype.value, prefixes)}"
+    return to_n3(term)
+
+
+def _shorten_iri(iri: str, prefixes: Mapping[str, str]) -> str:
+    best: tuple[int, str] | None = None
+    for prefix, namespace in sorted(prefixes.items()):
+        if iri.startswith(namespace) and (best is None or len(namespace) > best[0]):
+            local = iri[len(namespace) :]
+            if _PN_LOCAL.fullmatch(local) and not local.endswith("."):
+                best = (len(namespace), f"{prefix}:{local}")
+    return best[1] if best is not None else f"<{iri}>"
+
+
+def _node(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> RdfTerm:
+    if isinstance(term, ox.Triple):
+        raise ValueError(f"RDF 1.2 triple terms are not supported: {term}")
+    return to_rdflib(term)

@@ -1,0 +1,281 @@
+"""Validate new data against the SHACL shapes, together with the graph it adds to.
+
+New files are parsed strictly, merged with the existing graph (so that references to known officials,
+sessions and sources resolve) and checked with pyshacl against ``ontology/shapes.ttl``. Each result
+names its severity, the focus node (by label where it has one), the path, the shape's message and the
+``file:line`` where the focus node is written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import rdflib
+from rdflib import RDF, RDFS, SH, SKOS, BNode, Literal, URIRef
+from rdflib.term import Node
+
+from relgraph import resources
+from relgraph.errors import ConfigurationError
+from relgraph.locate import find_line
+from relgraph.store import KnowledgeGraph, default_files
+from relgraph.terms import shorten
+
+__all__ = ["ValidationReport", "ValidationResult", "load_shapes", "validate"]
+
+_SEVERITY_RANK = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One SHACL validation result, ready to show a person.
+
+    :param severity: ``sh:Violation``, ``sh:Warning`` or ``sh:Info``.
+    :param focus: the node that failed the shape.
+    :param focus_label: its ``rdfs:label`` (or preferred label), if it has one.
+    :param path: the property path, written with prefixes (``rg:statedIn``, ``^prov:qualifiedAssociation``).
+    :param message: the shape's message.
+    :param source_shape: the shape that produced the result.
+    :param value: the offending value, if the constraint names one.
+    :param location: ``file:line`` where the focus node is written, if found.
+    """
+
+    severity: URIRef
+    focus: Node
+    focus_label: str | None
+    path: str | None
+    message: str
+    source_shape: Node
+    value: Node | None = None
+    location: str | None = None
+
+    @property
+    def severity_name(self) -> str:
+        """Return the severity without its namespace: ``Violation``, ``Warning`` or ``Info``."""
+        return str(self.severity).rsplit("#", 1)[-1]
+
+    def line(self) -> str:
+        """Return the one-line text form of this result.
+
+        >>> x, shape = URIRef("https://w3id.org/relgraph/id/x"), URIRef("https://w3id.org/relgraph/shapes#S")
+        >>> r = ValidationResult(SH.Violation, x, "X", "rg:actor", "Outcome: bad.", shape, None, "a.ttl:3")
+        >>> r.line()
+        'a.ttl:3: Violation: rgd:x ("X") rg:actor: Outcome: bad.'
+        """
+        focus = shorten(self.focus)  # type: ignore[arg-type]
+        if self.focus_label:
+            focus += f' ("{self.focus_label}")'
+        parts = [self.location or "(no file)", self.severity_name, focus]
+        if self.path:
+            parts[-1] += f" {self.path}"
+        if self.value is not None and not (isinstance(self.value, URIRef) and self.value == self.focus):
+            parts[-1] += f" value {shorten(self.value)}"  # type: ignore[arg-type]
+        return ": ".join([*parts, self.message])
+
+    def to_json(self) -> dict[str, Any]:
+        """Return this result as a JSON-ready dict."""
+        return {
+            "severity": self.severity_name,
+            "focus": str(self.focus),
+            "focus_label": self.focus_label,
+            "path": self.path,
+            "message": self.message,
+            "source_shape": str(self.source_shape),
+            "value": None if self.value is None else str(self.value),
+            "location": self.location,
+        }
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of :func:`validate`.
+
+    :param conforms: no result of severity ``sh:Violation`` (or, when strict, no result at all).
+    :param results: the results, sorted: violations first, then by file, line and focus.
+    :param files: the files that were validated.
+    :param graph: the SHACL validation report as an RDF graph.
+    """
+
+    conforms: bool
+    results: list[ValidationResult]
+    files: list[Path]
+    graph: rdflib.Graph = field(repr=False)
+
+    def counts(self) -> dict[str, int]:
+        """Return the number of results by severity name."""
+        counts = {"Violation": 0, "Warning": 0, "Info": 0}
+        for result in self.results:
+            counts[result.severity_name] = counts.get(result.severity_name, 0) + 1
+        return counts
+
+    def summary(self) -> str:
+        """Return the closing line of the text report."""
+        counts = self.counts()
+        names = ", ".join(str(f) for f in self.files) or "the default graph"
+        verdict = "conforms" if self.conforms else "does not conform"
+        return (
+            f"{names}: {verdict} ({counts['Violation']} violations, {counts['Warning']} warnings, "
+            f"{counts['Info']} infos)"
+        )
+
+    def render(self, fmt: str = "text") -> str:
+        """Render the report as ``text`` (one line per result), ``turtle`` (the SHACL report) or ``json``.
+
+        :param fmt: ``text``, ``turtle`` or ``json``.
+        :raises ValueError: for another format.
+        """
+        if fmt == "text":
+            return "\n".join([*(r.line() for r in self.results), self.summary()]) + "\n"
+        if fmt == "turtle":
+            return str(self.graph.serialize(format="turtle"))
+        if fmt == "json":
+            body = {
+                "conforms": self.conforms,
+                "counts": self.counts(),
+                "files": [str(f) for f in self.files],
+                "results": [r.to_json() for r in self.results],
+            }
+            return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+        raise ValueError(f"unknown report format {fmt!r}")
+
+
+def load_shapes(path: Path | None = None) -> rdflib.Graph:
+    """Parse the SHACL shapes graph.
+
+    :param path: a shapes file; by default the shipped ``ontology/shapes.ttl``.
+    :raises ConfigurationError: if the file is missing or not valid Turtle.
+
+    >>> len(load_shapes()) > 100
+    True
+    """
+    path = path or resources.ontology_dir() / "shapes.ttl"
+    try:
+        return rdflib.Graph().parse(path, format="turtle")
+    except (OSError, SyntaxError, ValueError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ConfigurationError(f"{path}: cannot read the shapes: {first}") from error
+
+
+def validate(
+    files: Sequence[Path | str],
+    *,
+    kg: KnowledgeGraph | None = None,
+    shapes: Path | None = None,
+    strict: bool = False,
+) -> ValidationReport:
+    """Validate RDF files against the shapes, together with the existing graph.
+
+    :param files: the new data files (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML by extension).
+    :param kg: the graph the files add to; by default the shipped ontology, reference data and readouts.
+    :param shapes: a shapes file instead of the shipped ``ontology/shapes.ttl``.
+    :param strict: count warnings and infos as failures too.
+    :raises InputError: if a file is missing or not valid RDF (one line with ``file:line:column``).
+    :raises ConfigurationError: if the shapes are broken.
+
+    >>> report = validate([])
+    >>> report.conforms, report.results
+    (True, [])
+    """
+    new_files = [Path(f) for f in files]
+    new = KnowledgeGraph()
+    new.load(*new_files)
+    base = kg if kg is not None else KnowledgeGraph.default()
+    data = base.to_rdflib()
+    for triple in new.to_rdflib():
+        data.add(triple)
+    shapes_graph = load_shapes(shapes)
+
+    import pyshacl  # imported here: it is slow to import and only this command needs it
+
+    try:
+        _conforms, report_graph, _text = pyshacl.validate(
+            data,
+            shacl_graph=shapes_graph,
+            inference="none",
+            advanced=True,
+            allow_warnings=not strict,
+            allow_infos=not strict,
+        )
+    except Exception as error:  # pyshacl raises its own errors for broken shapes
+        raise ConfigurationError(f"shapes: {type(error).__name__}: {str(error).splitlines()[0]}") from error
+    search_files = [*new_files, *(f for f in (base.files or default_files()) if f not in new_files)]
+    results = _results(report_graph, data, search_files)
+    failing = [r for r in results if strict or r.severity == SH.Violation]
+    return ValidationReport(not failing, results, new_files, report_graph)
+
+
+def _results(report: rdflib.Graph, data: rdflib.Graph, files: Iterable[Path]) -> list[ValidationResult]:
+    files = list(files)
+    results = []
+    for node in report.subjects(RDF.type, SH.ValidationResult):
+        focus = report.value(node, SH.focusNode)
+        severity = report.value(node, SH.resultSeverity)
+        path = report.value(node, SH.resultPath)
+        message = report.value(node, SH.resultMessage)
+        shape = report.value(node, SH.sourceShape)
+        value = report.value(node, SH.value)
+        assert focus is not None and isinstance(severity, URIRef) and shape is not None
+        location = None
+        if isinstance(focus, URIRef):
+            for file in files:
+                line = find_line(file, str(focus))
+                if line is not None:
+                    location = f"{file}:{line}"
+                    break
+        results.append(
+            ValidationResult(
+                severity=severity,
+                focus=focus,
+                focus_label=_label(data, focus),
+                path=None if path is None else _path_text(report, path),
+                message=str(message) if message is not None else "(no message)",
+                source_shape=shape,
+                value=value,
+                location=location,
+            )
+        )
+    results.sort(
+        key=lambda r: (
+            _SEVERITY_RANK.get(r.severity, 9),
+            r.location or "~",
+            str(r.focus),
+            r.path or "",
+            r.message,
+            str(r.value),
+        )
+    )
+    return results
+
+
+def _label(graph: rdflib.Graph, node: Node) -> str | None:
+    labels = [
+        o for p in (RDFS.label, SKOS.prefLabel) for o in graph.objects(node, p) if isinstance(o, Literal)
+    ]
+    if not labels:
+        return None
+    labels.sort(key=lambda lit: (lit.language != "en", str(lit)))
+    return str(labels[0])
+
+
+def _path_text(graph: rdflib.Graph, path: Node) -> str:
+    """Write a SHACL property path the way SPARQL would."""
+    if isinstance(path, URIRef):
+        return shorten(path)
+    if isinstance(path, BNode):
+        inverse = graph.value(path, SH.inversePath)
+        if inverse is not None:
+            return "^" + _path_text(graph, inverse)
+        alternatives = graph.value(path, SH.alternativePath)
+        if alternatives is not None:
+            items = rdflib.collection.Collection(graph, alternatives)
+            return "(" + "|".join(_path_text(graph, item) for item in items) + ")"
+        for operator, suffix in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
+            inner = graph.value(path, operator)
+            if inner is not None:
+                return _path_text(graph, inner) + suffix
+        if graph.value(path, RDF.first) is not None:
+            return "/".join(_path_text(graph, item) for item in rdflib.collection.Collection(graph, path))
+    return str(path)

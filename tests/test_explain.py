@@ -1,0 +1,79 @@
+"""`explain`: what the graph says about a resource, each fact with the sentence it comes from."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rdflib import URIRef
+
+from relgraph.errors import UsageError
+from relgraph.explain import explain, resolve
+from relgraph.namespaces import RG, RGD
+from relgraph.store import KnowledgeGraph
+
+PROV_AGENT = URIRef("http://www.w3.org/ns/prov#agent")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "John Supple",
+        "john supple",
+        "rgd:john-supple",
+        "https://w3id.org/relgraph/id/john-supple",
+        "<https://w3id.org/relgraph/id/john-supple>",
+    ],
+)
+def test_resolve_accepts_label_prefixed_name_and_iri(kg, text):
+    assert resolve(kg, text) == RGD["john-supple"]
+
+
+def test_resolve_by_alternative_label(kg):
+    assert resolve(kg, "Pentagon") == RGD["us-dod"]
+    assert resolve(kg, "SOSA") == RGD["agreement-security-of-supply"]
+
+
+def test_unknown_and_ambiguous_names_are_usage_errors(kg, tmp_path):
+    with pytest.raises(UsageError, match="nothing in the graph is called 'Jane Doe'"):
+        resolve(kg, "Jane Doe")
+    with pytest.raises(UsageError, match="nothing in the graph is called 'rgd:nobody'"):
+        explain(kg, "rgd:nobody")
+    twins = tmp_path / "twins.ttl"
+    twins.write_text(
+        "@prefix rgd: <https://w3id.org/relgraph/id/> . @prefix foaf: <http://xmlns.com/foaf/0.1/> .\n"
+        'rgd:test-a foaf:name "Ely Ratner" .\n'
+    )
+    with pytest.raises(UsageError, match="'ely ratner' names 2 resources: rgd:ely-ratner, rgd:test-a"):
+        resolve(KnowledgeGraph.default(extra_files=[twins]), "ely ratner")
+
+
+def test_person_is_explained_through_roles_holdings_and_outcomes_with_sentences(kg):
+    ex = explain(kg, "Donald Lu")
+    assert ex.entity == RGD["donald-lu"]
+    assert ex.label == "Donald Lu"
+    assert ex.types == [RG.Official]
+    assert ex.evidence == ()  # a person is reference data
+    by_subject = {f.subject: f for f in ex.incoming}
+    role = by_subject[RGD["us-india-2plus2-intersessional-07-co-chair-donald-lu"]]
+    assert role.property == PROV_AGENT
+    assert [(e.start, e.end) for e in role.evidence] == [(535, 923)]
+    assert (
+        "Assistant Secretary of State for South and Central Asian Affairs Donald Lu" in role.evidence[0].exact
+    )
+    # Lu is an actor of the four outcomes credited to all four co-chairs: 01, 02, 03 and 11
+    outcomes = sorted(str(s).rsplit("-", 1)[-1] for s in by_subject if "outcome" in str(s))
+    assert outcomes == ["01", "02", "03", "11"]
+
+
+def test_outcome_is_explained_with_its_own_sentence(kg):
+    ex = explain(kg, "rgd:us-india-2plus2-intersessional-07-outcome-08")
+    assert [e.iri for e in ex.evidence] == [RGD["ani-2023-09-27-s08"]]
+    assert ex.evidence[0].file == "ani-2023-09-27-us-india-2plus2-intersessional.txt"
+    facts = {(str(f.property), str(f.value)) for f in ex.outgoing}
+    assert (str(RG.outcomeType), str(RG.welcomed)) in facts
+    assert (str(RG.concerns), str(RGD["co-production-initiatives"])) in facts
+    text = ex.render("text")
+    assert "welcomed progress on new co-production initiatives" in text
+    body = json.loads(ex.render("json"))
+    assert body["evidence"][0]["start"] == 1742

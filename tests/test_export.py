@@ -1,0 +1,206 @@
+from __future__ import annotations
+
+import importlib
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import rdflib
+from rdflib.compare import isomorphic
+
+from relgraph.errors import RelgraphError, UsageError
+from relgraph.export import EXPORT_FORMATS, atomic_write, export, serialize
+from relgraph.store import KnowledgeGraph
+
+# the module under test (its functions are also imported by name above)
+export_module = importlib.import_module("relgraph.export")
+
+# rdflib's own parsers use its deprecated ConjunctiveGraph API
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib.*")
+
+RDFLIB_FORMATS = {
+    "turtle": "turtle",
+    "ntriples": "nt",
+    "nquads": "nquads",
+    "trig": "trig",
+    "jsonld": "json-ld",
+    "xml": "xml",
+}
+
+
+def source_files(fixtures: Path) -> list[Path]:
+    return [
+        fixtures / "ontology" / "relgraph.ttl",
+        fixtures / "data" / "reference" / "organisations.ttl",
+        fixtures / "data" / "reference" / "people.ttl",
+        fixtures / "data" / "readouts" / "session-07.ttl",
+        fixtures / "rdf" / "good.ttl",  # has a blank node, as has session-07.ttl
+        fixtures / "rdf" / "people.jsonld",
+    ]
+
+
+def graph_from(files: list[Path]) -> KnowledgeGraph:
+    kg = KnowledgeGraph()
+    for path in files:  # one file at a time, in the given order
+        kg.load(path)
+    return kg
+
+
+@pytest.mark.parametrize("fmt", list(EXPORT_FORMATS))
+def test_same_bytes_whatever_the_load_order(fixtures: Path, fmt: str) -> None:
+    files = source_files(fixtures)
+    shuffled = list(files)
+    random.Random(7).shuffle(shuffled)
+    outputs = {serialize(graph_from(order), fmt) for order in (files, files[::-1], shuffled)}
+    assert len(outputs) == 1
+    assert len(outputs.pop()) > 100
+
+
+def test_same_bytes_in_another_process(fixtures: Path) -> None:
+    src = Path(__file__).resolve().parent.parent / "src"
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from pathlib import Path\n"
+        "from relgraph.export import serialize\n"
+        "from relgraph.store import KnowledgeGraph\n"
+        "kg = KnowledgeGraph(); kg.load(*[Path(p) for p in sys.argv[3:]])\n"
+        "sys.stdout.buffer.write(serialize(kg, sys.argv[2]))\n"
+    )
+    files = [str(p) for p in source_files(fixtures)]
+    for fmt in ("turtle", "xml"):
+        runs = set()
+        for seed, order in (("1", files), ("2", files[::-1])):
+            env = {**os.environ, "PYTHONHASHSEED": seed}
+            done = subprocess.run(
+                [sys.executable, "-c", script, str(src), fmt, *order],
+                env=env,
+                capture_output=True,
+                check=True,
+            )
+            runs.add(done.stdout)
+        assert len(runs) == 1, fmt
+        assert runs.pop() == serialize(graph_from(source_files(fixtures)), fmt)
+
+
+@pytest.mark.parametrize("fmt", list(EXPORT_FORMATS))
+def test_rdflib_reads_back_an_isomorphic_graph(fixtures: Path, fmt: str) -> None:
+    kg = graph_from(source_files(fixtures))
+    data = serialize(kg, fmt)
+    dataset = rdflib.Dataset()
+    dataset.parse(data=data, format=RDFLIB_FORMATS[fmt])
+    parsed = rdflib.Graph()
+    for s, p, o, _ in dataset.quads((None, None, None, None)):
+        parsed.add((s, p, o))
+    assert len(parsed) == len(kg)
+    assert isomorphic(parsed, kg.to_rdflib())
+
+
+def test_turtle_is_readable(fixtures: Path) -> None:
+    text = serialize(graph_from(source_files(fixtures)), "turtle").decode("utf-8")
+    assert "@prefix rgd: <https://w3id.org/relgraph/id/> ." in text
+    assert "\nrgd:ann a rg:Person ;\n" in text  # grouped by subject, rdf:type first
+    assert "_:c14n0" in text  # canonical blank node labels
+    assert text.index("rgd:ann a") < text.index("rgd:bob a")  # sorted subjects
+
+
+def test_blank_node_labels_are_canonical(tmp_path: Path) -> None:
+    one, two = tmp_path / "one.ttl", tmp_path / "two.ttl"
+    one.write_text('<http://example.org/a> <http://example.org/p> [ <http://example.org/q> "x" ] .\n')
+    two.write_text(
+        '<http://example.org/a> <http://example.org/p> _:zzz .\n_:zzz <http://example.org/q> "x" .\n'
+    )
+    assert (
+        serialize(graph_from([one]), "ntriples")
+        == serialize(graph_from([two]), "ntriples")
+        == (
+            b'<http://example.org/a> <http://example.org/p> _:c14n0 .\n_:c14n0 <http://example.org/q> "x" .\n'
+        )
+    )
+
+
+def test_unknown_format(fixtures: Path) -> None:
+    with pytest.raises(UsageError, match="unknown export format 'n3'"):
+        serialize(KnowledgeGraph(), "n3")
+
+
+def test_export_to_a_file(fixtures: Path, tmp_path: Path) -> None:
+    kg = graph_from(source_files(fixtures))
+    target = tmp_path / "out.nt"
+    export(kg, "ntriples", target)
+    assert target.read_bytes() == serialize(kg, "ntriples")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.nt"]
+
+
+def test_export_to_stdout(fixtures: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    kg = graph_from(source_files(fixtures)[:2])
+    export(kg, "ntriples")
+    assert capsysbinary.readouterr().out == serialize(kg, "ntriples")
+
+
+def test_failed_serialization_keeps_the_old_file(
+    fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "graph.ttl"
+    target.write_bytes(b"old content\n")
+
+    def broken(*args: object, **kwargs: object) -> bytes:
+        raise ValueError("the serializer broke")
+
+    monkeypatch.setattr(export_module, "serialize_triples", broken)
+    with pytest.raises(
+        RelgraphError, match=f"^{target}: cannot serialize the graph as turtle: the serializer broke"
+    ):
+        export(graph_from(source_files(fixtures)), "turtle", target)
+    assert target.read_bytes() == b"old content\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.ttl"]
+
+
+def test_failed_write_keeps_the_old_file_and_removes_the_temp(
+    fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "graph.ttl"
+    target.write_bytes(b"old content\n")
+
+    def no_space(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(export_module.os, "fsync", no_space)
+    with pytest.raises(RelgraphError, match=f"^{target}: cannot write: No space left on device"):
+        export(graph_from(source_files(fixtures)), "turtle", target)
+    assert target.read_bytes() == b"old content\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.ttl"]
+
+
+def test_interrupted_write_removes_the_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "graph.ttl"
+
+    def interrupted(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(export_module.os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, b"data")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_folder(tmp_path: Path) -> None:
+    target = tmp_path / "no" / "such" / "out.ttl"
+    with pytest.raises(RelgraphError, match=f"^{target}: cannot write"):
+        atomic_write(target, b"x")
+
+
+def test_replaced_file_keeps_its_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "out.ttl"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    atomic_write(target, b"new")
+    assert target.read_bytes() == b"new"
+    assert target.stat().st_mode & 0o777 == 0o640
+    fresh = tmp_path / "fresh.ttl"
+    atomic_write(fresh, b"x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask

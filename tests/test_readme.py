@@ -1,0 +1,50 @@
+"""The README does not drift from the code: commands, queries and the Quick start."""
+
+from __future__ import annotations
+
+import re
+
+from relgraph.catalogue import Catalogue
+from relgraph.cli import cli
+
+
+def readme(root) -> str:
+    return (root / "README.md").read_text(encoding="utf-8")
+
+
+def quick_start(text: str) -> list[str]:
+    section = text.split("## Quick start", 1)[1]
+    block = re.search(r"```[a-z]*\n(.*?)```", section, re.DOTALL)
+    assert block is not None
+    return [
+        line for line in block.group(1).splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
+
+
+def test_quick_start_has_exactly_two_commands(root):
+    commands = quick_start(readme(root))
+    assert len(commands) == 2
+    assert "relgraph report" in commands[0]
+    assert "pytest" in commands[1]
+
+
+def test_every_cli_command_is_documented(root):
+    text = readme(root)
+    for name in cli.list_commands(None):  # type: ignore[arg-type]
+        assert f"### `relgraph {name}" in text, name
+
+
+def test_every_canned_query_is_documented(root):
+    text = readme(root)
+    names = Catalogue.load(check_sparql=False).names()
+    assert len(names) >= 15
+    for name in names:
+        assert f"| `{name}` |" in text, name
+
+
+def test_every_exit_code_is_documented(root):
+    from relgraph.errors import ExitCode
+
+    text = readme(root)
+    for code in ExitCode:
+        assert f"| {int(code)} |" in text, code

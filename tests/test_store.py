@@ -1,0 +1,304 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from rdflib.compare import isomorphic
+from rdflib.term import Literal, URIRef
+
+from relgraph import store as store_module
+from relgraph.errors import ConfigurationError, ExitCode, InputError, QueryError, UsageError
+from relgraph.prefixes import PREFIXES
+from relgraph.safety import check_read_only_local
+from relgraph.store import KnowledgeGraph, default_files, load_default_graph
+
+RGD = PREFIXES["rgd"]
+RDFS = PREFIXES["rdfs"]
+PROLOGUE = f"PREFIX rgd: <{RGD}>\nPREFIX rdfs: <{RDFS}>\n"
+
+
+def snapshot(kg: KnowledgeGraph) -> list[str]:
+    return sorted(str(q) for q in kg.quads())
+
+
+def labels(kg: KnowledgeGraph) -> set[str]:
+    result = kg.query(PROLOGUE + "SELECT ?l WHERE { ?s rdfs:label ?l }")
+    return {str(row[0]) for row in result.rows}
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ("good.ttl", "Carol"),
+        ("people.nt", "Gina"),
+        ("people.jsonld", "Hank"),
+        ("people.rdf", "Jack"),
+        ("quads.nq", "Erin"),
+        ("graphs.trig", "Frank"),
+    ],
+)
+def test_load_each_format_into_the_default_graph(fixtures: Path, name: str, label: str) -> None:
+    kg = KnowledgeGraph()
+    kg.load(fixtures / "rdf" / name)
+    assert label in labels(kg)  # named graphs of N-Quads/TriG end up in the default graph
+    assert kg.files == [fixtures / "rdf" / name]
+    assert len(kg) == len(list(kg.triples())) > 0
+
+
+def test_load_is_all_or_nothing(fixtures: Path) -> None:
+    kg = KnowledgeGraph()
+    kg.load(fixtures / "rdf" / "people.nt")
+    before, files_before = snapshot(kg), list(kg.files)
+    bad = fixtures / "rdf" / "bad.ttl"
+    with pytest.raises(InputError) as caught:
+        kg.load(fixtures / "rdf" / "good.ttl", bad)
+    message = caught.value.message
+    assert message == f"{bad}:5:21: Unexpected end of file"
+    assert "\n" not in message
+    assert snapshot(kg) == before
+    assert kg.files == files_before
+    assert caught.value.exit_code == ExitCode.USAGE
+
+
+def test_syntax_error_location_mid_file(tmp_path: Path) -> None:
+    bad = tmp_path / "mid.ttl"
+    bad.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b ex:c ;\n  ex:q zz .\n")
+    with pytest.raises(InputError, match=re.escape(f"{bad}:4:8: ")):
+        KnowledgeGraph().load(bad)
+
+
+def test_unknown_extension(fixtures: Path) -> None:
+    path = fixtures / "rdf" / "data.xyz"
+    with pytest.raises(InputError, match=re.escape(f"{path}: unknown RDF file extension '.xyz'")):
+        KnowledgeGraph().load(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere.ttl"
+    with pytest.raises(InputError, match=re.escape(f"{path}: no such file")):
+        KnowledgeGraph().load(path)
+
+
+def test_directory(tmp_path: Path) -> None:
+    folder = tmp_path / "folder.ttl"
+    folder.mkdir()
+    with pytest.raises(InputError, match=re.escape(f"{folder}: is a directory")):
+        KnowledgeGraph().load(folder)
+
+
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "secret.ttl"
+    path.write_text("")
+
+    def refuse(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(InputError, match=re.escape(f"{path}: cannot read the file: permission denied")):
+        KnowledgeGraph().load(path)
+
+
+def test_not_utf8(fixtures: Path) -> None:
+    path = fixtures / "rdf" / "latin1.ttl"
+    with pytest.raises(InputError, match=re.escape(f"{path}:3:22: not UTF-8 text (byte 0xe9)")):
+        KnowledgeGraph().load(path)
+
+
+def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.nt"
+    path.write_bytes(b'\xef\xbb\xbf<http://example.org/a> <http://example.org/p> "x" .\n')
+    kg = KnowledgeGraph()
+    kg.load(path)
+    assert len(kg) == 1
+
+
+def test_remote_json_ld_context_is_never_fetched(fixtures: Path) -> None:
+    path = fixtures / "rdf" / "remote-context.jsonld"
+    with pytest.raises(InputError, match=re.escape(f"{path}: remote JSON-LD contexts are never loaded")):
+        KnowledgeGraph().load(path)
+
+
+def test_blank_nodes_of_different_files_stay_apart(tmp_path: Path) -> None:
+    one, two = tmp_path / "one.ttl", tmp_path / "two.ttl"
+    one.write_text('_:b <http://example.org/p> "one" .\n')
+    two.write_text('_:b <http://example.org/p> "two" .\n')
+    kg = KnowledgeGraph()
+    kg.load(one, two)
+    subjects = {row[0] for row in kg.query("SELECT ?s WHERE { ?s ?p ?o }").rows}
+    assert len(subjects) == 2
+
+
+def test_a_file_is_loaded_once(fixtures: Path) -> None:
+    kg = KnowledgeGraph()
+    kg.load(fixtures / "rdf" / "good.ttl")
+    size = len(kg)
+    kg.load(fixtures / "rdf" / "good.ttl", str(fixtures / "rdf" / "good.ttl"))
+    assert len(kg) == size  # the blank node would have been duplicated
+    assert kg.files == [fixtures / "rdf" / "good.ttl"]
+
+
+def test_on_disk_store_is_not_supported_yet(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="on-disk"):
+        KnowledgeGraph(tmp_path / "db")
+
+
+@pytest.mark.parametrize(
+    ("query", "refusal"),
+    [
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "SERVICE"),
+        ("SELECT * WHERE { ?s ?p ?o OPTIONAL { SERVICE SILENT ?x { ?s ?p ?o } } }", "SERVICE"),
+        ("ASK { FILTER EXISTS { SERVICE <http://127.0.0.1:9/s> { ?s ?p ?o } } }", "SERVICE"),
+        ("SELECT * FROM <http://127.0.0.1:9/data.ttl> WHERE { ?s ?p ?o }", "FROM"),
+        ("SELECT * FROM NAMED <http://127.0.0.1:9/g> WHERE { GRAPH ?g { ?s ?p ?o } }", "FROM"),
+        ("CONSTRUCT { ?s ?p ?o } FROM <http://127.0.0.1:9/g> WHERE { ?s ?p ?o }", "FROM"),
+        ("DESCRIBE <http://example.org/a> FROM <http://127.0.0.1:9/g>", "FROM"),
+        ("INSERT DATA { <http://example.org/a> <http://example.org/p> 1 }", "updates"),
+        ("LOAD <http://127.0.0.1:9/data.ttl>", "updates"),
+        ("DELETE WHERE { ?s ?p ?o }", "updates"),
+        ("DROP ALL", "updates"),
+    ],
+)
+def test_network_and_updates_are_refused(fixtures: Path, query: str, refusal: str) -> None:
+    kg = KnowledgeGraph()
+    kg.load(fixtures / "rdf" / "good.ttl")
+    before = snapshot(kg)
+    with pytest.raises(QueryError, match=f"^{refusal}"):
+        kg.query(query)
+    assert snapshot(kg) == before
+
+
+def test_refusal_names_the_source() -> None:
+    with pytest.raises(QueryError, match=r"^my\.rq: SERVICE is not allowed"):
+        KnowledgeGraph().query("SELECT * WHERE { SERVICE <http://x.org/s> { ?s ?p ?o } }", source="my.rq")
+
+
+def test_token_scan_when_rdflib_cannot_parse() -> None:
+    # rdflib cannot parse these, so the conservative token scan decides
+    with pytest.raises(QueryError, match="SERVICE"):
+        check_read_only_local("SELECT * WHERE { service <http://x.org/s> { ?s ?p ?o } } (((")
+    with pytest.raises(QueryError, match="FROM"):
+        check_read_only_local("SELECT * from <http://x.org/g> WHERE { ?s ?p ?o } (((")
+    # an escaped # in a local name does not start a comment that would hide the SERVICE
+    with pytest.raises(QueryError, match="SERVICE"):
+        check_read_only_local("SELECT * WHERE { ?s ex:a\\#b ?o . SERVICE <http://x.org/s> { ?s ?p ?o } } (((")
+    # words inside strings, IRIs, comments, variables and prefixed names are not keywords
+    check_read_only_local(
+        "SELECT ?service WHERE { ?service <http://x.org/FROM> 'SERVICE' ; "
+        'ex:from """FROM""" } # SERVICE\n((('
+    )
+
+
+def test_words_in_data_positions_are_allowed() -> None:
+    kg = KnowledgeGraph()
+    result = kg.query("SELECT ?service WHERE { ?service <http://x.org/from> 'SERVICE FROM' }")
+    assert result.variables == ["service"]
+    assert result.rows == []
+
+
+def test_syntax_error_becomes_query_error() -> None:
+    with pytest.raises(QueryError, match=r"^SPARQL syntax error at line 2, column \d+: ") as caught:
+        KnowledgeGraph().query("SELECT ?s\nWHERE { ?s ?p ")
+    assert "\n" not in caught.value.message
+    with pytest.raises(QueryError, match=r"^q\.rq:2:\d+: SPARQL syntax error: "):
+        KnowledgeGraph().query("SELECT ?s\nWHERE { ?s ?p ", source="q.rq")
+
+
+QUOTED = 'He said "hi" } UNION { ?s ?p ?o } \\ done'
+
+
+def test_string_binding_is_data_not_syntax(fixtures: Path) -> None:
+    kg = KnowledgeGraph()
+    kg.load(fixtures / "rdf" / "good.ttl")
+    query = PROLOGUE + "SELECT ?s ?text WHERE { ?s rdfs:comment ?text }"
+    result = kg.query(query, {"text": Literal(QUOTED)})
+    assert result.rows == [(URIRef(RGD + "carol"), Literal(QUOTED))]
+    # an injection attempt matches nothing (pasted into the text it would have matched everything)
+    for attack in ['" } UNION { ?s ?p ?o } #', "} UNION { ?s ?p ?o", "\\", '"hi"']:
+        assert kg.query(query, {"text": Literal(attack)}).rows == []
+    assert len(kg.query(query).rows) == 1
+
+
+def test_iri_binding(fixtures: Path) -> None:
+    kg = KnowledgeGraph()
+    kg.load(fixtures / "rdf" / "good.ttl", fixtures / "rdf" / "people.nt")
+    query = PROLOGUE + "SELECT ?s ?label WHERE { ?s rdfs:label ?label }"
+    result = kg.query(query, {"s": URIRef(RGD + "gina")})
+    assert result.rows == [(URIRef(RGD + "gina"), Literal("Gina", lang="en"))]
+    assert kg.query("ASK { ?s ?p ?o }", {"s": URIRef(RGD + "nobody")}).boolean is False
+
+
+def test_binding_must_be_projected() -> None:
+    with pytest.raises(
+        QueryError, match=r"\?o is bound as a parameter, so it must be in the SELECT projection"
+    ):
+        KnowledgeGraph().query("SELECT ?s WHERE { ?s ?p ?o }", {"o": Literal("x")})
+
+
+def test_invalid_binding_name() -> None:
+    with pytest.raises(QueryError, match="invalid variable name"):
+        KnowledgeGraph().query("SELECT * WHERE { ?s ?p ?o }", {"o }": Literal("x")})
+
+
+def test_result_kinds(fixtures: Path) -> None:
+    kg = KnowledgeGraph()
+    kg.load(fixtures / "rdf" / "good.ttl")
+    select = kg.query(PROLOGUE + "SELECT ?l ?none WHERE { rgd:carol rdfs:label ?l OPTIONAL { ?l ?x ?none } }")
+    assert (select.kind, select.variables, select.rows) == (
+        "select",
+        ["l", "none"],
+        [(Literal("Carol"), None)],
+    )
+    ask = kg.query("ASK { ?s ?p ?o }")
+    assert (ask.kind, ask.boolean) == ("ask", True)
+    graph = kg.query(PROLOGUE + "CONSTRUCT { ?s rdfs:label ?l } WHERE { ?s rdfs:label ?l }")
+    assert graph.kind == "graph"
+    assert (URIRef(RGD + "carol"), URIRef(RDFS + "label"), Literal("Carol")) in graph.triples
+    described = kg.query(PROLOGUE + "DESCRIBE rgd:carol")
+    assert described.kind == "graph"
+    assert len(described.triples) == 4  # its 3 triples and those of its blank node (CBD)
+
+
+def test_to_rdflib_is_an_isomorphic_copy(fixtures: Path) -> None:
+    kg = KnowledgeGraph()
+    kg.load(fixtures / "rdf" / "good.ttl")
+    graph = kg.to_rdflib()
+    assert len(graph) == len(kg)
+    graph.remove((None, None, None))
+    assert len(kg) == 4  # a copy: the store is untouched
+    again = kg.to_rdflib()
+    assert dict(again.namespaces())["rgd"] == URIRef(RGD)
+    expected = type(again)().parse(fixtures / "rdf" / "good.ttl")
+    assert isomorphic(again, expected)
+
+
+def test_default_files_and_graph(shipped: Path) -> None:
+    files = default_files()
+    assert files == [
+        shipped / "ontology" / "relgraph.ttl",
+        shipped / "data" / "reference" / "organisations.ttl",
+        shipped / "data" / "reference" / "people.ttl",
+        shipped / "data" / "readouts" / "session-07.ttl",
+    ]
+    assert default_files(data_only=True) == files[1:]
+    kg = KnowledgeGraph.default(extra_files=[shipped / "rdf" / "people.nt"])
+    assert kg.files == [*files, shipped / "rdf" / "people.nt"]
+    assert "Gina" in labels(kg)
+    data_only = load_default_graph(data_only=True)
+    assert data_only.files == files[1:]
+    assert len(data_only) < len(kg)
+
+
+def test_broken_shipped_file_is_a_configuration_error(
+    shipped: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "reference").mkdir()
+    (tmp_path / "reference" / "broken.ttl").write_text("this is not turtle")
+    monkeypatch.setattr(store_module.resources, "data_dir", lambda: tmp_path)
+    with pytest.raises(ConfigurationError, match=r"broken\.ttl:1:") as caught:
+        KnowledgeGraph.default()
+    assert caught.value.exit_code == ExitCode.CONFIGURATION
+    # while a broken extra file is the user's input error
+    monkeypatch.setattr(store_module.resources, "data_dir", lambda: shipped / "data")
+    with pytest.raises(InputError, match=r"bad\.ttl:5:21"):
+        KnowledgeGraph.default(extra_files=[shipped / "rdf" / "bad.ttl"])

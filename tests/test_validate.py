@@ -1,0 +1,147 @@
+"""Validation of new data together with the existing graph: results, locations, formats, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rdflib import SH, URIRef
+
+from relgraph.errors import InputError
+from relgraph.namespaces import RGD, RGSH
+from relgraph.resources import data_dir
+from relgraph.validate import validate
+
+READOUT = data_dir() / "readouts" / "ani-2023-09-27-us-india-2plus2-intersessional.ttl"
+
+NEW_OUTCOME = """\
+@prefix rg: <https://w3id.org/relgraph/ontology#> .
+@prefix rgd: <https://w3id.org/relgraph/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+
+# an outcome of the seventh session that cites no sentence and has a made-up type
+rgd:test-outcome a rg:Outcome ;
+    rdfs:label "Agreed to meet again"@en ;
+    rg:outcomeOf rgd:us-india-2plus2-intersessional-07 ;
+    rg:outcomeType rg:agreedToMeet ;
+    rg:actor rgd:ely-ratner ;
+    rg:concerns rgd:domain-space ;
+    rg:eventCode rgd:cameo-036 .
+"""
+
+
+def test_the_shipped_readout_conforms_with_no_result_at_all(kg):
+    report = validate([READOUT], kg=kg, strict=True)
+    assert report.conforms
+    assert report.results == []
+
+
+def test_new_data_is_checked_against_the_existing_graph(tmp_path, kg):
+    new = tmp_path / "new-readout.ttl"
+    new.write_text(NEW_OUTCOME)
+    report = validate([new], kg=kg)
+    assert not report.conforms
+    # references to the known session, official, domain and CAMEO code resolve: only the 2 real faults remain
+    shapes = sorted(str(r.source_shape) for r in report.results)
+    assert shapes == [str(RGSH["Outcome-outcomeType"]), str(RGSH["Outcome-statedIn"])]
+    for result in report.results:
+        assert result.focus == RGD["test-outcome"]
+        assert result.focus_label == "Agreed to meet again"
+        assert result.location == f"{new}:6"
+        assert result.severity == SH.Violation
+    by_shape = {str(r.source_shape): r for r in report.results}
+    assert by_shape[str(RGSH["Outcome-statedIn"])].path == "rg:statedIn"
+    assert by_shape[str(RGSH["Outcome-outcomeType"])].value == URIRef(
+        "https://w3id.org/relgraph/ontology#agreedToMeet"
+    )
+
+
+def test_text_report_is_one_line_per_result_and_a_summary(tmp_path, kg):
+    new = tmp_path / "new.ttl"
+    new.write_text(NEW_OUTCOME)
+    lines = validate([new], kg=kg).render("text").splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith(f'{new}:6: Violation: rgd:test-outcome ("Agreed to meet again") ')
+    assert "Outcome: rg:" in lines[0]
+    assert lines[-1] == f"{new}: does not conform (2 violations, 0 warnings, 0 infos)"
+
+
+def test_json_and_turtle_reports(tmp_path, kg):
+    new = tmp_path / "new.ttl"
+    new.write_text(NEW_OUTCOME)
+    report = validate([new], kg=kg)
+    body = json.loads(report.render("json"))
+    assert body["conforms"] is False
+    assert body["counts"] == {"Violation": 2, "Warning": 0, "Info": 0}
+    assert {r["location"] for r in body["results"]} == {f"{new}:6"}
+    assert "sh:ValidationReport" in report.render("turtle")
+
+
+def test_warnings_do_not_fail_unless_strict(tmp_path, kg):
+    new = tmp_path / "warn.ttl"
+    # an official without foaf:name: a warning, not a violation
+    new.write_text(
+        "@prefix rg: <https://w3id.org/relgraph/ontology#> . @prefix rgd: <https://w3id.org/relgraph/id/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        'rgd:test-official a rg:Official ; rdfs:label "Test Official"@en .\n'
+    )
+    report = validate([new], kg=kg)
+    assert report.conforms
+    assert [r.severity_name for r in report.results] == ["Warning"]
+    assert not validate([new], kg=kg, strict=True).conforms
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("broken.ttl", "@prefix rg: <https://w3id.org/relgraph/ontology#> .\nrg:a rg:b .\n", "broken.ttl:2"),
+        ("missing.ttl", None, "missing.ttl"),
+        ("data.csv", "a,b\n", "data.csv"),
+    ],
+)
+def test_bad_input_is_one_line_naming_the_file(tmp_path, kg, name, content, expected):
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(InputError) as caught:
+        validate([path], kg=kg)
+    message = caught.value.message
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_other_rdf_formats_are_validated_by_extension(tmp_path, kg):
+    new = tmp_path / "new.jsonld"
+    new.write_text(
+        json.dumps(
+            {
+                "@id": "https://w3id.org/relgraph/id/test-region",
+                "@type": "https://w3id.org/relgraph/ontology#Region",
+            }
+        )
+    )
+    report = validate([new], kg=kg)
+    assert [str(r.source_shape) for r in report.results] == [str(RGSH.EnglishLabel)]
+    assert report.results[0].location == f"{new}:1"
+
+
+def test_validating_does_not_change_the_graph(tmp_path, kg):
+    before = len(kg)
+    new = tmp_path / "new.ttl"
+    new.write_text(NEW_OUTCOME)
+    validate([new], kg=kg)
+    assert len(kg) == before
+
+
+def test_report_names_files_in_the_existing_graph_when_the_fault_is_there(tmp_path, kg):
+    # a second country on the US Department of Defense makes the existing organisation fail
+    new = tmp_path / "extra.ttl"
+    new.write_text(
+        "@prefix rg: <https://w3id.org/relgraph/ontology#> . @prefix rgd: <https://w3id.org/relgraph/id/> .\n"
+        "rgd:us-dod rg:country rgd:india .\n"
+    )
+    report = validate([new], kg=kg)
+    assert [str(r.source_shape) for r in report.results] == [str(RGSH["Organization-country"])]
+    assert report.results[0].location == f"{new}:2"
+    assert Path(report.results[0].location.split(":")[0]).name == "extra.ttl"
