@@ -8,7 +8,7 @@ from rdflib.compare import isomorphic
 from rdflib.term import Literal, URIRef
 
 from relgraph import store as store_module
-from relgraph.errors import ConfigurationError, ExitCode, InputError, QueryError, UsageError
+from relgraph.errors import ConfigurationError, ExitCode, InputError, QueryError
 from relgraph.prefixes import PREFIXES
 from relgraph.safety import check_read_only_local
 from relgraph.store import KnowledgeGraph, default_files, load_default_graph
@@ -138,9 +138,14 @@ def test_a_file_is_loaded_once(fixtures: Path) -> None:
     assert kg.files == [fixtures / "rdf" / "good.ttl"]
 
 
-def test_on_disk_store_is_not_supported_yet(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="on-disk"):
-        KnowledgeGraph(tmp_path / "db")
+def test_on_disk_store_keeps_its_triples(tmp_path: Path, fixtures: Path) -> None:
+    kg = KnowledgeGraph(tmp_path / "db")
+    kg.load(fixtures / "rdf" / "good.ttl")
+    size = len(kg)
+    assert size > 0
+    del kg
+    reopened = KnowledgeGraph(tmp_path / "db", read_only=True)
+    assert len(reopened) == size
 
 
 @pytest.mark.parametrize(

@@ -63,6 +63,93 @@ def data_option(function: F) -> F:
     )(function)
 
 
+def endpoint_options(function: F) -> F:
+    """Add ``--endpoint URL``, ``--graph IRI`` and ``--timeout SECONDS``: run on a remote SPARQL endpoint."""
+    function = click.option(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="Seconds a query may run; with --endpoint, seconds to wait for its answer [default: 60].",
+    )(function)
+    function = click.option(
+        "--graph",
+        default=None,
+        metavar="IRI",
+        help="With --endpoint: the graph queried as the default graph "
+        "[default: https://w3id.org/relgraph/graph/default, where relgraph push writes].",
+    )(function)
+    return click.option(
+        "--endpoint",
+        default=None,
+        metavar="URL",
+        help="Run the query on this SPARQL endpoint instead of the embedded graph.",
+    )(function)
+
+
+def local_options(timeout: bool = True) -> Callable[[F], F]:
+    """Return the decorator adding ``--allow-imports`` and (unless ``timeout`` is false) ``--timeout``.
+
+    Both take effect through :mod:`relgraph.limits` and :mod:`relgraph.guard` for the whole command.
+
+    :param timeout: add ``--timeout SECONDS`` (a command with its own ``--timeout`` passes it on).
+    """
+
+    def set_timeout(ctx: click.Context, _param: click.Parameter, value: float | None) -> None:
+        if value is not None:
+            from relgraph.limits import use_timeout
+
+            ctx.with_resource(use_timeout(value))
+
+    def set_imports(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if value:
+            from relgraph.guard import allow_imports
+
+            ctx.with_resource(allow_imports())
+
+    def decorate(function: F) -> F:
+        function = click.option(
+            "--allow-imports",
+            is_flag=True,
+            expose_value=False,
+            callback=set_imports,
+            help="Follow owl:imports of local files (file: IRIs); nothing is ever fetched over the network.",
+        )(function)
+        if timeout:
+            function = click.option(
+                "--timeout",
+                type=click.FloatRange(min=0, min_open=True),
+                default=None,
+                expose_value=False,
+                callback=set_timeout,
+                metavar="SECONDS",
+                help="Stop any query that runs longer than this [default: 60, or RELGRAPH_TIMEOUT].",
+            )(function)
+        return function
+
+    return decorate
+
+
+def store_option(function: F) -> F:
+    """Add ``--store DIR``: keep the parsed graph in an on-disk store, rebuilt when a file changes."""
+
+    def set_store(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+        if value is not None:
+            from relgraph.persist import use_store
+
+            ctx.with_resource(use_store(value))
+
+    return click.option(
+        "--store",
+        type=click.Path(path_type=Path, file_okay=False),
+        envvar="RELGRAPH_STORE",
+        expose_value=False,
+        callback=set_store,
+        metavar="DIR",
+        help="Keep the graph in an on-disk store in DIR: built once, reused until a file changes.",
+    )(function)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="relgraph")
 def cli() -> None:
@@ -104,6 +191,7 @@ def queries_command(fmt: str) -> None:
 
 
 @cli.command("query")
+@store_option
 @click.argument("name")
 @click.option(
     "-p",
@@ -116,8 +204,16 @@ def queries_command(fmt: str) -> None:
 )
 @format_option(RESULT_FORMATS, "table")
 @data_option
+@endpoint_options
+@local_options(timeout=False)
 def query_command(
-    name: str, params: tuple[tuple[str, str], ...], fmt: str, data_files: tuple[Path, ...]
+    name: str,
+    params: tuple[tuple[str, str], ...],
+    fmt: str,
+    data_files: tuple[Path, ...],
+    endpoint: str | None,
+    graph: str | None,
+    timeout: float | None,
 ) -> None:
     """Run the canned query NAME on the knowledge graph."""
     from relgraph.catalogue import Catalogue
@@ -131,16 +227,35 @@ def query_command(
             raise UsageError(f"parameter {key!r} is given twice")
         raw[key] = value
     bindings = query.bind(raw)  # check the parameters before loading the graph
+    if endpoint is not None:
+        from relgraph.remote import query_endpoint
+
+        remote = query_endpoint(endpoint, query.text, bindings, graph=graph, timeout=timeout, data=data_files)
+        _echo_result(remote, fmt)
+        return
+    from relgraph.limits import use_timeout
+
     kg = KnowledgeGraph.default(extra_files=data_files)
-    result = kg.query(query.text, bindings, source=str(query.path))
+    with use_timeout(timeout):
+        result = kg.query(query.text, bindings, source=str(query.path))
     _echo_result(result, fmt)
 
 
 @cli.command("sparql")
+@store_option
 @click.argument("query")
 @format_option(RESULT_FORMATS, "table")
 @data_option
-def sparql_command(query: str, fmt: str, data_files: tuple[Path, ...]) -> None:
+@endpoint_options
+@local_options(timeout=False)
+def sparql_command(
+    query: str,
+    fmt: str,
+    data_files: tuple[Path, ...],
+    endpoint: str | None,
+    graph: str | None,
+    timeout: float | None,
+) -> None:
     """Run a read-only SPARQL query (text, a file, or - for standard input) on the graph.
 
     SELECT, ASK, CONSTRUCT and DESCRIBE are allowed; SERVICE, FROM and updates are refused.
@@ -148,17 +263,27 @@ def sparql_command(query: str, fmt: str, data_files: tuple[Path, ...]) -> None:
     from relgraph.store import KnowledgeGraph
 
     text, source = _query_text(query)
+    if endpoint is not None:
+        from relgraph.remote import query_endpoint
+
+        _echo_result(query_endpoint(endpoint, text, {}, graph=graph, timeout=timeout, data=data_files), fmt)
+        return
+    from relgraph.limits import use_timeout
+
     kg = KnowledgeGraph.default(extra_files=data_files)
-    _echo_result(kg.query(text, source=source), fmt)
+    with use_timeout(timeout):
+        _echo_result(kg.query(text, source=source), fmt)
 
 
 @cli.command("export")
+@store_option
 @format_option(EXPORT_FORMATS, "turtle")
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), help="Write to this file instead of standard output."
 )
 @click.option("--data-only", is_flag=True, help="Leave out the ontology.")
 @data_option
+@local_options()
 def export_command(fmt: str, output: Path | None, data_only: bool, data_files: tuple[Path, ...]) -> None:
     """Write the whole knowledge graph, deterministically (same graph, same bytes)."""
     from relgraph.export import export, serialize
@@ -172,7 +297,9 @@ def export_command(fmt: str, output: Path | None, data_only: bool, data_files: t
 
 
 @cli.command("report")
+@store_option
 @format_option(TABLE_FORMATS, "table")
+@local_options()
 def report_command(fmt: str) -> None:
     """Run every canned query with its defaults and print the results."""
     from relgraph.catalogue import Catalogue
@@ -208,6 +335,7 @@ def report_command(fmt: str) -> None:
 
 
 @cli.command("validate")
+@store_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @format_option(VALIDATE_FORMATS, "text")
 @click.option("--strict", is_flag=True, help="Fail on warnings and infos too, not only on violations.")
@@ -217,6 +345,7 @@ def report_command(fmt: str) -> None:
     help="Validate against this shapes file instead of the shipped one.",
 )
 @data_option
+@local_options()
 def validate_command(
     files: tuple[Path, ...], fmt: str, strict: bool, shapes: Path | None, data_files: tuple[Path, ...]
 ) -> None:
@@ -237,9 +366,11 @@ def validate_command(
 
 
 @cli.command("explain")
+@store_option
 @click.argument("entity")
 @format_option(("text", "json"), "text")
 @data_option
+@local_options()
 def explain_command(entity: str, fmt: str, data_files: tuple[Path, ...]) -> None:
     """Say what the graph holds about ENTITY, each fact with the sentence it comes from.
 
@@ -253,8 +384,10 @@ def explain_command(entity: str, fmt: str, data_files: tuple[Path, ...]) -> None
 
 
 @cli.command("check")
+@store_option
 @format_option(TABLE_FORMATS, "table")
 @data_option
+@local_options()
 def check_command(fmt: str, data_files: tuple[Path, ...]) -> None:
     """Run the quality checks (queries/checks/*-violation.rq); each must return no rows.
 
@@ -278,6 +411,165 @@ def check_command(fmt: str, data_files: tuple[Path, ...]) -> None:
         click.echo(f"{len(outcomes) - len(failed)} of {len(outcomes)} checks passed")
     if failed:
         sys.exit(int(ExitCode.NOT_CONFORMING))
+
+
+@cli.command("push")
+@click.option("--endpoint", required=True, metavar="URL", help="The store's SPARQL query endpoint.")
+@click.option(
+    "--update-endpoint",
+    default=None,
+    metavar="URL",
+    help="Its SPARQL Update endpoint [default: .../update beside a .../query URL, else --endpoint].",
+)
+@click.option(
+    "--graph",
+    default=None,
+    metavar="IRI",
+    help="The named graph to replace [default: https://w3id.org/relgraph/graph/default].",
+)
+@click.option("--chunk-size", type=int, default=2000, show_default=True, help="Triples per update request.")
+@click.option("--resume", is_flag=True, help="Finish an interrupted push of the same data.")
+@click.option(
+    "--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for each answer."
+)
+@click.option("--data-only", is_flag=True, help="Leave out the ontology.")
+@data_option
+def push_command(
+    endpoint: str,
+    update_endpoint: str | None,
+    graph: str | None,
+    chunk_size: int,
+    resume: bool,
+    timeout: float,
+    data_only: bool,
+    data_files: tuple[Path, ...],
+) -> None:
+    """Load the knowledge graph into a named graph of a SPARQL store, all or nothing.
+
+    Chunks go to a staging graph; one MOVE then replaces the target graph. Credentials come from
+    RELGRAPH_ENDPOINT_USER/RELGRAPH_ENDPOINT_PASSWORD or ~/.netrc. Exit 4 if the endpoint fails.
+    """
+    from relgraph.push import DEFAULT_GRAPH, PushPlan, ntriples_lines, push
+    from relgraph.remote import Endpoint, SparqlClient
+    from relgraph.store import KnowledgeGraph
+
+    query_endpoint = Endpoint.parse(endpoint)
+    client = SparqlClient(
+        query_endpoint, update_endpoint=query_endpoint.sibling(update_endpoint, "update"), timeout=timeout
+    )
+    kg = KnowledgeGraph.default(extra_files=data_files, data_only=data_only)
+    plan = PushPlan(ntriples_lines(kg.quads()), chunk_size)
+    with click.progressbar(
+        length=len(plan.lines), label=f"pushing to {query_endpoint.url}", file=sys.stderr
+    ) as bar:
+        report = push(client, plan, graph or DEFAULT_GRAPH, resume=resume, progress=bar.update)
+    resumed = f", {report.skipped} already uploaded" if resume else ""
+    click.echo(
+        f"{report.graph}: {report.triples} triples at {query_endpoint.url} "
+        f"({report.chunks} chunks{resumed}, {report.seconds:.1f} s)"
+    )
+
+
+@cli.command("serve")
+@click.option("--bind", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=7878, show_default=True, help="The port to listen on."
+)
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Keep the Oxigraph store in this directory (its content is replaced) [default: a temporary one].",
+)
+@click.option("--writable", is_flag=True, help="Accept SPARQL updates (oxigraph serve, not serve-read-only).")
+@data_option
+def serve_command(
+    bind: str, port: int, store_dir: Path | None, writable: bool, data_files: tuple[Path, ...]
+) -> None:
+    """Serve the knowledge graph over SPARQL with the Oxigraph server, read-only, on loopback by default.
+
+    Prints the endpoint URL; its query page opens in a browser. Ctrl-C stops it.
+    """
+    import tempfile
+
+    from relgraph.serve import build_store, serve
+    from relgraph.store import KnowledgeGraph
+
+    kg = KnowledgeGraph.default(extra_files=data_files)
+    with tempfile.TemporaryDirectory(prefix="relgraph-store-") as temporary:
+        location = store_dir if store_dir is not None else Path(temporary)
+        count = build_store(location, kg.quads())
+        click.echo(f"Loaded {count} triples into {location}")
+        code = serve(location, bind=bind, port=port, writable=writable, announce=click.echo)
+    if code != 0:
+        raise UsageError(f"the oxigraph server stopped with exit code {code} (is port {port} in use?)")
+    click.echo("Server stopped.")
+
+
+@cli.command("add")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Refuse warnings and infos too, not only violations.")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The data folder to add to [default: the shipped data/].",
+)
+@local_options()
+def add_command(file: Path, strict: bool, data_dir: Path | None) -> None:
+    """Validate a new readout FILE (Turtle) against the graph and add it to data/readouts/, all or nothing.
+
+    Exit 0 when it was added, 1 when it does not conform or fails a check (nothing is added), 2 for a
+    bad file, 6 when another writer holds the data folder.
+    """
+    from relgraph.add import add_readout
+
+    outcome = add_readout(
+        file, data_dir=data_dir, strict=strict, progress=lambda line: click.echo(line, err=True)
+    )
+    if outcome.added is None:
+        if outcome.report is not None and not outcome.report.conforms:
+            click.echo(outcome.report.render("text"), nl=False)
+        for name in outcome.failed_checks:
+            click.echo(f"{file}: check {name} fails with it added")
+        click.echo(f"{file}: not added; the data is unchanged")
+        sys.exit(int(ExitCode.NOT_CONFORMING))
+    click.echo(f"{file}: added as {outcome.added} ({outcome.triples} triples)")
+
+
+@cli.command("synth")
+@click.option("--sessions", type=click.IntRange(min=1), help="Number of synthetic sessions (readouts).")
+@click.option("--triples", "size", metavar="SIZE", help="Or a number of triples to reach: 10k, 1M, 250000.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="A .nt or .ttl file.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed: same seed, same bytes.")
+@click.option("--sources", type=click.Path(path_type=Path, file_okay=False), help="Folder of source texts.")
+def synth_command(
+    sessions: int | None, size: str | None, output: Path, seed: int, sources: Path | None
+) -> None:
+    """Write synthetic readouts that conform to the shapes, for tests and benchmarks (not real data).
+
+    Source texts go to --sources (default: OUTPUT's stem + "-sources"); load the output with the
+    shipped graph, e.g. `relgraph validate OUTPUT` or `relgraph query NAME --data OUTPUT`.
+    """
+    from relgraph.synth import generate, parse_size
+
+    triples = parse_size(size) if size is not None else None
+    if (sessions is None) == (triples is None):
+        raise UsageError("give exactly one of --sessions N and --triples SIZE")
+    with _progress(triples or 0, "synth") as bar:
+        stats = generate(
+            output, sessions=sessions, triples=triples, seed=seed, sources_dir=sources, progress=bar
+        )
+    where = f"sources in {stats.sources_dir}"
+    click.echo(f"{output}: {stats.triples} triples in {stats.sessions} sessions; {where}")
+
+
+def _progress(total: int, label: str) -> Any:
+    """Return a context manager yielding ``update(done)``: a progress bar on a terminal's stderr."""
+    from relgraph.progress import progress
+
+    return progress(total, label)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

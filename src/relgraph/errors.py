@@ -17,6 +17,7 @@ __all__ = [
     "InputError",
     "QueryError",
     "RelgraphError",
+    "RemoteError",
     "UsageError",
 ]
 
@@ -33,6 +34,10 @@ class ExitCode(IntEnum):
     CONFIGURATION = 3
     #: a remote SPARQL endpoint failed
     REMOTE = 4
+    #: a query ran past its wall-clock timeout (``--timeout``) and was stopped
+    TIMEOUT = 5
+    #: another relgraph process is writing (the data folder or store is locked)
+    LOCKED = 6
     #: interrupted by Ctrl-C
     INTERRUPTED = 130
 
@@ -72,3 +77,9 @@ class ConfigurationError(RelgraphError):
     """The project's own ontology, shapes or query catalogue is broken."""
 
     exit_code = int(ExitCode.CONFIGURATION)
+
+
+class RemoteError(RelgraphError):
+    """A remote SPARQL endpoint could not be reached, refused a request or gave a bad answer."""
+
+    exit_code = int(ExitCode.REMOTE)

@@ -99,14 +99,20 @@ def serialize(kg: KnowledgeGraph, fmt: str = "turtle") -> bytes:
     :param fmt: one of :data:`EXPORT_FORMATS`.
     :raises UsageError: for an unknown format.
     :raises RelgraphError: if the graph cannot be written in that format.
+    :raises QueryTimeoutError: if it takes longer than the timeout (:mod:`relgraph.limits`): blank-node
+        canonicalization is slow on some graphs, such as long chains of blank nodes.
 
     >>> from relgraph.store import KnowledgeGraph
     >>> serialize(KnowledgeGraph(), "ntriples")
     b''
     """
-    try:
-        return serialize_triples(kg.quads(), fmt)
-    except (ValueError, TypeError, OSError) as error:
+    from relgraph.limits import run_in_worker
+
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    try:  # in a worker process, stopped after the timeout and capped in memory
+        return run_in_worker(lambda: serialize_triples(kg.quads(), fmt), what=f"export as {fmt}")
+    except (ValueError, TypeError, OSError, RecursionError) as error:
         raise RelgraphError(f"cannot serialize the graph as {fmt}: {error}") from error
 
 
@@ -130,7 +136,7 @@ def export(kg: KnowledgeGraph, fmt: str = "turtle", output: Path | str | None = 
     except RelgraphError as error:
         if isinstance(error, UsageError):
             raise
-        raise RelgraphError(f"{path}: {error.message}") from error
+        raise type(error)(f"{path}: {error.message}") from error  # same class, same exit code
     atomic_write(path, data)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
-__all__ = ["OA", "ONTOLOGY_IRI", "RG", "RGD", "RGSH"]
+__all__ = ["GENID", "OA", "ONTOLOGY_IRI", "RG", "RGD", "RGG", "RGSH"]
 
 
 class RG(DefinedNamespace):
@@ -304,6 +304,10 @@ class RG(DefinedNamespace):
 ONTOLOGY_IRI = URIRef("https://w3id.org/relgraph/ontology")
 #: individuals: people, organisations, posts, sessions, outcomes, evidence
 RGD = Namespace("https://w3id.org/relgraph/id/")
+#: named graphs on remote SPARQL stores: the pushed graph, staging graphs, push progress
+RGG = Namespace("https://w3id.org/relgraph/graph/")
+#: skolem IRIs that replace blank nodes pushed to a remote store (RDF 1.1, section 3.5)
+GENID = Namespace("https://w3id.org/relgraph/.well-known/genid/")
 #: SHACL shapes of ``ontology/shapes.ttl``
 RGSH = Namespace("https://w3id.org/relgraph/shapes#")
 #: W3C Web Annotation vocabulary (rdflib has no constant for it)

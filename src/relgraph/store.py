@@ -7,14 +7,16 @@ store's default graph.
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from relgraph import resources
-from relgraph.errors import ConfigurationError, InputError, QueryError, UsageError
+from relgraph import guard, resources
+from relgraph.errors import ConfigurationError, InputError, QueryError
+from relgraph.limits import Limits, check_depth, check_file_size, check_literals, run_query
 from relgraph.prefixes import PREFIXES
 from relgraph.safety import check_read_only_local
 from relgraph.terms import RdfTerm, quad_to_rdflib, to_oxigraph, to_rdflib, triple_to_rdflib
@@ -68,29 +70,48 @@ def default_files(data_only: bool = False) -> list[Path]:
 class KnowledgeGraph:
     """An in-memory RDF graph loaded from files, queried with read-only SPARQL.
 
-    :param path: reserved for an on-disk store; only :data:`None` (in memory) is supported now.
-    :raises UsageError: if ``path`` is given.
+    :param path: a folder for an on-disk (RocksDB) store, opened or created; :data:`None`: in memory.
+    :param read_only: open the on-disk store read-only (several processes can read it at once).
+    :raises InputError: if the on-disk store cannot be opened (for example, another process writes it).
 
     >>> kg = KnowledgeGraph()
     >>> len(kg), kg.files
     (0, [])
     """
 
-    def __init__(self, path: Path | None = None) -> None:
-        if path is not None:
-            raise UsageError(f"{path}: on-disk stores are not supported yet")
-        self._store = ox.Store()
+    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
+        if path is None:
+            self._store = ox.Store()
+        else:
+            try:
+                self._store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
+            except OSError as error:
+                raise InputError(f"{path}: cannot open the store: {_one_line(str(error))}") from error
         self.files: list[Path] = []
 
     @classmethod
-    def default(cls, extra_files: Iterable[Path | str] = (), *, data_only: bool = False) -> KnowledgeGraph:
+    def default(
+        cls, extra_files: Iterable[Path | str] = (), *, data_only: bool = False, store: Path | None = None
+    ) -> KnowledgeGraph:
         """Load the shipped ontology and data (see :func:`default_files`), then ``extra_files``.
 
         :param extra_files: more RDF files to load into the same graph.
         :param data_only: leave out the ontology.
+        :param store: an on-disk store folder: built from the files once, reused while they are
+            unchanged (see :mod:`relgraph.persist`); the graph is then read-only. By default the
+            folder of the ``--store`` option (:func:`relgraph.persist.use_store`), if any.
         :raises ConfigurationError: if a shipped file is missing or invalid.
         :raises InputError: if one of ``extra_files`` is missing or invalid.
         """
+        from relgraph.persist import current_store, open_store
+
+        store = store if store is not None else current_store()
+        if store is not None:
+            files = [*default_files(data_only), *(Path(f) for f in extra_files)]
+            persisted = cls.__new__(cls)
+            persisted._store, _built = open_store(store, files)
+            persisted.files = files
+            return persisted
         kg = cls()
         try:
             kg.load(*default_files(data_only))
@@ -98,6 +119,11 @@ class KnowledgeGraph:
             raise ConfigurationError(error.message) from error
         kg.load(*extra_files)
         return kg
+
+    @property
+    def oxigraph(self) -> ox.Store:
+        """Return the underlying :class:`pyoxigraph.Store` (for bulk work such as compiled validation)."""
+        return self._store
 
     def __len__(self) -> int:
         """Return the number of triples."""
@@ -130,13 +156,18 @@ class KnowledgeGraph:
         quads: list[ox.Quad] = []
         new_files: list[Path] = []
         seen = {p.resolve() for p in self.files}
-        for given in paths:
-            path = Path(given)
+        pending = [Path(given) for given in paths]
+        while pending:
+            path = pending.pop(0)
             if path.resolve() in seen:
                 continue
-            quads.extend(_parse_file(path))
+            with guard.sandbox([path]):  # no network, no other file (see relgraph.guard)
+                parsed = _parse_file(path)
+            quads.extend(parsed)
             new_files.append(path)
             seen.add(path.resolve())
+            if guard.imports_allowed():  # --allow-imports: follow owl:imports of local files
+                pending.extend(_local_imports(path, parsed))
         self._store.extend(quads)
         self.files.extend(new_files)
 
@@ -178,7 +209,8 @@ class KnowledgeGraph:
             except ValueError as error:
                 raise QueryError(f"{where}invalid value for ?{name}: {error}") from error
         try:
-            answer = self._store.query(sparql, substitutions=substitutions)
+            with guard.sandbox():  # a forked worker, killed after the timeout (relgraph.limits)
+                answer = run_query(self._store, sparql, substitutions)
             if isinstance(answer, ox.QueryBoolean):
                 return QueryResult(kind="ask", boolean=bool(answer))
             if isinstance(answer, ox.QuerySolutions):
@@ -247,6 +279,10 @@ def _parse_file(path: Path) -> list[ox.Quad]:
         known = ", ".join(sorted(FORMATS_BY_EXTENSION))
         raise InputError(f"{path}: unknown RDF file extension {path.suffix!r} (known: {known})")
     data = _read_utf8(path)
+    limits = Limits.from_env()
+    if rdf_format == ox.RdfFormat.RDF_XML:
+        guard.check_xml(path, data, limits.max_depth)
+    check_depth(path, data, rdf_format, limits)
     default_graph = ox.DefaultGraph()
     quads: list[ox.Quad] = []
     try:
@@ -258,11 +294,34 @@ def _parse_file(path: Path) -> list[ox.Quad]:
         raise InputError(_file_syntax_message(path, error)) from error
     except ValueError as error:
         raise InputError(f"{path}: {_one_line(str(error))}") from error
+    check_literals(path, data, quads, limits)
     return quads
+
+
+def _local_imports(path: Path, quads: list[ox.Quad]) -> list[Path]:
+    """Return the local files ``path`` imports with ``owl:imports`` (``file:`` IRIs only)."""
+    from urllib.parse import unquote, urlsplit
+
+    imports = ox.NamedNode(PREFIXES["owl"] + "imports")
+    found = []
+    for quad in quads:
+        if quad.predicate != imports or not isinstance(quad.object, ox.NamedNode):
+            continue
+        parts = urlsplit(quad.object.value)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            raise InputError(
+                f"{path}: owl:imports <{quad.object.value}> is not followed: relgraph never fetches over "
+                "the network (save the file and give it with --data)"
+            )
+        found.append(Path(unquote(parts.path)))
+    return found
 
 
 def _read_utf8(path: Path) -> bytes:
     try:
+        info = path.stat()
+        if stat.S_ISREG(info.st_mode):
+            check_file_size(path, info.st_size)  # before reading it: see relgraph.limits
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
@@ -274,6 +333,10 @@ def _read_utf8(path: Path) -> bytes:
         raise InputError(f"{path}: cannot read the file: {error.strerror or error}") from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]  # a UTF-8 byte order mark is not part of the RDF text
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(f"{path}: the file is UTF-16 (byte order mark); relgraph reads UTF-8 text only")
+    if not data.strip():
+        raise InputError(f"{path}: the file is empty")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -18,8 +18,8 @@ import rdflib
 from rdflib import RDF, RDFS, SH, SKOS, BNode, Literal, URIRef
 from rdflib.term import Node
 
-from relgraph import resources
-from relgraph.errors import ConfigurationError
+from relgraph import guard, resources
+from relgraph.errors import ConfigurationError, InputError
 from relgraph.locate import find_line
 from relgraph.store import KnowledgeGraph, default_files
 from relgraph.terms import shorten
@@ -146,17 +146,25 @@ def load_shapes(path: Path | None = None) -> rdflib.Graph:
     """Parse the SHACL shapes graph.
 
     :param path: a shapes file; by default the shipped ``ontology/shapes.ttl``.
-    :raises ConfigurationError: if the file is missing or not valid Turtle.
+    :raises ConfigurationError: if the file is missing or not valid Turtle (``file:line:column``), or
+        uses SHACL-JavaScript or SHACL-SPARQL that could reach the network (:func:`guard.check_shapes`).
 
     >>> len(load_shapes()) > 100
     True
     """
     path = path or resources.ontology_dir() / "shapes.ttl"
     try:
-        return rdflib.Graph().parse(path, format="turtle")
+        KnowledgeGraph().load(path)  # strict, located parse first: rdflib accepts invalid RDF
+    except InputError as error:
+        raise ConfigurationError(f"{error.message} (the shapes are broken)") from error
+    try:
+        with guard.sandbox([path]):
+            graph = rdflib.Graph().parse(path, format="turtle")
     except (OSError, SyntaxError, ValueError) as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ConfigurationError(f"{path}: cannot read the shapes: {first}") from error
+    guard.check_shapes(graph, path)
+    return graph
 
 
 def validate(
@@ -165,6 +173,7 @@ def validate(
     kg: KnowledgeGraph | None = None,
     shapes: Path | None = None,
     strict: bool = False,
+    engine: str = "auto",
 ) -> ValidationReport:
     """Validate RDF files against the shapes, together with the existing graph.
 
@@ -172,6 +181,10 @@ def validate(
     :param kg: the graph the files add to; by default the shipped ontology, reference data and readouts.
     :param shapes: a shapes file instead of the shipped ``ontology/shapes.ttl``.
     :param strict: count warnings and infos as failures too.
+    :param engine: ``auto`` compiles the shapes to SPARQL run on Oxigraph (:mod:`relgraph.shacl_sparql`,
+        the same results as pyshacl, much faster), falling back to pyshacl for shapes it does not
+        cover; ``pyshacl`` always uses pyshacl. With new files, the compiled engine reports only the
+        nodes the files mention and the nodes that point to those, not the whole graph.
     :raises InputError: if a file is missing or not valid RDF (one line with ``file:line:column``).
     :raises ConfigurationError: if the shapes are broken.
 
@@ -183,22 +196,32 @@ def validate(
     new = KnowledgeGraph()
     new.load(*new_files)
     base = kg if kg is not None else KnowledgeGraph.default()
+    shapes_graph = load_shapes(shapes)
+    if engine != "pyshacl":  # SHACL compiled to SPARQL on Oxigraph; None when a shape is not compiled
+        from relgraph.shacl_sparql import validate_kg
+
+        compiled = validate_kg(base, new, shapes_graph, strict=strict)
+        if compiled is not None:
+            search = [*new_files, *(f for f in (base.files or default_files()) if f not in new_files)]
+            results = _results(compiled[0], compiled[1], search)
+            failing = [r for r in results if strict or r.severity == SH.Violation]
+            return ValidationReport(not failing, results, new_files, compiled[0])
     data = base.to_rdflib()
     for triple in new.to_rdflib():
         data.add(triple)
-    shapes_graph = load_shapes(shapes)
 
     import pyshacl  # imported here: it is slow to import and only this command needs it
 
     try:
-        _conforms, report_graph, _text = pyshacl.validate(
-            data,
-            shacl_graph=shapes_graph,
-            inference="none",
-            advanced=True,
-            allow_warnings=not strict,
-            allow_infos=not strict,
-        )
+        with guard.sandbox(new_files):  # no network, whatever the shapes say
+            _conforms, report_graph, _text = pyshacl.validate(
+                data,
+                shacl_graph=shapes_graph,
+                inference="none",
+                advanced=True,
+                allow_warnings=not strict,
+                allow_infos=not strict,
+            )
     except Exception as error:  # pyshacl raises its own errors for broken shapes
         raise ConfigurationError(f"shapes: {type(error).__name__}: {str(error).splitlines()[0]}") from error
     search_files = [*new_files, *(f for f in (base.files or default_files()) if f not in new_files)]

@@ -1,0 +1,361 @@
+"""Side-by-side benchmark of relgraph, plain rdflib and raw pyoxigraph on synthetic graphs.
+
+    python benchmarks/run.py --sizes 10k,100k,1M [--repeat 3] [--json results.json]
+
+For each size it writes a synthetic corpus (``relgraph.synth``) that, with the shipped ontology and
+data, makes a graph of about that many triples, then measures, each engine in its own subprocess
+(so peak memory, ``ru_maxrss``, is that engine's alone): load, every canned query with its default
+parameters (median of ``--repeat`` runs), Turtle export, full SHACL validation and validation of one
+new readout against the big graph; plus the cold start of ``relgraph query NAME`` on the shipped
+graph (median wall time of a fresh process). Slow steps are cut off after ``--budget`` seconds and
+shown as ``>N``. Not part of the test suite: it prints figures, it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ENGINES = ("relgraph", "rdflib", "pyoxigraph")
+
+
+class Budget(Exception):
+    """A step ran past its time budget."""
+
+
+def _alarm(_signum: int, _frame: Any) -> None:
+    raise Budget
+
+
+def timed(function: Any, budget: float) -> float | None:
+    """Run ``function`` and return its wall time in seconds, or None past ``budget`` (Python code only)."""
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, budget)
+    start = time.perf_counter()
+    try:
+        function()
+    except Budget:
+        return None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    return time.perf_counter() - start
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --------------------------------------------------------------------------------------------------
+# workers: one engine, one corpus, in a fresh process; print one JSON object
+# --------------------------------------------------------------------------------------------------
+
+
+def worker(engine: str, files: list[str], new_readout: str, repeat: int, budget: float, steps: str) -> None:
+    from relgraph.catalogue import Catalogue
+    from relgraph.terms import to_oxigraph
+
+    catalogue = list(Catalogue.load(check_sparql=False))
+    out: dict[str, Any] = {"engine": engine, "queries": {}}
+    state: dict[str, Any] = {}
+
+    if engine == "relgraph":
+        from relgraph.export import serialize
+        from relgraph.store import KnowledgeGraph, default_files
+
+        extra = [f for f in files if Path(f) not in default_files()]
+
+        def load() -> None:
+            state["kg"] = KnowledgeGraph.default(extra_files=extra)
+
+        def run(query: Any, bindings: Any) -> None:
+            state["kg"].query(query.text, bindings)
+
+        def export() -> None:
+            serialize(state["kg"], "turtle")
+
+        def validate_all() -> None:
+            from relgraph.validate import validate
+
+            validate([], kg=state["kg"])
+
+        def validate_new() -> None:
+            from relgraph.validate import validate
+
+            validate([new_readout], kg=state["kg"])
+
+    elif engine == "rdflib":
+        import rdflib
+
+        def load() -> None:
+            graph = rdflib.Graph()
+            for f in files:
+                graph.parse(f, format="nt" if f.endswith(".nt") else "turtle")
+            state["graph"] = graph
+
+        def run(query: Any, bindings: Any) -> None:
+            result = state["graph"].query(query.text, initBindings=bindings)
+            list(result) if result.type != "ASK" else bool(result)
+
+        def export() -> None:
+            state["graph"].serialize(format="turtle")
+
+        def validate_all() -> None:
+            import pyshacl
+
+            shapes = rdflib.Graph().parse(HERE.parent / "ontology" / "shapes.ttl")
+            pyshacl.validate(state["graph"], shacl_graph=shapes, inference="none", advanced=True)
+
+        def validate_new() -> None:
+            import pyshacl
+
+            shapes = rdflib.Graph().parse(HERE.parent / "ontology" / "shapes.ttl")
+            graph = state["graph"]
+            graph.parse(new_readout, format="nt" if new_readout.endswith(".nt") else "turtle")
+            pyshacl.validate(graph, shacl_graph=shapes, inference="none", advanced=True)
+
+    else:
+        import pyoxigraph as ox
+
+        def load() -> None:
+            store = ox.Store()
+            for f in files:
+                store.load(path=f)
+            state["store"] = store
+
+        def run(query: Any, bindings: Any) -> None:
+            subs = {ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()}
+            answer = state["store"].query(query.text, substitutions=subs)
+            list(answer) if not isinstance(answer, ox.QueryBoolean) else bool(answer)
+
+        def export() -> None:
+            state["store"].dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph())
+
+        validate_all = validate_new = None  # type: ignore[assignment]
+
+    if "load" in steps:
+        out["load"] = timed(load, budget * 4)
+        if out["load"] is None:
+            print(json.dumps(out))
+            return
+        for query in catalogue:
+            try:
+                bindings = query.bind({})
+            except Exception:  # a required parameter: not run
+                continue
+            try:
+                times = [timed(lambda q=query, b=bindings: run(q, b), budget)]
+                if times[0] is not None and times[0] < 1:  # repeat only what is quick
+                    times += [timed(lambda q=query, b=bindings: run(q, b), budget) for _ in range(repeat - 1)]
+            except Exception as error:
+                print(f"{engine} {query.name}: {error}", file=sys.stderr)
+                out["queries"][query.name] = "error"
+                continue
+            out["queries"][query.name] = None if None in times else statistics.median(times)  # type: ignore[type-var]
+        out["peak_load_query_mib"] = peak_mib()
+        out["export"] = timed(export, budget * 2)
+        out["peak_mib"] = peak_mib()
+    if "validate" in steps and validate_all is not None:
+        if "load" not in steps:
+            load()
+        out["validate_all"] = timed(validate_all, budget * 2)
+        out["validate_new"] = timed(validate_new, budget)
+        out["peak_validate_mib"] = peak_mib()
+    print(json.dumps(out))
+
+
+# --------------------------------------------------------------------------------------------------
+# the driver
+# --------------------------------------------------------------------------------------------------
+
+
+def run_worker(
+    engine: str, files: list[Path], new_readout: Path, args: argparse.Namespace, steps: str
+) -> Any:
+    command = [
+        sys.executable, __file__, "--worker", engine, "--steps", steps, "--new", str(new_readout),
+        "--repeat", str(args.repeat), "--budget", str(args.budget), *map(str, files),
+    ]  # fmt: skip
+    done = subprocess.run(
+        command, capture_output=True, text=True, env={**os.environ, "RELGRAPH_PROGRESS": "0"}
+    )
+    if done.returncode != 0:
+        print(f"  {engine}: worker failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        return {"engine": engine, "failed": True, "queries": {}}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def cold_start(args: argparse.Namespace, extra: list[str] | None = None, repeat: int = 0) -> float | None:
+    relgraph = Path(sys.executable).with_name("relgraph")
+    times = []
+    for _ in range(repeat or args.cold_repeat):
+        start = time.perf_counter()
+        done = subprocess.run(
+            [str(relgraph), "query", "session-co-chairs", *(extra or [])], capture_output=True
+        )
+        times.append(time.perf_counter() - start)
+        if done.returncode != 0:
+            print(f"  cold start failed: {done.stderr.decode().strip()}", file=sys.stderr)
+            return None
+    return statistics.median(times)
+
+
+def parse_size_arg(text: str) -> int:
+    from relgraph.synth import parse_size
+
+    return parse_size(text)
+
+
+def fmt(seconds: float | str | None, budget: float | None = None) -> str:
+    if isinstance(seconds, str):
+        return seconds
+    if seconds is None:
+        return f">{budget:g}" if budget else "-"
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10k,100k,1M")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--cold-repeat", type=int, default=5)
+    parser.add_argument("--budget", type=float, default=20.0, help="seconds before a step is cut off")
+    parser.add_argument(
+        "--pyshacl-max", type=parse_size_arg, default=20_000, help="largest size validated with pyshacl"
+    )
+    parser.add_argument("--engines", default=",".join(ENGINES))
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--steps", default="load,validate", help=argparse.SUPPRESS)
+    parser.add_argument("--new", help=argparse.SUPPRESS)
+    parser.add_argument("files", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker, args.files, args.new, args.repeat, args.budget, args.steps)
+        return
+
+    from relgraph.store import KnowledgeGraph, default_files
+    from relgraph.synth import generate, parse_size
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="relgraph-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    base = default_files()
+    base_triples = len(KnowledgeGraph.default())
+    new_readout = workdir / "new-readout.nt"
+    generate(new_readout, sessions=1, seed=args.seed + 1, prefix="synthnew")
+    results: dict[str, Any] = {"machine": machine(), "sizes": {}}
+    print(f"machine: {results['machine']}", file=sys.stderr)
+    results["cold_start"] = cold_start(args)
+    print(f"cold start of `relgraph query session-co-chairs`: {fmt(results['cold_start'])}", file=sys.stderr)
+    for label in args.sizes.split(","):
+        target = parse_size(label)
+        corpus = workdir / f"synth-{label}.nt"
+        stats = generate(corpus, triples=max(1, target - base_triples), seed=args.seed)
+        files = [*base, corpus]
+        size_result: dict[str, Any] = {"triples": base_triples + stats.triples}
+        print(f"== {label}: {size_result['triples']} triples", file=sys.stderr)
+        for engine in args.engines.split(","):
+            started = time.perf_counter()
+            steps = "load" if engine == "rdflib" and target > args.pyshacl_max else "load,validate"
+            size_result[engine] = run_worker(engine, files, new_readout, args, steps)
+            if steps == "load":
+                size_result[engine]["validate_all"] = size_result[engine]["validate_new"] = "not run"
+            print(f"  {engine}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        # the on-disk store: re-parse every time, vs build once and start again
+        data = ["--data", str(corpus)]
+        store = ["--store", str(workdir / f"store-{label}"), *data]
+        size_result["start_parse"] = cold_start(args, data, repeat=1)
+        size_result["start_store_build"] = cold_start(args, store, repeat=1)
+        size_result["start_store_second"] = cold_start(args, store)
+        results["sizes"][label] = size_result
+        print_table(results, args.budget)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    print_table(results, args.budget)
+
+
+def machine() -> dict[str, str]:
+    from importlib import metadata
+
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {name: metadata.version(name) for name in ("relgraph", "pyoxigraph", "rdflib", "pyshacl")}
+    return {
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()}",
+        "cpu": f"{cpu} x {os.cpu_count()}",
+        "memory": f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB",
+        **versions,
+    }
+
+
+def print_table(results: dict[str, Any], budget: float) -> None:
+    sizes = results["sizes"]
+    if not sizes:
+        return
+    columns = [(label, engine) for label in sizes for engine in ENGINES if engine in sizes[label]]
+    header = ["step"] + [f"{engine} @ {label}" for label, engine in columns]
+    rows: list[list[str]] = []
+
+    def row(name: str, key: str, scale: float = 1) -> None:
+        cells = []
+        for label, engine in columns:
+            value = sizes[label][engine].get(key)
+            cells.append("-" if key not in sizes[label][engine] else fmt(value, budget * scale))
+        rows.append([name, *cells])
+
+    row("load", "load", 4)
+    names = sorted({q for label, engine in columns for q in sizes[label][engine].get("queries", {})})
+    for name in names:
+        cells = []
+        for label, engine in columns:
+            queries = sizes[label][engine].get("queries", {})
+            cells.append(fmt(queries[name], budget) if name in queries else "-")
+        rows.append([f"query {name}", *cells])
+    row("export Turtle", "export", 2)
+    row("validate one new readout", "validate_new")
+    row("validate everything", "validate_all", 2)
+    for key, name in (("peak_load_query_mib", "peak MiB load+query"), ("peak_mib", "peak MiB +export")):
+        cells = []
+        for label, engine in columns:
+            value = sizes[label][engine].get(key)
+            cells.append("-" if value is None else f"{value:.0f}")
+        rows.append([name, *cells])
+    for key, name in (
+        ("start_parse", "`relgraph query --data` (re-parse)"),
+        ("start_store_build", "`relgraph query --store` 1st (build)"),
+        ("start_store_second", "`relgraph query --store` 2nd"),
+    ):
+        cells = [fmt(sizes[label].get(key)) if engine == "relgraph" else "" for label, engine in columns]
+        rows.append([name, *cells])
+    blank = [""] * (len(columns) - 1)
+    rows.append(["cold start `relgraph query` (shipped graph)", fmt(results.get("cold_start")), *blank])
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

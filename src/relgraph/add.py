@@ -1,0 +1,159 @@
+"""Add a new readout to the data, all or nothing (``relgraph add FILE``).
+
+The readout is parsed strictly, validated against the shapes together with the existing graph, and
+the quality checks are run on the graph with it. Only when all of that passes is it copied into
+``data/readouts/``: written to a hidden temporary file in that folder, flushed to disk, then linked
+to its final name (which fails rather than replace an existing file). Any failure, including Ctrl-C,
+leaves the data folder byte for byte as it was.
+
+Only one writer at a time: the ``readouts`` folder is locked with :func:`fcntl.flock` (no lock file
+is created), and a second writer is refused at once with "locked" (exit code 6).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from relgraph import resources
+from relgraph.errors import ExitCode, InputError, RelgraphError, UsageError
+from relgraph.store import KnowledgeGraph
+from relgraph.validate import ValidationReport
+
+__all__ = ["AddOutcome", "LockedError", "add_readout", "base_files", "locked"]
+
+
+class LockedError(RelgraphError):
+    """Another relgraph process is writing to the same data folder or store."""
+
+    exit_code = int(ExitCode.LOCKED)
+
+
+@dataclass
+class AddOutcome:
+    """What :func:`add_readout` did.
+
+    :param added: the file written in ``data/readouts/``, or :data:`None` if nothing was added.
+    :param triples: the number of triples in the readout.
+    :param report: the validation report (when it does not conform, nothing was added).
+    :param failed_checks: names of the quality checks that returned rows with the readout added.
+    """
+
+    added: Path | None
+    triples: int
+    report: ValidationReport | None = None
+    failed_checks: tuple[str, ...] = ()
+
+
+def base_files(data_dir: Path) -> list[Path]:
+    """Return the files of the graph a readout is added to: the ontology, ``reference/`` and ``readouts/``.
+
+    :param data_dir: the data folder.
+
+    >>> [p.name for p in base_files(resources.data_dir())][:2]
+    ['relgraph.ttl', 'countries-organisations.ttl']
+    """
+    files = [resources.ontology_dir() / "relgraph.ttl"]
+    for folder in ("reference", "readouts"):
+        files.extend(sorted((data_dir / folder).glob("*.ttl")))
+    return files
+
+
+@contextlib.contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (no lock file is created); refuse at once if it is held.
+
+    :param folder: the folder to lock.
+    :raises LockedError: if another process holds the lock.
+    :raises InputError: if the folder cannot be opened.
+    """
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as error:
+        raise InputError(f"{folder}: cannot open the folder: {error.strerror or error}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockedError(
+                f"{folder}: locked: another relgraph process is writing to it; try again when it is done"
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def add_readout(
+    file: Path | str,
+    *,
+    data_dir: Path | None = None,
+    strict: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> AddOutcome:
+    """Validate a readout against the graph and, if it passes, add it to ``data/readouts/``.
+
+    :param file: the readout, a Turtle (``.ttl``) file.
+    :param data_dir: the data folder (default: the shipped ``data/``).
+    :param strict: refuse warnings and infos too, not only violations.
+    :param progress: called with a line saying what is being done.
+    :raises UsageError: if the file is not Turtle or a readout of that name is already in the data.
+    :raises InputError: if it is missing or not valid RDF (``file:line:column``).
+    :raises LockedError: if another writer holds the data folder.
+    """
+    from relgraph.checks import run_checks
+    from relgraph.validate import validate
+
+    path = Path(file)
+    folder = (data_dir or resources.data_dir()) / "readouts"
+    if path.suffix.lower() != ".ttl":
+        raise UsageError(f"{path}: relgraph add takes a Turtle readout (.ttl)")
+    target = folder / path.name
+    if target.exists():
+        raise UsageError(f"{path}: {target} is already in the data; give the new readout another name")
+    with locked(folder):
+        new = KnowledgeGraph()
+        new.load(path)  # strict parse: InputError with file:line:column
+        data = path.read_bytes()
+        if progress is not None:
+            progress(f"validating {path} ({len(new)} triples) against the graph")
+        base = KnowledgeGraph()
+        base.load(*base_files(folder.parent))
+        report = validate([path], kg=base, strict=strict)
+        if not report.conforms:
+            return AddOutcome(None, len(new), report)
+        base.load(path)
+        failed = tuple(o.name for o in run_checks(kg=base) if o.result.rows)
+        if failed:
+            return AddOutcome(None, len(new), report, failed)
+        _write_new(target, data)
+        return AddOutcome(target, len(new), report)
+
+
+def _write_new(target: Path, data: bytes) -> None:
+    """Write ``target``, which must not exist, completely or not at all."""
+    temp_name: str | None = None
+    try:
+        handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.link(temp_name, target)  # fails if target exists: never replaces a readout
+    except FileExistsError:
+        raise UsageError(f"{target} is already in the data; give the new readout another name") from None
+    except OSError as error:
+        raise InputError(f"{target}: cannot write: {error.strerror or error}") from None
+    finally:
+        if temp_name is not None:
+            with contextlib.suppress(OSError):
+                Path(temp_name).unlink()
+    folder_fd = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(folder_fd)
+    finally:
+        os.close(folder_fd)

@@ -1,0 +1,395 @@
+"""Limits that keep relgraph's time and memory bounded, whatever the input.
+
+* **File size**: a file larger than :attr:`Limits.max_file_bytes`, or too large for the memory
+  available, is refused before it is read, with a hint to use the on-disk store (``--store DIR``).
+* **Literal size**: a literal longer than :attr:`Limits.max_literal_chars` is refused.
+* **Nesting depth**: JSON-LD and RDF/XML nested deeper than :attr:`Limits.max_depth` are refused
+  before parsing (pyoxigraph's parsers slow down quadratically on deep nesting).
+* **Query time**: every query runs in a forked worker process that is killed (``SIGKILL``, then
+  reaped, so no orphan is left) when it runs past the wall-clock timeout, finite by default.
+
+The defaults can be changed with the environment variables ``RELGRAPH_MAX_FILE_BYTES``,
+``RELGRAPH_MAX_LITERAL_CHARS``, ``RELGRAPH_MAX_DEPTH`` and ``RELGRAPH_TIMEOUT`` (seconds), and the
+timeout of the queries of one command with ``--timeout`` (:func:`use_timeout`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import itertools
+import os
+import pickle
+import re
+import resource
+import select
+import signal
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import pyoxigraph as ox
+
+from relgraph.errors import ExitCode, InputError, QueryError, RelgraphError, UsageError
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "Limits",
+    "QueryTimeoutError",
+    "check_depth",
+    "check_file_size",
+    "check_literals",
+    "current_timeout",
+    "run_in_worker",
+    "run_query",
+    "use_timeout",
+]
+
+#: seconds a query may run when neither ``--timeout`` nor ``RELGRAPH_TIMEOUT`` says otherwise
+DEFAULT_TIMEOUT = 60.0
+#: a file of N bytes takes about this many times N of memory once loaded in the in-memory store
+MEMORY_PER_FILE_BYTE = 8
+
+_MIB = 1024 * 1024
+_timeout: contextvars.ContextVar[float | None] = contextvars.ContextVar("relgraph_timeout", default=None)
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
+_BRACKET_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+T = TypeVar("T")
+Substitutions = Mapping[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
+
+
+class QueryTimeoutError(QueryError):
+    """A query ran past its wall-clock timeout and was stopped."""
+
+    exit_code = int(ExitCode.TIMEOUT)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The size and depth limits of loading, and the default query timeout.
+
+    :param max_file_bytes: the largest RDF file loaded into memory.
+    :param max_literal_chars: the longest literal accepted.
+    :param max_depth: the deepest nesting of JSON-LD objects/arrays and RDF/XML elements.
+    :param timeout: seconds a query may run.
+
+    >>> Limits.from_env({"RELGRAPH_MAX_DEPTH": "10"}).max_depth
+    10
+    """
+
+    max_file_bytes: int = 512 * _MIB
+    max_literal_chars: int = 16 * _MIB
+    max_depth: int = 200
+    timeout: float = DEFAULT_TIMEOUT
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
+        """Return the limits, with the ``RELGRAPH_*`` environment variables applied.
+
+        :param environ: the environment (default: :data:`os.environ`).
+        :raises InputError: if a variable is not a positive number.
+        """
+        env = os.environ if environ is None else environ
+        return cls(
+            max_file_bytes=int(_positive(env, "RELGRAPH_MAX_FILE_BYTES", cls.max_file_bytes)),
+            max_literal_chars=int(_positive(env, "RELGRAPH_MAX_LITERAL_CHARS", cls.max_literal_chars)),
+            max_depth=int(_positive(env, "RELGRAPH_MAX_DEPTH", cls.max_depth)),
+            timeout=_positive(env, "RELGRAPH_TIMEOUT", cls.timeout),
+        )
+
+
+def check_file_size(path: Path, size: int, limits: Limits | None = None) -> None:
+    """Refuse a file too big to load into memory, before reading it.
+
+    :param path: the file (for the message).
+    :param size: its size in bytes.
+    :param limits: the limits (default: :meth:`Limits.from_env`).
+    :raises InputError: if it is bigger than the limit or than the memory available allows.
+
+    >>> check_file_size(Path("small.ttl"), 10)
+    >>> check_file_size(Path("big.ttl"), 2000, Limits(max_file_bytes=1000))
+    Traceback (most recent call last):
+    ...
+    relgraph.errors.InputError: big.ttl: file too big to load into memory (2000 bytes, limit 1000 bytes); \
+use the on-disk store (--store DIR) or raise RELGRAPH_MAX_FILE_BYTES
+    """
+    limits = limits or Limits.from_env()
+    limit = limits.max_file_bytes
+    available = _available_memory()
+    if available is not None:
+        limit = min(limit, available // MEMORY_PER_FILE_BYTE)
+    if size > limit:
+        raise InputError(
+            f"{path}: file too big to load into memory ({size} bytes, limit {limit} bytes); "
+            "use the on-disk store (--store DIR) or raise RELGRAPH_MAX_FILE_BYTES"
+        )
+
+
+def check_depth(path: Path, data: bytes, rdf_format: ox.RdfFormat, limits: Limits | None = None) -> None:
+    """Refuse JSON-LD nested deeper than the limit (RDF/XML is checked by :func:`guard.check_xml`).
+
+    :param path: the file (for the message).
+    :param data: its bytes.
+    :param rdf_format: its format; only JSON-LD is checked here.
+    :param limits: the limits (default: :meth:`Limits.from_env`).
+    :raises InputError: naming the file, the line and the depth.
+
+    >>> check_depth(Path("a.jsonld"), b'{"a": [[1]]}', ox.RdfFormat.JSON_LD, Limits(max_depth=3))
+    >>> check_depth(Path("a.jsonld"), b'{"a": [[[1]]]}', ox.RdfFormat.JSON_LD, Limits(max_depth=3))
+    Traceback (most recent call last):
+    ...
+    relgraph.errors.InputError: a.jsonld:1: nested too deeply (more than 3 levels of objects and arrays)
+    """
+    if rdf_format != ox.RdfFormat.JSON_LD:
+        return
+    limits = limits or Limits.from_env()
+    if data.count(b"[") + data.count(b"{") <= limits.max_depth:
+        return
+    # blank out strings (keeping their length, so offsets stay right), then follow the brackets
+    blanked = _JSON_STRING.sub(lambda m: b" " * len(m.group()), data)
+    brackets = [(m.start(), _BRACKET_STEP[blanked[m.start()]]) for m in re.finditer(rb"[\[\]{}]", blanked)]
+    depths = itertools.accumulate(step for _, step in brackets)
+    for (offset, _), depth in zip(brackets, depths, strict=True):
+        if depth > limits.max_depth:
+            line = data.count(b"\n", 0, offset) + 1
+            raise InputError(
+                f"{path}:{line}: nested too deeply "
+                f"(more than {limits.max_depth} levels of objects and arrays)"
+            )
+
+
+def check_literals(path: Path, data: bytes, quads: Iterable[ox.Quad], limits: Limits | None = None) -> None:
+    """Refuse a literal longer than the limit.
+
+    :param path: the file (for the message).
+    :param data: its bytes (a file shorter than the limit cannot hold a longer literal).
+    :param quads: the quads parsed from it.
+    :param limits: the limits (default: :meth:`Limits.from_env`).
+    :raises InputError: naming the file and the subject of the literal.
+    """
+    limits = limits or Limits.from_env()
+    if len(data) <= limits.max_literal_chars:
+        return
+    for quad in quads:
+        value = quad.object
+        if isinstance(value, ox.Literal) and len(value.value) > limits.max_literal_chars:
+            raise InputError(
+                f"{path}: a literal of {quad.subject} {quad.predicate} is {len(value.value)} characters "
+                f"long (limit {limits.max_literal_chars}; raise RELGRAPH_MAX_LITERAL_CHARS)"
+            )
+
+
+def current_timeout() -> float:
+    """Return the timeout of queries now: set by :func:`use_timeout`, else ``RELGRAPH_TIMEOUT``, else 60 s.
+
+    >>> with use_timeout(5):
+    ...     current_timeout()
+    5.0
+    """
+    value = _timeout.get()
+    return Limits.from_env().timeout if value is None else value
+
+
+@contextlib.contextmanager
+def use_timeout(seconds: float | None) -> Iterator[None]:
+    """Run the queries inside the ``with`` block with this timeout (``None``: the default).
+
+    :param seconds: the wall-clock limit of each query.
+    :raises UsageError: if ``seconds`` is not positive.
+    """
+    if seconds is not None and not seconds > 0:
+        raise UsageError(f"--timeout {seconds:g}: must be a positive number of seconds")
+    token = _timeout.set(None if seconds is None else float(seconds))
+    try:
+        yield
+    finally:
+        _timeout.reset(token)
+
+
+def run_query(
+    store: ox.Store,
+    sparql: str,
+    substitutions: Substitutions | None = None,
+    timeout: float | None = None,
+) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
+    """Run a query in a forked worker process, killing it if it runs past ``timeout`` seconds.
+
+    pyoxigraph cannot be interrupted while it evaluates a query (signals wait until it returns),
+    so the query runs in a child process (see :func:`run_in_worker`) and sends back the answer
+    serialized: SPARQL JSON results, or N-Triples for a graph.
+
+    :param store: the store.
+    :param sparql: the query (already checked to be read-only and local).
+    :param substitutions: SEP-0007 bindings.
+    :param timeout: seconds (default: :func:`current_timeout`).
+    :raises QueryTimeoutError: if the query ran too long.
+    :raises SyntaxError: and the other errors of :meth:`pyoxigraph.Store.query`, as raised in the child.
+
+    >>> store = ox.Store()
+    >>> bool(run_query(store, "ASK { }"))
+    True
+    """
+    bound = dict(substitutions or {})
+
+    def evaluate() -> tuple[str, object]:
+        answer = store.query(sparql, substitutions=bound)
+        if isinstance(answer, ox.QueryBoolean):
+            return ("boolean", bool(answer))
+        if isinstance(answer, ox.QuerySolutions):
+            return ("solutions", answer.serialize(format=ox.QueryResultsFormat.JSON))
+        return ("triples", answer.serialize(format=ox.RdfFormat.N_TRIPLES))
+
+    return _answer(run_in_worker(evaluate, timeout, "query"))
+
+
+def run_in_worker(function: Callable[[], T], timeout: float | None = None, what: str = "work") -> T:
+    """Call ``function`` in a forked child process with a wall-clock and a memory limit.
+
+    The child shares the parent's memory copy-on-write and sends back the pickled result (or the
+    exception it raised). When it runs past the timeout, or on Ctrl-C, the parent kills it with
+    ``SIGKILL`` and reaps it, so no process is left behind. The child's address space is capped at
+    ``RELGRAPH_MAX_MEMORY_BYTES`` more than the parent's (default: three quarters of the memory
+    available), so a runaway native computation ends in a clear error, not an exhausted machine.
+
+    :param function: what to run; its result must be picklable.
+    :param timeout: seconds (default: :func:`current_timeout`).
+    :param what: what it is, for the messages (``query``, ``export``).
+    :raises QueryTimeoutError: if it ran past the timeout.
+    :raises RelgraphError: if the child died without an answer (out of memory).
+
+    >>> run_in_worker(lambda: 6 * 7)
+    42
+    """
+    seconds = current_timeout() if timeout is None else timeout
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker
+        os.close(read_end)
+        _worker(function, write_end)
+    os.close(write_end)
+    chunks: list[bytes] = []
+    finished = False
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            ready, _, _ = select.select([read_end], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(read_end, 1 << 16)
+            if not chunk:
+                finished = True
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        if not finished:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    if not finished:
+        raise QueryTimeoutError(
+            f"{what} stopped after the timeout of {seconds:g} s (raise it with --timeout SECONDS)"
+        )
+    if not chunks and os.WIFSIGNALED(status):
+        raise RelgraphError(
+            f"{what} ran out of memory and was stopped (limit: RELGRAPH_MAX_MEMORY_BYTES={_memory_budget()})"
+        )
+    if not chunks:
+        raise RelgraphError(f"{what} failed: its worker process stopped without an answer")
+    kind, payload = pickle.loads(b"".join(chunks))
+    if kind == "error":
+        raise payload
+    return payload  # type: ignore[no-any-return]
+
+
+def _worker(function: Callable[[], object], fd: int) -> None:
+    """Run ``function``, write ``pickle((kind, payload))`` to ``fd`` and exit without cleanup."""
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the worker at once
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)  # a native out-of-memory abort prints a backtrace: keep it quiet
+        _cap_memory()
+        try:
+            message: tuple[str, object] = ("ok", function())
+        except Exception as error:
+            message = ("error", _picklable(error))
+        data = pickle.dumps(message)
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _cap_memory() -> None:
+    try:
+        with Path("/proc/self/statm").open(encoding="ascii") as statm:
+            current = int(statm.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = current + _memory_budget()
+    if hard == resource.RLIM_INFINITY or limit < hard:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _memory_budget() -> int:
+    text = os.environ.get("RELGRAPH_MAX_MEMORY_BYTES", "").strip()
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    available = _available_memory()
+    return 4096 * _MIB if available is None else available * 3 // 4
+
+
+def _picklable(error: Exception) -> Exception:
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        return RuntimeError(str(error))
+    return error
+
+
+def _answer(message: tuple[str, object]) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
+    kind, payload = message
+    if kind == "boolean":
+        document = b'{"head":{},"boolean":%s}' % (b"true" if payload else b"false")
+        return ox.parse_query_results(document, format=ox.QueryResultsFormat.JSON)
+    assert isinstance(payload, bytes)
+    if kind == "solutions":
+        return ox.parse_query_results(payload, format=ox.QueryResultsFormat.JSON)
+    return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(payload, ox.RdfFormat.N_TRIPLES)]
+
+
+def _available_memory() -> int | None:
+    try:
+        with Path("/proc/meminfo").open(encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise InputError(f"{name}={text!r}: must be a positive number")
+    return value

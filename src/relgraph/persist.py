@@ -1,0 +1,217 @@
+"""The on-disk store (``--store DIR``): parse the graph's files once, reuse the store on later runs.
+
+``DIR`` holds ``manifest.json`` — which files were loaded, with their size, modification time and
+SHA-256 — and the Oxigraph (RocksDB) store it names. A run whose files match the manifest opens that
+store read-only, so several commands can read it at once. When a file was added, removed or changed
+(a new mtime with the same content does not count), the store is rebuilt: the files are streamed
+into a new store in a temporary folder inside ``DIR``, which is renamed into place and only then named
+by a new manifest (written to a temporary file and renamed), so an interrupted rebuild leaves the
+previous store usable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import hashlib
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any, cast
+
+import pyoxigraph as ox
+
+from relgraph.errors import InputError, UsageError
+
+__all__ = ["MANIFEST", "current_store", "open_store", "store_is_fresh", "use_store"]
+
+MANIFEST = "manifest.json"
+_VERSION = 1
+_current: contextvars.ContextVar[Path | None] = contextvars.ContextVar("relgraph_store", default=None)
+
+
+def current_store() -> Path | None:
+    """Return the store folder set by :func:`use_store` (the ``--store`` option), if any.
+
+    >>> current_store() is None
+    True
+    """
+    return _current.get()
+
+
+@contextlib.contextmanager
+def use_store(store_dir: Path | None) -> Iterator[None]:
+    """Make :meth:`KnowledgeGraph.default` use this on-disk store inside the ``with`` block.
+
+    :param store_dir: the store folder (None: in memory).
+    """
+    token = _current.set(store_dir)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def _fingerprint(path: Path, *, digest: bool) -> dict[str, Any]:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read the file: {error.strerror or error}") from None
+    entry: dict[str, Any] = {"path": str(path.resolve()), "size": info.st_size, "mtime_ns": info.st_mtime_ns}
+    if digest:
+        entry["sha256"] = _sha256(path)
+    return entry
+
+
+def _sha256(path: Path) -> str:
+    hasher = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def _read_manifest(store_dir: Path) -> dict[str, Any] | None:
+    try:
+        manifest = json.loads((store_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or manifest.get("version") != _VERSION:
+        return None
+    return manifest
+
+
+def store_is_fresh(store_dir: Path, files: Sequence[Path]) -> bool:
+    """Return whether ``store_dir`` holds a store built from exactly these files, unchanged.
+
+    :param store_dir: the store folder.
+    :param files: the files, in load order.
+    :raises InputError: if a file is missing.
+
+    >>> store_is_fresh(Path("/nonexistent"), [])
+    False
+    """
+    manifest = _read_manifest(store_dir)
+    if manifest is None or not (store_dir / str(manifest.get("store", ""))).is_dir():
+        return False
+    recorded = manifest.get("files", [])
+    if [entry.get("path") for entry in recorded] != [str(Path(f).resolve()) for f in files]:
+        return False
+    for entry, file in zip(recorded, files, strict=True):
+        now = _fingerprint(Path(file), digest=False)
+        if now["size"] != entry.get("size"):
+            return False
+        if now["mtime_ns"] != entry.get("mtime_ns") and _sha256(Path(file)) != entry.get("sha256"):
+            return False
+    return True
+
+
+def open_store(store_dir: Path, files: Sequence[Path], *, progress: bool = True) -> tuple[ox.Store, bool]:
+    """Open the persisted store of ``files`` in ``store_dir``, building it first if needed.
+
+    :param store_dir: the store folder (created if missing; an existing folder must be empty or a store).
+    :param files: the RDF files, in load order.
+    :param progress: show a progress bar while building (on a terminal only, see :mod:`relgraph.progress`).
+    :return: the store (read-only) and whether it was (re)built.
+    :raises UsageError: if ``store_dir`` is a file, or a folder with other content.
+    :raises InputError: if a file is missing or not valid RDF (``file:line:column``); the old store is kept.
+    """
+    files = [Path(f) for f in files]
+    if store_dir.exists() and not store_dir.is_dir():
+        raise UsageError(f"{store_dir}: --store must be a folder")
+    built = False
+    if not store_is_fresh(store_dir, files):
+        foreign = store_dir.is_dir() and any(store_dir.iterdir()) and _read_manifest(store_dir) is None
+        if foreign and not any(p.name.startswith(".build-") for p in store_dir.iterdir()):
+            raise UsageError(
+                f"{store_dir}: not a relgraph store (no {MANIFEST}); give an empty or new folder"
+            )
+        _build(store_dir, files, progress=progress)
+        built = True
+    manifest = _read_manifest(store_dir)
+    assert manifest is not None
+    try:
+        return ox.Store.read_only(str(store_dir / manifest["store"])), built
+    except OSError as error:
+        raise InputError(f"{store_dir}: cannot open the store: {error}") from error
+
+
+def _build(store_dir: Path, files: list[Path], *, progress: bool) -> None:
+    from relgraph.progress import progress as progress_bar
+    from relgraph.store import FORMATS_BY_EXTENSION, _file_syntax_message
+
+    store_dir.mkdir(parents=True, exist_ok=True)
+    fingerprints = [_fingerprint(f, digest=True) for f in files]
+    temporary = Path(tempfile.mkdtemp(prefix=".build-", dir=store_dir))
+    total = sum(entry["size"] for entry in fingerprints)
+    try:
+        store = ox.Store(str(temporary / "store"))
+        done = 0
+        with progress_bar(total if progress else 0, "building the store") as update:
+            for file in files:
+                rdf_format = FORMATS_BY_EXTENSION.get(file.suffix.lower())
+                if rdf_format is None:
+                    raise InputError(f"{file}: unknown RDF file extension {file.suffix!r}")
+                with file.open("rb") as raw:
+                    counted = cast(IO[bytes], _Counting(raw, lambda n, done=done: update(done + n)))
+                    try:
+                        store.bulk_extend(
+                            _default_graph(ox.parse(counted, rdf_format, rename_blank_nodes=True))
+                        )
+                    except SyntaxError as error:
+                        raise InputError(_file_syntax_message(file, error)) from error
+                    except ValueError as error:
+                        raise InputError(f"{file}: {' '.join(str(error).split())}") from error
+                done += file.stat().st_size
+        store.flush()
+        del store  # closes the database before it is renamed
+        token = temporary.name.removeprefix(".build-")
+        final = store_dir / f"store-{token}"
+        (temporary / "store").rename(final)
+        manifest = {"version": _VERSION, "store": final.name, "files": fingerprints}
+        manifest_tmp = store_dir / f".{MANIFEST}.{token}"
+        manifest_tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        manifest_tmp.replace(store_dir / MANIFEST)
+        for old in store_dir.glob("store-*"):
+            if old != final:
+                shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _default_graph(quads: Iterator[ox.Quad]) -> Iterator[ox.Quad]:
+    default = ox.DefaultGraph()
+    for quad in quads:
+        if isinstance(quad.subject, ox.Triple) or isinstance(quad.object, ox.Triple):
+            raise ValueError("RDF 1.2 triple terms are not supported")
+        if isinstance(quad.graph_name, ox.DefaultGraph):
+            yield quad
+        else:
+            yield ox.Quad(quad.subject, quad.predicate, quad.object, default)
+
+
+class _Counting:
+    """A binary reader that reports how many bytes were read."""
+
+    def __init__(self, raw: IO[bytes], report: Any) -> None:
+        self._raw = raw
+        self._report = report
+        self._read = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self._read += len(data)
+        with contextlib.suppress(Exception):
+            self._report(self._read)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        count = self._raw.readinto(buffer)  # type: ignore[attr-defined]
+        self._read += count or 0
+        with contextlib.suppress(Exception):
+            self._report(self._read)
+        return int(count or 0)

@@ -1,0 +1,470 @@
+"""A typed client for remote SPARQL 1.1 endpoints, over SPARQLWrapper.
+
+:class:`SparqlClient` runs queries (answers as :class:`relgraph.results.QueryResult`, equal to a
+local run) and updates. Every failure becomes a :class:`relgraph.errors.RemoteError` (exit code 4)
+with one line naming the endpoint: connection refused, DNS failure, no answer within the timeout,
+an HTTP error status, a ``200`` with an HTML page, a truncated or unparseable body, and Virtuoso's
+partial-result headers. Credentials come from the URL, the environment
+(``RELGRAPH_ENDPOINT_USER``/``RELGRAPH_ENDPOINT_PASSWORD``) or ``~/.netrc``, and are never part of a
+message: :func:`scrub` removes user information from every URL that is printed.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import netrc
+import os
+import re
+import socket
+import urllib.error
+import urllib.parse
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rdflib.term import URIRef
+
+from relgraph.errors import QueryError, RemoteError, UsageError
+from relgraph.results import QueryResult
+from relgraph.sparql_values import with_values
+from relgraph.terms import RdfTerm, triple_to_rdflib
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "ENV_PASSWORD",
+    "ENV_USER",
+    "Endpoint",
+    "SparqlClient",
+    "query_endpoint",
+    "scrub",
+]
+
+#: seconds to wait for an endpoint's answer unless ``--timeout`` says otherwise
+DEFAULT_TIMEOUT = 60.0
+#: environment variables holding the user name and password for an endpoint
+ENV_USER = "RELGRAPH_ENDPOINT_USER"
+ENV_PASSWORD = "RELGRAPH_ENDPOINT_PASSWORD"
+
+_JSON_RESULTS = "application/sparql-results+json"
+_GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9"
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s]*@")
+_QUERY_FORM = re.compile(r"(?i)\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b")
+_DETAIL_LENGTH = 200
+
+
+def scrub(text: str) -> str:
+    """Remove the user information (``user:password@``) from every URL in a text.
+
+    :param text: a URL or a message containing URLs.
+
+    >>> scrub("cannot reach https://ann:s3cret@example.org/sparql (refused)")
+    'cannot reach https://example.org/sparql (refused)'
+    """
+    return _USERINFO.sub(r"\1", text)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A SPARQL endpoint URL and the credentials to use with it.
+
+    :param url: the URL, without user information.
+    :param user: the user name, or :data:`None`.
+    :param password: the password, or :data:`None`.
+    """
+
+    url: str
+    user: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def parse(
+        cls,
+        url: str,
+        *,
+        environ: Mapping[str, str] | None = None,
+        netrc_file: Path | None = None,
+    ) -> Endpoint:
+        """Check an endpoint URL and find its credentials.
+
+        Credentials are taken from the URL's ``user:password@``, else from the environment
+        variables :data:`ENV_USER` and :data:`ENV_PASSWORD`, else from the ``~/.netrc`` entry of
+        the host (``$NETRC`` or ``netrc_file`` name another file).
+
+        :param url: an ``http://`` or ``https://`` URL.
+        :param environ: the environment (default: ``os.environ``).
+        :param netrc_file: the netrc file (default: ``$NETRC`` or ``~/.netrc``).
+        :raises UsageError: if the URL is not an HTTP(S) URL with a host, or the netrc file is invalid.
+
+        >>> Endpoint.parse("http://bob:pw@127.0.0.1:7878/query", environ={})
+        Endpoint(url='http://127.0.0.1:7878/query')
+        >>> Endpoint.parse("ftp://example.org/")
+        Traceback (most recent call last):
+        ...
+        relgraph.errors.UsageError: ftp://example.org/: not an http:// or https:// endpoint URL
+        """
+        env = os.environ if environ is None else environ
+        try:
+            parts = urllib.parse.urlsplit(url)
+            host = parts.hostname
+            port = parts.port
+        except ValueError:
+            raise UsageError(f"{scrub(url)}: not a valid endpoint URL") from None
+        if parts.scheme.lower() not in ("http", "https") or not host:
+            raise UsageError(f"{scrub(url)}: not an http:// or https:// endpoint URL")
+        netloc = host if ":" not in host else f"[{host}]"
+        if port is not None:
+            netloc += f":{port}"
+        clean = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+        if parts.username is not None:
+            return cls(
+                clean, urllib.parse.unquote(parts.username), urllib.parse.unquote(parts.password or "")
+            )
+        if env.get(ENV_USER):
+            return cls(clean, env[ENV_USER], env.get(ENV_PASSWORD, ""))
+        return cls(clean, *_netrc_credentials(host, env, netrc_file))
+
+    def sibling(self, url: str | None, path: str) -> Endpoint:
+        """Return the endpoint ``url`` (with these credentials unless it has its own), or a sibling.
+
+        :param url: another URL, or :data:`None`.
+        :param path: the path replacing a final ``/query`` segment when ``url`` is :data:`None`.
+
+        >>> Endpoint("http://127.0.0.1:7878/query").sibling(None, "update").url
+        'http://127.0.0.1:7878/update'
+        >>> Endpoint("http://127.0.0.1:8890/sparql").sibling(None, "update").url
+        'http://127.0.0.1:8890/sparql'
+        """
+        if url is not None:
+            other = Endpoint.parse(url, environ={}, netrc_file=Path(os.devnull))
+            if other.user is None:
+                return Endpoint(other.url, self.user, self.password)
+            return other
+        if self.url.endswith("/query"):
+            return Endpoint(self.url[: -len("query")] + path, self.user, self.password)
+        return self
+
+
+class SparqlClient:
+    """Run queries and updates on a SPARQL 1.1 endpoint over HTTP (SPARQLWrapper).
+
+    :param endpoint: the query endpoint.
+    :param update_endpoint: the update endpoint (default: Oxigraph's ``/update`` beside a
+        ``/query`` URL, else the query endpoint itself, as with Virtuoso's ``/sparql``).
+    :param timeout: seconds to wait for an answer (a finite number).
+    :param default_graph: an IRI sent as the ``default-graph-uri`` protocol parameter of every
+        query, so that the query sees that graph as its default graph.
+    :raises UsageError: if the timeout is not a positive number.
+    """
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        *,
+        update_endpoint: Endpoint | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        default_graph: str | None = None,
+    ) -> None:
+        if not (timeout > 0 and math.isfinite(timeout)):
+            raise UsageError(f"--timeout must be a positive number of seconds, not {timeout}")
+        self.endpoint = endpoint
+        self.update_endpoint = update_endpoint or endpoint.sibling(None, "update")
+        self.timeout = timeout
+        self.default_graph = default_graph
+
+    def query(self, text: str, bindings: Mapping[str, RdfTerm] | None = None) -> QueryResult:
+        """Run a ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE`` query; bind parameters as ``VALUES``.
+
+        :param text: the query.
+        :param bindings: variable name -> rdflib term (see :func:`relgraph.sparql_values.with_values`).
+        :raises QueryError: if a binding is not a valid term.
+        :raises RemoteError: for every failure of the endpoint.
+        """
+        try:
+            text = with_values(text, bindings or {})
+        except ValueError as error:
+            raise QueryError(f"cannot bind the parameters: {error}") from None
+        form = _QUERY_FORM.search(_strip_prolog(text))
+        graph = form is not None and form.group(1).upper() in ("CONSTRUCT", "DESCRIBE")
+        params = [("default-graph-uri", self.default_graph)] if self.default_graph else []
+        headers, body = self._request(
+            self.endpoint, text, update=False, accept=_GRAPH_ACCEPT if graph else _JSON_RESULTS, params=params
+        )
+        where = self.endpoint.url
+        content_type = headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if graph:
+            return QueryResult(kind="graph", triples=_parse_graph(where, content_type, body))
+        if content_type not in (_JSON_RESULTS, "application/json"):
+            raise RemoteError(
+                f"{where}: answered {content_type or 'without a content type'}, not SPARQL JSON"
+            )
+        try:
+            data = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as error:
+            raise RemoteError(f"{where}: truncated or unparseable SPARQL JSON results ({error})") from None
+        try:
+            return QueryResult.from_sparql_json(data)
+        except QueryError as error:
+            raise RemoteError(f"{where}: {error.message}") from None
+
+    def update(self, text: str, *, timeout: float | None = None) -> None:
+        """Run a SPARQL 1.1 Update request on the update endpoint.
+
+        :param text: the update.
+        :param timeout: seconds to wait for this request, if not the client's timeout.
+        :raises RemoteError: for every failure of the endpoint.
+        """
+        self._request(self.update_endpoint, text, update=True, accept="*/*", params=[], timeout=timeout)
+
+    def _request(
+        self,
+        endpoint: Endpoint,
+        text: str,
+        *,
+        update: bool,
+        accept: str,
+        params: list[tuple[str, str]],
+        timeout: float | None = None,
+    ) -> tuple[Mapping[str, str], bytes]:
+        from SPARQLWrapper import POST, SPARQLWrapper
+        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+        where = endpoint.url
+        timeout = self.timeout if timeout is None else timeout
+        wrapper = SPARQLWrapper(endpoint.url, updateEndpoint=endpoint.url)
+        wrapper.setMethod(POST)
+        wrapper.setOnlyConneg(True)  # no format=... parameter, only the Accept header
+        wrapper.setTimeout(max(1, math.ceil(timeout)))
+        wrapper.setQuery(text)
+        if update and not wrapper.isSparqlUpdateRequest():
+            raise UsageError("not a SPARQL update request")
+        if not update and wrapper.isSparqlUpdateRequest():
+            raise UsageError("updates are not allowed here: relgraph only runs read-only queries")
+        for name, value in params:
+            wrapper.addParameter(name, value)
+        wrapper.addCustomHttpHeader("Accept", accept)
+        if endpoint.user is not None:
+            wrapper.setCredentials(endpoint.user, endpoint.password or "")
+        try:
+            response: Any = wrapper.query().response
+            headers = response.headers
+            body: bytes = response.read()
+        except SPARQLWrapperException as error:
+            raise RemoteError(_wrapper_message(where, error)) from None
+        except urllib.error.HTTPError as error:
+            raise RemoteError(_status_message(where, error.code, error.reason, _read(error))) from None
+        except urllib.error.URLError as error:
+            raise RemoteError(_network_message(where, error.reason, timeout)) from None
+        except (http.client.IncompleteRead, http.client.RemoteDisconnected) as error:
+            raise RemoteError(
+                f"{where}: the connection closed before the whole answer came ({error})"
+            ) from None
+        except http.client.HTTPException as error:
+            raise RemoteError(f"{where}: bad HTTP answer: {_detail(str(error))}") from None
+        except OSError as error:
+            raise RemoteError(_network_message(where, error, timeout)) from None
+        _check_partial(where, headers)
+        content_type = headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if content_type in ("text/html", "application/xhtml+xml") or (
+            not update and body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html"))
+        ):
+            raise RemoteError(
+                f"{where}: answered with an HTML page, not SPARQL results (a proxy or login page? "
+                "check the endpoint URL)"
+            )
+        return headers, body
+
+
+def query_endpoint(
+    url: str,
+    text: str,
+    bindings: Mapping[str, RdfTerm],
+    *,
+    graph: str | None = None,
+    timeout: float | None = None,
+    data: Sequence[Path] = (),
+) -> QueryResult:
+    """Run a read-only query on a remote endpoint, as ``relgraph query``/``sparql --endpoint`` do.
+
+    The query is checked as for a local run (no ``SERVICE``, ``FROM`` or updates), parameters are
+    bound with ``VALUES`` and ``graph`` is sent as ``default-graph-uri``.
+
+    :param url: the endpoint URL (credentials as for :meth:`Endpoint.parse`).
+    :param text: the query.
+    :param bindings: variable name -> rdflib term.
+    :param graph: the graph to query as the default graph (default: where ``relgraph push`` writes).
+    :param timeout: seconds to wait for the answer (default: :data:`DEFAULT_TIMEOUT`).
+    :param data: ``--data`` files, which cannot be combined with an endpoint.
+    :raises UsageError: for ``--data`` or a bad URL, graph or timeout.
+    :raises QueryError: if the query is refused.
+    :raises RemoteError: for every failure of the endpoint.
+    """
+    from relgraph.push import DEFAULT_GRAPH
+    from relgraph.safety import check_read_only_local
+    from relgraph.sparql_values import sparql_term
+
+    if data:
+        raise UsageError(
+            "--data cannot be combined with --endpoint: push the files with relgraph push --data"
+        )
+    graph = DEFAULT_GRAPH if graph is None else graph
+    try:
+        sparql_term(URIRef(graph))
+    except ValueError as error:
+        raise UsageError(f"--graph: {error}") from None
+    check_read_only_local(text)
+    client = SparqlClient(
+        Endpoint.parse(url), timeout=DEFAULT_TIMEOUT if timeout is None else timeout, default_graph=graph
+    )
+    return client.query(text, bindings)
+
+
+def _netrc_credentials(
+    host: str, env: Mapping[str, str], netrc_file: Path | None
+) -> tuple[str | None, str | None]:
+    path = netrc_file or Path(env.get("NETRC") or Path.home() / ".netrc")
+    if not path.is_file():
+        return None, None
+    try:
+        entry = netrc.netrc(str(path)).authenticators(host)
+    except netrc.NetrcParseError as error:
+        raise UsageError(f"{path}:{error.lineno}: cannot parse the netrc file") from None
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read the netrc file: {error.strerror or error}") from None
+    if entry is None:
+        return None, None
+    login, _account, password = entry
+    return login, password
+
+
+def _strip_prolog(text: str) -> str:
+    """Drop comments, strings and IRIs, so that the query form keyword is found, not a word inside them."""
+    return re.sub(r'#[^\n]*|<[^<>\s]*>|"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'', " ", text)
+
+
+def _read(error: urllib.error.HTTPError) -> bytes:
+    try:
+        return error.read()
+    except (OSError, http.client.HTTPException):
+        return b""
+
+
+def _detail(text: str) -> str:
+    line = " ".join(scrub(text).split())
+    return line if len(line) <= _DETAIL_LENGTH else line[: _DETAIL_LENGTH - 1] + "…"
+
+
+def _body_detail(body: bytes) -> str:
+    text = body.decode("utf-8", "replace").strip()
+    if text.lower().startswith(("<!doctype", "<html")):
+        return ""
+    return _detail(text)
+
+
+def _status_message(where: str, code: int, reason: object, body: bytes) -> str:
+    detail = _body_detail(body)
+    suffix = f": {detail}" if detail else ""
+    status = f"HTTP {code}{' ' + str(reason) if reason else ''}"
+    if code == 401:
+        return (
+            f"{where}: {status}: the endpoint needs valid credentials (set {ENV_USER} and "
+            f"{ENV_PASSWORD}, or add the host to ~/.netrc)"
+        )
+    if code == 403:
+        return f"{where}: {status}: not allowed (a read-only endpoint, or no update permission){suffix}"
+    if code == 404:
+        return f"{where}: {status}: no SPARQL endpoint at this URL"
+    if code == 413:
+        return f"{where}: {status}: the request is too large for the server; push with a smaller --chunk-size"
+    if code == 400:
+        return f"{where}: {status}: the endpoint refused the request{suffix}"
+    if 500 <= code <= 599:
+        return f"{where}: {status}: server error{suffix}"
+    return f"{where}: {status}{suffix}"
+
+
+def _wrapper_message(where: str, error: Exception) -> str:
+    from SPARQLWrapper.SPARQLExceptions import (
+        EndPointInternalError,
+        EndPointNotFound,
+        QueryBadFormed,
+        Unauthorized,
+        URITooLong,
+    )
+
+    codes: list[tuple[type[Exception], int, str]] = [
+        (QueryBadFormed, 400, "Bad Request"),
+        (Unauthorized, 401, "Unauthorized"),
+        (EndPointNotFound, 404, "Not Found"),
+        (URITooLong, 414, "URI Too Long"),
+        (EndPointInternalError, 500, "Internal Server Error"),
+    ]
+    # SPARQLWrapper keeps the body only inside its message: "...: msg. \n\nResponse:\nb'...'"
+    text = str(error)
+    raw = b""
+    if "Response:\n" in text:
+        import ast
+
+        try:
+            value = ast.literal_eval(text.split("Response:\n", 1)[1])
+        except (ValueError, SyntaxError):
+            value = b""
+        raw = value if isinstance(value, bytes) else b""
+    for kind, code, reason in codes:
+        if isinstance(error, kind):
+            return _status_message(where, code, reason, raw)
+    return f"{where}: {_detail(str(error))}"
+
+
+def _network_message(where: str, reason: object, timeout: float) -> str:
+    if isinstance(reason, TimeoutError | socket.timeout):
+        return f"{where}: no answer within {timeout:g} s (raise it with --timeout)"
+    if isinstance(reason, ConnectionRefusedError):
+        return f"{where}: connection refused (is the server running?)"
+    if isinstance(reason, socket.gaierror):
+        host = urllib.parse.urlsplit(where).hostname
+        return f"{where}: cannot resolve the host name {host!r} (DNS failure)"
+    if isinstance(reason, ConnectionResetError | BrokenPipeError):
+        return f"{where}: the server closed the connection"
+    if isinstance(reason, OSError):
+        return f"{where}: network error: {_detail(reason.strerror or str(reason))}"
+    return f"{where}: network error: {_detail(str(reason))}"
+
+
+def _check_partial(where: str, headers: Mapping[str, str]) -> None:
+    state = headers.get("X-SQL-State")
+    if state:
+        message = headers.get("X-SQL-Message", "")
+        raise RemoteError(
+            f"{where}: the server returned a partial result (X-SQL-State: {_detail(state)}"
+            f"{': ' + _detail(message) if message else ''}); it hit its execution time limit"
+        )
+    max_rows = headers.get("X-SPARQL-MaxRows")
+    if max_rows:
+        raise RemoteError(
+            f"{where}: the server cut the result at {_detail(max_rows)} rows (X-SPARQL-MaxRows); "
+            "the answer is incomplete"
+        )
+
+
+def _parse_graph(where: str, content_type: str, body: bytes) -> list[tuple[RdfTerm, RdfTerm, RdfTerm]]:
+    import pyoxigraph as ox
+
+    formats = {
+        "application/n-triples": ox.RdfFormat.N_TRIPLES,
+        "text/plain": ox.RdfFormat.N_TRIPLES,
+        "text/turtle": ox.RdfFormat.TURTLE,
+        "application/x-turtle": ox.RdfFormat.TURTLE,
+        "application/turtle": ox.RdfFormat.TURTLE,
+    }
+    rdf_format = formats.get(content_type)
+    if rdf_format is None:
+        raise RemoteError(
+            f"{where}: answered {content_type or 'without a content type'}, not N-Triples or Turtle"
+        )
+    try:
+        return [triple_to_rdflib(quad) for quad in ox.parse(body, rdf_format)]
+    except (SyntaxError, ValueError) as error:
+        raise RemoteError(f"{where}: truncated or unparseable RDF answer ({_detail(str(error))})") from None

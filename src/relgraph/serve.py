@@ -1,0 +1,126 @@
+"""Serve the knowledge graph over HTTP with the Oxigraph server (``pip install oxigraph``).
+
+:func:`build_store` writes the graph into an on-disk Oxigraph store, in the named graph
+:data:`relgraph.push.DEFAULT_GRAPH` (the graph ``relgraph query --endpoint`` reads by default).
+:func:`serve` starts ``oxigraph serve-read-only`` (or ``serve`` when writes are asked for) on it
+with ``--union-default-graph``, so queries typed into its query page (YASGUI) see the data too.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from relgraph.errors import ConfigurationError, UsageError
+from relgraph.push import DEFAULT_GRAPH
+
+__all__ = ["DEFAULT_PORT", "build_store", "oxigraph_command", "serve"]
+
+#: the port ``relgraph serve`` listens on by default (Oxigraph's own default)
+DEFAULT_PORT = 7878
+_STOP_SECONDS = 10
+
+
+def oxigraph_command() -> Path:
+    """Return the ``oxigraph`` server program: the one installed beside Python, else the one on ``PATH``.
+
+    :raises ConfigurationError: if there is none.
+    """
+    beside = Path(sys.executable).parent / "oxigraph"
+    if beside.is_file():
+        return beside
+    found = shutil.which("oxigraph")
+    if found is None:
+        raise ConfigurationError("the oxigraph server is not installed: pip install oxigraph")
+    return Path(found)
+
+
+def build_store(location: Path, quads: Iterable[ox.Quad], graph: str = DEFAULT_GRAPH) -> int:
+    """Replace the content of an on-disk Oxigraph store with the triples, in the named graph ``graph``.
+
+    :param location: the store directory (created when missing).
+    :param quads: the triples (their graph names are ignored).
+    :param graph: the named graph IRI.
+    :raises UsageError: if the store cannot be opened (for example, a server is using it).
+    :return: the number of triples stored.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     q = ox.Quad(ox.NamedNode("http://ex/a"), ox.NamedNode("http://ex/p"), ox.Literal("1"))
+    ...     build_store(Path(tmp, "store"), [q])
+    1
+    """
+    try:
+        store = ox.Store(str(location))
+    except OSError as error:
+        raise UsageError(
+            f"{location}: cannot open the Oxigraph store: {' '.join(str(error).split())}"
+        ) from None
+    name = ox.NamedNode(graph)
+    store.clear()
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, name) for q in quads)
+    store.flush()
+    count = len(store)
+    del store  # release the store's lock before a server opens it
+    return count
+
+
+def serve(
+    location: Path,
+    *,
+    bind: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    writable: bool = False,
+    announce: Callable[[str], None] = print,
+) -> int:
+    """Run the Oxigraph server on a store until it stops or Ctrl-C; return its exit code (0 after Ctrl-C).
+
+    :param location: the store directory (see :func:`build_store`).
+    :param bind: the address to listen on.
+    :param port: the port.
+    :param writable: run ``oxigraph serve`` (read-write) instead of ``serve-read-only``.
+    :param announce: called with the lines saying where the server is.
+    :raises KeyboardInterrupt: never: Ctrl-C (and SIGTERM) stop the server and return 0.
+    :raises ConfigurationError: if the oxigraph program is missing.
+    :raises UsageError: if the port is not valid.
+    """
+    if not 0 < port < 65536:
+        raise UsageError(f"--port must be between 1 and 65535, not {port}")
+    host = f"[{bind}]" if ":" in bind else bind
+    command = [
+        str(oxigraph_command()),
+        "serve" if writable else "serve-read-only",
+        "--location",
+        str(location),
+        "--bind",
+        f"{host}:{port}",
+        "--union-default-graph",
+    ]
+    process = subprocess.Popen(command)
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # a SIGTERM stops the server too, like Ctrl-C
+    announce(f"SPARQL endpoint: http://{host}:{port}/query")
+    if writable:
+        announce(f"SPARQL update endpoint: http://{host}:{port}/update")
+    announce(f"Query page: http://{host}:{port}/  (Ctrl-C stops the server)")
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt

@@ -1,0 +1,270 @@
+"""Every way an endpoint can fail gives one line naming it (credentials scrubbed) and exit code 4.
+
+The endpoints are loopback stub HTTP servers (http.server in a thread on 127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
+import pytest
+from click.testing import CliRunner
+
+from relgraph.cli import cli
+from relgraph.errors import ExitCode, RemoteError
+from relgraph.remote import Endpoint, SparqlClient, scrub
+
+ASK_TRUE = json.dumps({"head": {}, "boolean": True}).encode()
+SELECT = json.dumps(
+    {"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "literal", "value": "1"}}] * 50}}
+).encode()
+
+
+class Stub(BaseHTTPRequestHandler):
+    """Answers according to the first path segment."""
+
+    seen_auth: ClassVar[list[str | None]] = []
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._answer()
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        self._answer()
+
+    def _send(self, code: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
+            self.wfile.write(body)
+
+    def _answer(self) -> None:
+        Stub.seen_auth.append(self.headers.get("Authorization"))
+        kind = self.path.strip("/").split("/")[0].split("?")[0]
+        if kind.isdigit():
+            self._send(int(kind), b"Something went wrong\nsecond line", "text/plain")
+        elif kind == "ok":
+            self._send(200, ASK_TRUE, "application/sparql-results+json")
+        elif kind == "html":
+            self._send(200, b"<!DOCTYPE html><html><body>Please log in</body></html>", "text/html")
+        elif kind == "html-as-json":
+            self._send(200, b"<html><body>proxy</body></html>", "application/sparql-results+json")
+        elif kind == "truncated":  # Oxigraph's way when its own timeout hits: 200, then a cut body
+            self._send(200, SELECT[: len(SELECT) // 2], "application/sparql-results+json")
+        elif kind == "short":  # promises more bytes than it sends, then closes
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(SELECT)))
+            self.end_headers()
+            self.wfile.write(SELECT[:100])
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+        elif kind == "not-results":
+            self._send(200, b'{"hello": "world"}', "application/sparql-results+json")
+        elif kind == "s1tat":
+            self._send(
+                200,
+                SELECT,
+                "application/sparql-results+json",
+                {
+                    "X-SQL-State": "S1TAT",
+                    "X-SQL-Message": "RC...: Returning incomplete results, query interrupted",
+                },
+            )
+        elif kind == "maxrows":
+            self._send(200, SELECT, "application/sparql-results+json", {"X-SPARQL-MaxRows": "50"})
+        elif kind == "slow":
+            time.sleep(3)
+            self._send(200, ASK_TRUE, "application/sparql-results+json")
+        elif kind == "auth":
+            if self.headers.get("Authorization") is None:
+                self._send(401, b"", "text/plain", {"WWW-Authenticate": 'Basic realm="x"'})
+            else:
+                self._send(200, ASK_TRUE, "application/sparql-results+json")
+        else:
+            self._send(404, b"", "text/plain")
+
+
+@pytest.fixture(scope="module")
+def stub() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Stub)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def run(url: str, *extra: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["sparql", "ASK { ?s ?p ?o }", "--endpoint", url, *extra])
+    assert not isinstance(result.exception, RemoteError) or result.exit_code == ExitCode.REMOTE
+    return result.exit_code, result.output
+
+
+def assert_one_line_error(output: str, where: str, *phrases: str) -> None:
+    lines = output.splitlines()
+    assert len(lines) == 1, output
+    assert lines[0].startswith(f"Error: {where}: "), output
+    assert "Traceback" not in output
+    for phrase in phrases:
+        assert phrase in lines[0], output
+
+
+def test_ok_stub_answers(stub):
+    code, output = run(f"{stub}/ok")
+    assert (code, output) == (0, "true\n")
+
+
+@pytest.mark.parametrize(
+    ("status", "phrase"),
+    [
+        (400, "refused the request: Something went wrong second line"),
+        (401, "RELGRAPH_ENDPOINT_USER"),
+        (403, "not allowed"),
+        (404, "no SPARQL endpoint at this URL"),
+        (413, "smaller --chunk-size"),
+        (500, "server error"),
+        (502, "server error"),
+        (503, "server error"),
+        (418, "HTTP 418"),
+    ],
+)
+def test_http_status(stub, status, phrase):
+    url = f"{stub}/{status}"
+    code, output = run(url)
+    assert code == ExitCode.REMOTE == 4
+    assert_one_line_error(output, url, f"HTTP {status}", phrase)
+
+
+@pytest.mark.parametrize(
+    ("path", "phrase"),
+    [
+        ("html", "HTML page"),
+        ("html-as-json", "HTML page"),
+        ("truncated", "truncated or unparseable SPARQL JSON"),
+        ("short", "closed before the whole answer"),
+        ("not-results", "invalid SPARQL JSON results"),
+        ("s1tat", "partial result (X-SQL-State: S1TAT"),
+        ("maxrows", "cut the result at 50 rows"),
+    ],
+)
+def test_bad_answers(stub, path, phrase):
+    url = f"{stub}/{path}"
+    code, output = run(url)
+    assert code == 4
+    assert_one_line_error(output, url, phrase)
+
+
+def test_timeout(stub):
+    url = f"{stub}/slow"
+    code, output = run(url, "--timeout", "1")
+    assert code == 4
+    assert_one_line_error(output, url, "no answer within 1 s", "--timeout")
+
+
+def test_connection_refused():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    url = f"http://127.0.0.1:{port}/query"
+    code, output = run(url)
+    assert code == 4
+    assert_one_line_error(output, url, "connection refused")
+
+
+def test_dns_failure(monkeypatch):
+    """The resolver is replaced, so that no DNS request leaves the machine."""
+
+    def fail(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", fail)
+    url = "http://sparql.invalid/query"
+    code, output = run(url)
+    assert code == 4
+    assert_one_line_error(output, url, "cannot resolve the host name 'sparql.invalid'")
+
+
+def test_credentials_never_printed(stub):
+    url = f"http://alice:s3cr3t-pw@{stub.removeprefix('http://')}/403"
+    code, output = run(url)
+    assert code == 4
+    assert "s3cr3t-pw" not in output and "alice" not in output
+    assert_one_line_error(output, f"{stub}/403", "HTTP 403")
+    result = CliRunner().invoke(cli, ["push", "--endpoint", url, "--chunk-size", "100"])
+    assert result.exit_code == 4
+    assert "s3cr3t-pw" not in result.output and "alice" not in result.output
+
+
+def _last_basic_auth() -> tuple[str, str]:
+    header = Stub.seen_auth[-1]
+    assert header is not None and header.startswith("Basic ")
+    user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+    return user, password
+
+
+def test_credentials_from_url_environment_and_netrc(stub, tmp_path, monkeypatch):
+    host = stub.removeprefix("http://")
+    assert run(f"http://u1:p1@{host}/auth")[0] == 0
+    assert _last_basic_auth() == ("u1", "p1")
+    monkeypatch.setenv("RELGRAPH_ENDPOINT_USER", "u2")
+    monkeypatch.setenv("RELGRAPH_ENDPOINT_PASSWORD", "p2")
+    assert run(f"{stub}/auth")[0] == 0
+    assert _last_basic_auth() == ("u2", "p2")
+    monkeypatch.delenv("RELGRAPH_ENDPOINT_USER")
+    monkeypatch.delenv("RELGRAPH_ENDPOINT_PASSWORD")
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login u3 password p3\n", encoding="utf-8")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    assert run(f"{stub}/auth")[0] == 0
+    assert _last_basic_auth() == ("u3", "p3")
+    monkeypatch.setenv("NETRC", str(tmp_path / "absent"))
+    code, output = run(f"{stub}/auth")
+    assert code == 4
+    assert_one_line_error(output, f"{stub}/auth", "HTTP 401")
+
+
+def test_bad_netrc_names_the_file_not_its_content(stub, tmp_path, monkeypatch):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login u3 password\nbogus-token secret-value\n", encoding="utf-8")
+    monkeypatch.setenv("NETRC", str(netrc))
+    code, output = run(f"{stub}/auth")
+    assert code == 2
+    assert str(netrc) in output and "secret-value" not in output
+
+
+def test_bad_endpoint_options():
+    assert run("ftp://127.0.0.1/x")[0] == 2
+    assert run("http://127.0.0.1:1/query", "--timeout", "0")[0] == 2
+    assert run("http://127.0.0.1:1/query", "--graph", "not an iri")[0] == 2
+
+
+def test_scrub():
+    assert scrub("see http://a:b@h/x and https://c@h2:8/y") == "see http://h/x and https://h2:8/y"
+    endpoint = Endpoint.parse("http://a:b%40c@127.0.0.1:1/query", environ={})
+    assert (endpoint.url, endpoint.user, endpoint.password) == ("http://127.0.0.1:1/query", "a", "b@c")
+    assert "b@c" not in repr(endpoint)
+
+
+def test_client_raises_remote_error_with_exit_code_4(stub):
+    with pytest.raises(RemoteError) as caught:
+        SparqlClient(Endpoint.parse(f"{stub}/500"), timeout=5).update("CLEAR ALL")
+    assert caught.value.exit_code == 4

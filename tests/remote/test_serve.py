@@ -1,0 +1,122 @@
+"""``relgraph serve``: a real Oxigraph server on loopback with the graph, stopped cleanly by Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from relgraph.catalogue import Catalogue
+from relgraph.cli import cli
+from relgraph.remote import Endpoint, SparqlClient, query_endpoint
+
+RELGRAPH = Path(sys.executable).parent / "relgraph"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_answers_like_the_embedded_graph_and_stops_on_ctrl_c(kg, tmp_path):
+    port = free_port()
+    store = tmp_path / "store"
+    server = subprocess.Popen(
+        [str(RELGRAPH), "serve", "--port", str(port), "--store", str(store)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        lines = []
+        while not any(line.startswith("Query page:") for line in lines):
+            line = server.stdout.readline()
+            assert line, server.stderr.read() if server.stderr else ""
+            lines.append(line.rstrip("\n"))
+        url = f"http://127.0.0.1:{port}/query"
+        assert f"SPARQL endpoint: {url}" in lines
+        assert lines[0] == f"Loaded {len(kg)} triples into {store}"
+        deadline = time.monotonic() + 60
+        while True:  # the server takes a moment to listen
+            try:
+                SparqlClient(Endpoint.parse(url), timeout=5).query("ASK {}")
+                break
+            except Exception:
+                assert time.monotonic() < deadline and server.poll() is None
+                time.sleep(0.1)
+        for query in Catalogue.load():
+            local = query.run(kg)
+            assert query_endpoint(url, query.text, query.bind({})).rows == local.rows, query.name
+        # the query page (YASGUI) is served at the root
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as page:
+            assert page.status == 200 and b"<html" in page.read().lower()
+        # read-only: an update is refused with a one-line error and exit code 4
+        result = CliRunner().invoke(cli, ["push", "--endpoint", url])
+        assert result.exit_code == 4, result.output
+        assert result.output.splitlines()[-1].startswith(f"Error: http://127.0.0.1:{port}/update: HTTP ")
+        server.send_signal(signal.SIGINT)
+        out, _ = server.communicate(timeout=30)
+        assert server.returncode == 0
+        assert "Server stopped." in out
+        # nothing listens any more
+        try:
+            SparqlClient(Endpoint.parse(url), timeout=5).query("ASK {}")
+            raise AssertionError("the server still answers")
+        except Exception as error:
+            assert "connection refused" in str(error)
+    finally:
+        if server.poll() is None:  # SIGTERM, so that relgraph serve stops its oxigraph child too
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def test_serve_refuses_a_bad_port(tmp_path):
+    result = CliRunner().invoke(cli, ["serve", "--port", "70000", "--store", str(tmp_path / "s")])
+    assert result.exit_code == 2
+    assert "70000" in result.output
+    assert not (tmp_path / "s").exists()  # refused before anything was loaded
+
+
+def test_sigterm_stops_serve_and_its_oxigraph_child(tmp_path):
+    port = free_port()
+    server = subprocess.Popen(
+        [str(RELGRAPH), "serve", "--port", str(port), "--store", str(tmp_path / "store")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        while not server.stdout.readline().startswith("Query page:"):
+            assert server.poll() is None
+        url = f"http://127.0.0.1:{port}/query"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                SparqlClient(Endpoint.parse(url), timeout=5).query("ASK {}")
+                break
+            except Exception:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        server.terminate()
+        assert server.wait(timeout=30) == 0
+        try:
+            SparqlClient(Endpoint.parse(url), timeout=5).query("ASK {}")
+            raise AssertionError("the oxigraph child still answers")
+        except Exception as error:
+            assert "connection refused" in str(error)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()

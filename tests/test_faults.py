@@ -1,0 +1,554 @@
+"""The fault catalogue (docs/faults.md): bad, hostile and interrupted input through the real CLI.
+
+Each test feeds real input to the real command and asserts the one-line message, the exit code, that
+no traceback is printed and that nothing changed. docs/faults.md names one test here per case.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from relgraph import export as export_module
+from relgraph import guard, resources
+from relgraph.cli import cli
+from relgraph.errors import ExitCode
+from relgraph.prefixes import PREFIXES
+
+ROOT = Path(__file__).resolve().parent.parent
+RG, RGD, RDFS, OWL = PREFIXES["rg"], PREFIXES["rgd"], PREFIXES["rdfs"], PREFIXES["owl"]
+RDF_NS = PREFIXES["rdf"]
+ASK = "ASK { ?s ?p ?o }"
+SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), env=env, input=input)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (hidden ones too) with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def assert_error(result: Result, code: int, *fragments: str) -> str:
+    assert result.exit_code == code, (result.exit_code, result.output)
+    assert "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: "), lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    return lines[0]
+
+
+def load_fails(tmp_path: Path, name: str, content: bytes, code: int, *fragments: str) -> str:
+    """Give ``content`` as ``--data`` to a query: a one-line error, and the folder unchanged."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    before = snapshot(tmp_path)
+    line = assert_error(run("sparql", ASK, "--data", str(path)), code, str(path), *fragments)
+    assert snapshot(tmp_path) == before
+    return line
+
+
+def own_children() -> set[int]:
+    """The processes whose parent is this one (running or not yet reaped)."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid():
+            children.add(int(stat.parent.name))
+    return children
+
+
+# --- strict, located parsing -------------------------------------------------------------------
+
+
+def test_turtle_syntax_error_is_located(tmp_path: Path) -> None:
+    load_fails(
+        tmp_path, "bad.ttl", b"<http://ex/a> <http://ex/p> 1 .\n<http://ex/a> <http://ex/p> .\n", 2, ":2:"
+    )
+
+
+def test_ntriples_syntax_error_is_located(tmp_path: Path) -> None:
+    # N-Triples has no bare numbers
+    data = b'<http://ex/a> <http://ex/p> "1" .\n<http://ex/a> <http://ex/p> 2 .\n'
+    load_fails(tmp_path, "bad.nt", data, 2, "bad.nt:2:29:")
+
+
+def test_trig_syntax_error_is_located(tmp_path: Path) -> None:
+    data = b"<http://ex/g> {\n  <http://ex/a> <http://ex/p> 1 .\n  <http://ex/a> <http://ex/p> ; \n}\n"
+    load_fails(tmp_path, "bad.trig", data, 2, "bad.trig:3:")
+
+
+def test_jsonld_syntax_error_is_located(tmp_path: Path) -> None:
+    load_fails(tmp_path, "bad.jsonld", b'{"@id": "http://ex/a",\n "http://ex/p": [1,}', 2, "bad.jsonld:2:20:")
+
+
+def test_rdfxml_syntax_error_is_located(tmp_path: Path) -> None:
+    data = (
+        f'<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="{RDF_NS}" xmlns:ex="http://ex/">\n'
+        '<rdf:Description rdf:about="http://ex/a">\n  <ex:p>1</ex:q>\n</rdf:Description>\n</rdf:RDF>\n'
+    ).encode()
+    load_fails(tmp_path, "bad.rdf", data, 2, "bad.rdf:4:", "XML syntax error")
+
+
+def test_iri_with_space_is_rejected(tmp_path: Path) -> None:
+    load_fails(tmp_path, "space.ttl", b"<http://ex/a b> <http://ex/p> 1 .\n", 2, "space.ttl:1:1:", "IRI")
+
+
+def test_bad_escape_is_rejected(tmp_path: Path) -> None:
+    load_fails(
+        tmp_path, "escape.ttl", b'<http://ex/a> <http://ex/p> "a\\qb" .\n', 2, "escape.ttl:1:", "escape"
+    )
+
+
+def test_literal_subject_is_rejected(tmp_path: Path) -> None:
+    load_fails(tmp_path, "literal.nt", b'"x" <http://ex/p> "1" .\n', 2, "literal.nt:1:1:", "subject")
+
+
+def test_not_utf8_is_located(tmp_path: Path) -> None:
+    data = b'<http://ex/a> <http://ex/p> "ok" .\n<http://ex/a> <http://ex/p> "caf\xe9" .\n'
+    load_fails(tmp_path, "latin1.ttl", data, 2, "latin1.ttl:2:33: not UTF-8 text (byte 0xe9)")
+
+
+def test_utf16_is_refused(tmp_path: Path) -> None:
+    data = "<http://ex/a> <http://ex/p> 1 .\n".encode("utf-16")
+    load_fails(tmp_path, "wide.ttl", data, 2, "UTF-16", "UTF-8 text only")
+
+
+def test_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.ttl"
+    path.write_bytes(b"\xef\xbb\xbf<http://ex/a> <http://ex/p> 1 .\n")
+    result = run("sparql", "SELECT ?o WHERE { <http://ex/a> <http://ex/p> ?o }", "--data", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[2] == "1"
+
+
+def test_empty_file_is_refused(tmp_path: Path) -> None:
+    load_fails(tmp_path, "empty.ttl", b"  \n", 2, "the file is empty")
+
+
+def test_directory_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "folder.ttl").mkdir()
+    assert_error(run("sparql", ASK, "--data", str(tmp_path / "folder.ttl")), 2, "is a directory")
+
+
+def test_missing_file_is_refused(tmp_path: Path) -> None:
+    assert_error(run("sparql", ASK, "--data", str(tmp_path / "gone.ttl")), 2, "gone.ttl: no such file")
+
+
+def test_unknown_extension_is_refused(tmp_path: Path) -> None:
+    load_fails(
+        tmp_path, "data.xyz", b"<http://ex/a> <http://ex/p> 1 .\n", 2, "unknown RDF file extension '.xyz'"
+    )
+
+
+# --- limits ------------------------------------------------------------------------------------
+
+
+def test_file_too_big_is_refused_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped: Path
+) -> None:
+    monkeypatch.setenv("RELGRAPH_MAX_FILE_BYTES", "1000")
+    line = load_fails(tmp_path, "big.ttl", b"<http://ex/a> <http://ex/p> 1 .\n" * 100, 2, "too big")
+    assert "(3200 bytes, limit 1000 bytes)" in line
+    assert "use the on-disk store (--store DIR)" in line
+
+
+def test_long_literal_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped: Path) -> None:
+    monkeypatch.setenv("RELGRAPH_MAX_LITERAL_CHARS", "100")
+    data = b'<http://ex/a> <http://ex/p> "' + b"x" * 500 + b'" .\n'
+    load_fails(tmp_path, "long.ttl", data, 2, "a literal of <http://ex/a> <http://ex/p> is 500 characters")
+
+
+def test_jsonld_nesting_is_refused(tmp_path: Path) -> None:
+    data = b'{"@id": "http://ex/a",\n "http://ex/p": ' + b"[" * 5000 + b"1" + b"]" * 5000 + b"}"
+    load_fails(tmp_path, "deep.jsonld", data, 2, "deep.jsonld:2: nested too deeply (more than 200 levels")
+
+
+def test_rdfxml_nesting_is_refused(tmp_path: Path) -> None:
+    inner = b"<ex:p><rdf:Description>" * 5000 + b"</rdf:Description></ex:p>" * 5000
+    data = (
+        f'<rdf:RDF xmlns:rdf="{RDF_NS}" xmlns:ex="http://ex/">\n<rdf:Description rdf:about="http://ex/a">'.encode()
+        + inner
+        + b"</rdf:Description></rdf:RDF>"
+    )
+    load_fails(tmp_path, "deep.rdf", data, 2, "deep.rdf:2:", "nested too deeply (more than 200 levels")
+
+
+def test_runaway_query_is_stopped_with_no_orphan() -> None:
+    before = own_children()
+    result = run("sparql", SLOW_QUERY, "--timeout", "1")
+    assert_error(result, int(ExitCode.TIMEOUT), "query stopped after the timeout of 1 s")
+    assert own_children() == before
+
+
+def test_runaway_query_is_stopped_by_default_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELGRAPH_TIMEOUT", "0.5")
+    assert_error(run("sparql", SLOW_QUERY), int(ExitCode.TIMEOUT), "timeout of 0.5 s")
+
+
+def test_timeout_must_be_positive() -> None:
+    assert_error(run("sparql", ASK, "--timeout", "0"), 2, "--timeout 0: must be a positive number of seconds")
+
+
+def test_ctrl_c_during_query_exits_130_with_no_orphan(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from relgraph.cli import main; main()", "sparql", SLOW_QUERY],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    worker = _wait_for_child(process.pid)
+    os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == int(ExitCode.INTERRUPTED), err
+    assert err.decode().strip() == "Interrupted."
+    assert not Path(f"/proc/{worker}").exists() or "Z" in Path(f"/proc/{worker}/stat").read_text().split()[2]
+
+
+def _wait_for_child(pid: int) -> int:
+    """Wait until process ``pid`` has forked its query worker; return the worker's pid."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    for _ in range(6000):
+        found = children.read_text().split() if children.exists() else []
+        if found:
+            return int(found[0])
+        time.sleep(0.01)
+    raise AssertionError("the query worker never started")
+
+
+# --- no fetching, ever, unless allowed ---------------------------------------------------------
+
+
+def test_jsonld_remote_context_is_refused(tmp_path: Path) -> None:
+    data = b'{"@context": "http://127.0.0.1:9/context.jsonld", "@id": "http://ex/a", "label": "A"}'
+    load_fails(tmp_path, "remote.jsonld", data, 2, "remote JSON-LD contexts are never loaded")
+
+
+def test_jsonld_file_context_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "context.jsonld").write_text('{"@context": {"label": "http://ex/label"}}')
+    data = f'{{"@context": "{(tmp_path / "context.jsonld").as_uri()}", "@id": "http://ex/a", "label": "A"}}'
+    load_fails(tmp_path, "local.jsonld", data.encode(), 2, "remote JSON-LD contexts are never loaded")
+
+
+def test_xml_external_entity_is_refused(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("top secret")
+    data = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [<!ENTITY xxe SYSTEM "{secret.as_uri()}">]>\n'
+        f'<rdf:RDF xmlns:rdf="{RDF_NS}" xmlns:ex="http://ex/">\n'
+        '<rdf:Description rdf:about="http://ex/a"><ex:p>&xxe;</ex:p></rdf:Description></rdf:RDF>\n'
+    ).encode()
+    line = load_fails(tmp_path, "xxe.rdf", data, 2, "xxe.rdf:2:", "external XML entity 'xxe' refused")
+    assert "top secret" not in line
+
+
+def test_xml_entity_expansion_bomb_is_refused(tmp_path: Path) -> None:
+    entities = '<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9)
+    )
+    data = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [{entities}]>\n'
+        f'<rdf:RDF xmlns:rdf="{RDF_NS}" xmlns:ex="http://ex/">\n'
+        '<rdf:Description rdf:about="http://ex/a"><ex:p>&j;</ex:p></rdf:Description></rdf:RDF>\n'
+    ).encode()
+    load_fails(tmp_path, "lol.rdf", data, 2, "lol.rdf:2:", "XML entity 'b' refers to another entity")
+
+
+def test_xml_internal_entities_still_work(tmp_path: Path) -> None:
+    path = tmp_path / "entities.rdf"
+    path.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [<!ENTITY ex "http://ex/">]>\n'
+        f'<rdf:RDF xmlns:rdf="{RDF_NS}" xmlns:ex="http://ex/">\n'
+        '<rdf:Description rdf:about="&ex;a"><ex:p>v</ex:p></rdf:Description></rdf:RDF>\n'
+    )
+    result = run("sparql", "SELECT ?o WHERE { <http://ex/a> <http://ex/p> ?o }", "--data", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[2] == "v"
+
+
+def _importer(tmp_path: Path, target: str) -> Path:
+    path = tmp_path / "importer.ttl"
+    path.write_text(f"<http://ex/onto> a <{OWL}Ontology> ; <{OWL}imports> <{target}> .\n")
+    return path
+
+
+def test_owl_imports_are_not_followed(tmp_path: Path) -> None:
+    imported = tmp_path / "imported.ttl"
+    imported.write_text("<http://ex/imported> <http://ex/p> 1 .\n")
+    importer = _importer(tmp_path, imported.as_uri())
+    result = run("sparql", "ASK { <http://ex/imported> ?p ?o }", "--data", str(importer), "-f", "json")
+    assert result.exit_code == 0, result.output
+    assert '"boolean": false' in result.stdout
+
+
+def test_owl_imports_of_local_files_are_followed_with_allow_imports(tmp_path: Path) -> None:
+    imported = tmp_path / "imported.ttl"
+    imported.write_text("<http://ex/imported> <http://ex/p> 1 .\n")
+    importer = _importer(tmp_path, imported.as_uri())
+    query = "ASK { <http://ex/imported> ?p ?o }"
+    result = run("sparql", query, "--data", str(importer), "--allow-imports", "-f", "json")
+    assert result.exit_code == 0, result.output
+    assert '"boolean": true' in result.stdout
+
+
+def test_owl_imports_over_the_network_are_refused_even_with_allow_imports(tmp_path: Path) -> None:
+    importer = _importer(tmp_path, "http://127.0.0.1:9/onto.ttl")
+    before = snapshot(tmp_path)
+    result = run("sparql", ASK, "--data", str(importer), "--allow-imports")
+    assert_error(result, 2, "importer.ttl: owl:imports <http://127.0.0.1:9/onto.ttl> is not followed")
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "SERVICE is not allowed"),
+        ("SELECT * FROM <http://127.0.0.1:9/g> WHERE { ?s ?p ?o }", "FROM / FROM NAMED is not allowed"),
+        ("SELECT * FROM NAMED <http://127.0.0.1:9/g> WHERE { ?s ?p ?o }", "FROM / FROM NAMED is not allowed"),
+        ("LOAD <http://127.0.0.1:9/data.ttl>", "updates (INSERT, DELETE, LOAD"),
+    ],
+    ids=["service", "from", "from-named", "load"],
+)
+def test_sparql_that_would_fetch_is_refused(query: str, fragment: str) -> None:
+    assert_error(run("sparql", query), 2, fragment)
+
+
+def test_sparql_is_read_only() -> None:
+    update = f"INSERT DATA {{ <{RGD}x> <{RDFS}label> 'x' }}"
+    assert_error(run("sparql", update), 2, "updates (INSERT, DELETE, LOAD, CLEAR, ...) are not allowed")
+
+
+def test_guard_refuses_network_and_other_files(tmp_path: Path) -> None:
+    other = tmp_path / "other.txt"
+    other.write_text("x")
+    with guard.sandbox([tmp_path / "named.ttl"]):
+        with pytest.raises(guard.FetchRefusedError, match="never fetches"):
+            urllib.request.urlopen("http://127.0.0.1:9/")
+        with pytest.raises(guard.FetchRefusedError, match="never uses the network"):
+            socket.create_connection(("127.0.0.1", 9), timeout=1)
+        with pytest.raises(guard.FetchRefusedError, match="only reads the files it is given"):
+            other.read_text()
+        with pytest.raises(guard.FetchRefusedError, match="runs no other programs"):
+            subprocess.run(["true"], check=False)
+    assert other.read_text() == "x"  # outside the sandbox, nothing is refused
+
+
+def test_guard_allows_127_0_0_1_only_when_asked() -> None:
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    try:
+        with guard.sandbox():
+            with pytest.raises(guard.FetchRefusedError):
+                socket.create_connection(("127.0.0.1", port), timeout=5)
+            with guard.allow_network("127.0.0.1"):
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    finally:
+        server.close()
+
+
+# --- nothing lost ------------------------------------------------------------------------------
+
+
+def _old_export(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    target = tmp_path / "out" / "graph.ttl"
+    target.parent.mkdir()
+    target.write_bytes(b"<http://ex/old> <http://ex/p> 1 .\n")
+    return target, snapshot(target.parent)
+
+
+def test_export_keeps_old_file_on_serializer_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(*_args: object, **_kwargs: object) -> bytes:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(export_module, "serialize_triples", explode)
+    target, before = _old_export(tmp_path)
+    assert_error(run("export", "-o", str(target)), 2, "graph.ttl: cannot serialize the graph as turtle")
+    assert snapshot(target.parent) == before
+
+
+def test_export_keeps_old_file_when_blank_node_chain_is_too_slow(tmp_path: Path) -> None:
+    chain = tmp_path / "chain.nt"
+    chain.write_text("".join(f"_:b{i} <http://ex/next> _:b{i + 1} .\n" for i in range(2000)))
+    target, before = _old_export(tmp_path)
+    result = run("export", "--data-only", "--data", str(chain), "-o", str(target), "--timeout", "1")
+    assert_error(result, int(ExitCode.TIMEOUT), "graph.ttl: export as turtle stopped after the timeout")
+    assert snapshot(target.parent) == before
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A copy of the shipped data folder to add readouts to."""
+    folder = tmp_path / "data"
+    shutil.copytree(resources.data_dir(), folder)
+    return folder
+
+
+NOTE = f'<{RGD}test-note> <{RDFS}comment> "a note about nothing" .\n'
+
+
+def test_add_valid_readout(tmp_path: Path, data_copy: Path) -> None:
+    new = tmp_path / "note.ttl"
+    new.write_text(NOTE)
+    result = run("add", str(new), "--data-dir", str(data_copy))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"{new}: added as {data_copy / 'readouts' / 'note.ttl'} (1 triples)\n"
+    assert (data_copy / "readouts" / "note.ttl").read_bytes() == new.read_bytes()
+    assert sorted(p.name for p in (data_copy / "readouts").iterdir()) == [
+        "ani-2023-09-27-us-india-2plus2-intersessional.ttl",
+        "note.ttl",
+    ]
+
+
+def test_add_nonconforming_readout_changes_nothing(data_copy: Path) -> None:
+    bad = ROOT / "tests" / "shapes" / "invalid" / "SessionRole-hadRole.ttl"
+    before = snapshot(data_copy)
+    result = run("add", str(bad), "--data-dir", str(data_copy))
+    assert result.exit_code == int(ExitCode.NOT_CONFORMING), result.output
+    assert "Violation: rgd:test-role" in result.stdout
+    assert result.stdout.endswith(f"{bad}: not added; the data is unchanged\n")
+    assert snapshot(data_copy) == before
+
+
+def test_add_invalid_rdf_changes_nothing(tmp_path: Path, data_copy: Path) -> None:
+    bad = tmp_path / "broken.ttl"
+    bad.write_text(NOTE + "<http://ex/a> <http://ex/p> .\n")
+    before = snapshot(data_copy)
+    assert_error(run("add", str(bad), "--data-dir", str(data_copy)), 2, "broken.ttl:2:")
+    assert snapshot(data_copy) == before
+
+
+def test_add_never_replaces_a_readout(tmp_path: Path, data_copy: Path) -> None:
+    same = tmp_path / "ani-2023-09-27-us-india-2plus2-intersessional.ttl"
+    same.write_text(NOTE)
+    before = snapshot(data_copy)
+    assert_error(run("add", str(same), "--data-dir", str(data_copy)), 2, "is already in the data")
+    assert snapshot(data_copy) == before
+
+
+def test_add_second_writer_gets_store_locked(tmp_path: Path, data_copy: Path) -> None:
+    new = tmp_path / "note.ttl"
+    new.write_text(NOTE)
+    before = snapshot(data_copy)
+    holder = os.open(data_copy / "readouts", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the first writer
+        result = run("add", str(new), "--data-dir", str(data_copy))
+    finally:
+        os.close(holder)
+    assert_error(result, int(ExitCode.LOCKED), "locked: another relgraph process is writing")
+    assert snapshot(data_copy) == before
+
+
+def test_add_interrupted_by_ctrl_c_changes_nothing(tmp_path: Path, data_copy: Path) -> None:
+    new = tmp_path / "note.ttl"
+    new.write_text(NOTE)
+    before = snapshot(data_copy)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from relgraph.cli import main; main()",
+            "add",
+            str(new),
+            "--data-dir",
+            str(data_copy),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    first = process.stderr.readline().decode()  # printed once the file parsed, before validation
+    assert first.startswith(f"validating {new}")
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == int(ExitCode.INTERRUPTED), (out, err)
+    assert err.decode().strip() == "Interrupted."
+    assert snapshot(data_copy) == before
+
+
+# --- bad shapes are not bad data ---------------------------------------------------------------
+
+
+def _validate_with_shapes(tmp_path: Path, shapes: str) -> Result:
+    path = tmp_path / "shapes.ttl"
+    path.write_text(shapes)
+    data = tmp_path / "data.ttl"
+    data.write_text(NOTE)
+    return run("validate", str(data), "--shapes", str(path))
+
+
+SHAPES_HEAD = (
+    f"@prefix sh: <{PREFIXES['sh']}> .\n@prefix rg: <{RG}> .\n@prefix rgsh: <{PREFIXES['rgsh']}> .\n"
+)
+
+
+def test_broken_shapes_file_is_a_configuration_error(tmp_path: Path) -> None:
+    result = _validate_with_shapes(
+        tmp_path, SHAPES_HEAD + "rgsh:S a sh:NodeShape ;\n  sh:targetClass rg:Official\n"
+    )
+    line = assert_error(result, int(ExitCode.CONFIGURATION), "shapes.ttl:", "the shapes are broken")
+    assert "does not conform" not in result.output and "conform" not in line
+
+
+def test_shapes_with_invalid_rdf_are_a_configuration_error(tmp_path: Path) -> None:
+    result = _validate_with_shapes(
+        tmp_path, SHAPES_HEAD + "rgsh:S a sh:NodeShape ; sh:targetClass <http://ex/a b> .\n"
+    )
+    assert_error(result, int(ExitCode.CONFIGURATION), "shapes.ttl:4:", "IRI")
+
+
+def test_shacl_sparql_with_service_is_a_configuration_error(tmp_path: Path) -> None:
+    shapes = SHAPES_HEAD + (
+        "rgsh:S a sh:NodeShape ; sh:targetClass rg:Official ;\n"
+        '  sh:sparql [ sh:select "SELECT $this WHERE { SERVICE <http://127.0.0.1:9/sparql> '
+        '{ $this ?p ?o } }" ] .\n'
+    )
+    result = _validate_with_shapes(tmp_path, shapes)
+    assert_error(
+        result, int(ExitCode.CONFIGURATION), "shapes.ttl: SHACL-SPARQL sh:select", "SERVICE is not allowed"
+    )
+
+
+def test_shacl_javascript_is_a_configuration_error(tmp_path: Path) -> None:
+    shapes = SHAPES_HEAD + (
+        "rgsh:S a sh:NodeShape ; sh:targetClass rg:Official ;\n"
+        '  sh:js [ sh:jsFunctionName "evil" ;\n'
+        '    sh:jsLibrary [ sh:jsLibraryURL "http://127.0.0.1:9/evil.js" ] ] .\n'
+    )
+    result = _validate_with_shapes(tmp_path, shapes)
+    assert_error(result, int(ExitCode.CONFIGURATION), "shapes.ttl: SHACL-JavaScript", "may not run code")
+
+
+def test_fault_catalogue_names_every_test_once() -> None:
+    import re
+
+    catalogue = (ROOT / "docs" / "faults.md").read_text()
+    named = re.findall(r"`(test_\w+)`", catalogue)
+    here = [
+        name
+        for name in globals()
+        if name.startswith("test_") and name != "test_fault_catalogue_names_every_test_once"
+    ]
+    properties = (ROOT / "tests" / "test_properties.py").read_text()
+    assert len(named) == len(set(named))
+    for name in named:
+        assert name in here or f"def {name}(" in properties, name
+    assert sorted(set(here) - set(named)) == []

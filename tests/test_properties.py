@@ -1,0 +1,126 @@
+"""Property tests (hypothesis): parameters are data, never query text; random bytes never crash the loader."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from relgraph.cli import cli
+from relgraph.errors import InputError
+from relgraph.store import FORMATS_BY_EXTENSION, KnowledgeGraph
+
+LABELS = ["Department of Defense", "Ministry of Defence", "Assistant Secretary of Defense", "Joint Secretary"]
+# characters that would change a query if a value were pasted into its text
+HOSTILE = st.text(alphabet=st.sampled_from(list("\"'{}<>\\?$#.;,()*uU0123456789abcdefx \n\t")), max_size=40)
+TRICKS = st.sampled_from(
+    [
+        '" } UNION { ?thing ?p ?label } #',
+        "\\u0022 } UNION { ?thing ?p ?label } #",
+        'x\\" . ?thing ?p ?label . #',
+        "'''",
+        '"""',
+        "} } }",
+        "\\",
+        "Department of Defense\\u0022",
+        'Department of Defense" || true || "',
+    ]
+)
+
+SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@SETTINGS
+@given(value=st.one_of(st.sampled_from(LABELS), HOSTILE, TRICKS, st.text(max_size=30)))
+def test_a_string_parameter_is_data_never_query_text(value: str, shipped: Path) -> None:
+    result = CliRunner().invoke(cli, ["query", "labelled", "-p", "label", value, "-f", "json"])
+    if "\x00" in value or any(0xD800 <= ord(c) <= 0xDFFF for c in value):
+        assert result.exit_code in (0, 2), result.output
+        assert "Traceback" not in result.output
+        return
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["results"]["bindings"]
+    # the same rows as a literal match, or none: every row has exactly that label
+    assert all(row["label"]["value"] == value for row in rows)
+    assert bool(rows) == (value in LABELS)
+
+
+@SETTINGS
+@given(value=st.one_of(HOSTILE, TRICKS, st.text(max_size=30)))
+def test_an_iri_parameter_is_data_never_query_text(value: str, shipped: Path) -> None:
+    result = CliRunner().invoke(cli, ["query", "co-chairs", "-p", "session", value, "-f", "json"])
+    assert "Traceback" not in result.output
+    assert result.exit_code in (0, 2), result.output
+    if result.exit_code == 0:
+        assert json.loads(result.stdout)["results"]["bindings"] == []  # no such session
+    else:
+        assert result.stderr.startswith("Error: ")
+        assert len(result.stderr.splitlines()) == 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.binary(max_size=300), extension=st.sampled_from(sorted(FORMATS_BY_EXTENSION)))
+def test_random_bytes_never_crash_the_loader(data: bytes, extension: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, f"random{extension}")
+        path.write_bytes(data)
+        kg = KnowledgeGraph()
+        try:
+            kg.load(path)
+        except InputError as error:
+            assert str(path) in error.message
+            assert "\n" not in error.message
+        else:
+            assert kg.files == [path]
+        assert path.read_bytes() == data
+
+
+SYNTAX_PIECES = st.sampled_from(
+    [
+        "<http://ex/a>",
+        "<http://ex/p>",
+        '"x"',
+        "1",
+        ".",
+        ";",
+        ",",
+        "[",
+        "]",
+        "(",
+        ")",
+        "{",
+        "}",
+        "@prefix",
+        ":",
+        "_:b",
+    ]
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(pieces=st.lists(SYNTAX_PIECES, max_size=20), extension=st.sampled_from([".ttl", ".trig", ".nt"]))
+def test_random_rdf_like_text_gives_one_line_or_loads(pieces: list[str], extension: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, f"random{extension}")
+        path.write_text(" ".join(pieces))
+        result = CliRunner().invoke(cli, ["sparql", "ASK {}", "--data", str(path)])
+        assert "Traceback" not in result.output
+        assert result.exit_code in (0, 2), result.output
+        if result.exit_code == 2:
+            assert len(result.stderr.splitlines()) == 1
+            assert str(path) in result.stderr
+
+
+@pytest.mark.parametrize("value", ["\\u0022 } ", 'x" . ?s ?p ?o . "'])
+def test_escape_lookalikes_match_only_themselves(value: str, kg: KnowledgeGraph) -> None:
+    from rdflib import Literal
+
+    sparql = "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label }"
+    assert kg.query(sparql, {"label": Literal(value)}).rows == []

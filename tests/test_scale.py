@@ -1,0 +1,215 @@
+"""Scale features, checked for correctness on small generated graphs (speed lives in benchmarks/).
+
+- SHACL compiled to SPARQL (relgraph.shacl_sparql) gives exactly pyshacl's results, on generated data
+  with injected violations of every kind of constraint the shapes use.
+- The on-disk store (relgraph.persist) is built once, reused, and rebuilt when a file changes.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+from rdflib import SH
+
+from relgraph.cli import cli
+from relgraph.errors import InputError, UsageError
+from relgraph.prefixes import PREFIXES
+from relgraph.shacl_sparql import compile_shapes
+from relgraph.store import KnowledgeGraph, default_files
+from relgraph.synth import generate
+from relgraph.validate import ValidationResult, load_shapes, validate
+
+PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+
+# Each update breaks the generated data in one way; together they hit every constraint kind the
+# shapes use (minCount, maxCount, datatype and ill-formed literals, class, in, languageIn, pattern,
+# minInclusive, lessThan, sh:or, qualified counts, inverse paths, node-level sh:or, SPARQL constraints).
+INJECTIONS = [
+    "DELETE WHERE { rgd:synth-official-000001 rdfs:label ?l }",
+    'INSERT DATA { rgd:synth-session-000000 rdfs:label "Another label"@en }',
+    'INSERT DATA { rgd:synth-session-000001-outcome-01 rdfs:label "Un résultat"@fr }',
+    "DELETE { rgd:synth-session-000001 dcterms:date ?d }"
+    ' INSERT { rgd:synth-session-000001 dcterms:date "soon" }'
+    " WHERE { rgd:synth-session-000001 dcterms:date ?d }",
+    'DELETE { ?i time:inXSDDate ?d } INSERT { ?i time:inXSDDate "2024-02-30"^^xsd:date }'
+    " WHERE { ?i a time:Instant ; time:inXSDDate ?d FILTER (STRSTARTS(STR(?i), STR(rgd:synth-day))) }",
+    "DELETE { ?r prov:hadRole ?x } INSERT { ?r prov:hadRole rg:observer }"
+    " WHERE { rgd:synth-session-000000 prov:qualifiedAssociation ?r . ?r prov:hadRole ?x"
+    " FILTER (STRENDS(STR(?r), 'co-chair-2')) }",
+    "INSERT DATA { rgd:synth-session-000000-outcome-01 rg:actor rgd:post-us-dod-spokesperson }",
+    "INSERT DATA { rgd:synth-session-000000-outcome-02 rg:concerns rgd:synth-holding-000001 }",
+    'INSERT DATA { rgd:synth-session-000000-outcome-03 rg:eventCode "040" }',
+    "DELETE { ?p oa:start ?s } INSERT { ?p oa:start 9999 }"
+    " WHERE { ?p oa:start ?s FILTER (?p = rgd:synth-000000-s03-position) }",
+    "DELETE WHERE { rgd:synth-000001-s02-quote a oa:TextQuoteSelector }",
+    "INSERT DATA { rgd:synth-000001-s03 oa:hasSelector rgd:synth-000001-s02-position }",
+    'DELETE { ?r rg:textFile ?f } INSERT { ?r rg:textFile "folder/report.txt" }'
+    " WHERE { ?r rg:textFile ?f FILTER (?r = rgd:synth-report-000000) }",
+    "DELETE { ?s rg:ordinal ?o } INSERT { ?s rg:ordinal 0 }"
+    " WHERE { ?s rg:ordinal ?o FILTER (?s = rgd:synth-session-000001) }",
+    "DELETE { ?h org:organization ?o } INSERT { ?h org:organization rgd:in-mod }"
+    " WHERE { ?h org:organization ?o FILTER (?h = rgd:synth-holding-000001) }",
+    "DELETE WHERE { rgd:synth-official-000002 org:holds ?p }",
+    "DELETE WHERE { rgd:synth-holding-000003-term time:hasBeginning ?b }",
+    "DELETE WHERE { rgd:synth-holding-000003-term time:inside ?b }",
+    "INSERT DATA { rgd:synth-session-000001 prov:qualifiedAssociation rgd:synth-session-000000-co-chair-1 }",
+    "DELETE WHERE { rgd:synth-report-000001 dcterms:publisher ?p }",
+]
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("scale")
+    clean = folder / "clean.nt"
+    generate(clean, sessions=2, seed=11)
+    store = ox.Store()
+    store.load(path=str(clean))
+    for update in INJECTIONS:
+        before = len(store)
+        store.update(PROLOGUE + update)
+        assert len(store) != before or ("INSERT" in update and "DELETE" in update), update
+    out = folder / "broken.nt"
+    store.dump(str(out), ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    return out
+
+
+def keyed(results: list[ValidationResult]) -> set[tuple[str, ...]]:
+    return {
+        (r.severity_name, str(r.focus), r.path or "", str(r.source_shape), str(r.value), r.message)
+        for r in results
+    }
+
+
+def test_every_shipped_shape_is_compiled() -> None:
+    shapes_graph = load_shapes()
+    checks = compile_shapes(shapes_graph)
+    targeted = {
+        str(s)
+        for target in (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
+        for s in shapes_graph.subjects(target, None)
+    }
+    assert len(targeted) > 50
+    assert {str(c.shape) for c in checks} == targeted
+    assert any("SPARQL" in str(c.component) for c in checks)
+
+
+def test_full_validation_gives_exactly_pyshacls_results(broken: Path) -> None:
+    kg = KnowledgeGraph.default(extra_files=[broken])
+    compiled = validate([], kg=kg)
+    reference = validate([], kg=kg, engine="pyshacl")
+    assert not reference.conforms
+    assert len(reference.results) >= len(INJECTIONS)
+    assert keyed(compiled.results) == keyed(reference.results)
+    assert compiled.conforms == reference.conforms
+    assert compiled.render("text") == reference.render("text")
+    # every constraint kind the injections aim at was hit
+    hit = {str(r.source_shape).rsplit("#", 1)[1] for r in reference.results}
+    for shape in (
+        "EnglishLabel", "DialogueSession-date", "Instant-date", "SessionRole-hadRole", "Outcome-actor",
+        "Outcome-concerns", "Outcome-eventCode", "TextPositionSelector-start", "Evidence-quoteSelector",
+        "Evidence-positionSelector", "Evidence-length", "NewsReport-textFile", "DialogueSession-ordinal",
+        "PostHolding-organizationOfPost", "PostHolding-holds", "Interval-instant", "SessionRole-session",
+        "NewsReport-publisher",
+    ):  # fmt: skip
+        assert shape in hit, shape
+
+
+def test_validating_a_new_file_reports_what_pyshacl_reports(broken: Path) -> None:
+    compiled = validate([broken], kg=KnowledgeGraph.default())
+    reference = validate([broken], kg=KnowledgeGraph.default(), engine="pyshacl")
+    assert keyed(compiled.results) == keyed(reference.results)
+    assert compiled.render("json") == reference.render("json")
+
+
+def test_validating_a_new_file_leaves_the_graph_unchanged(broken: Path) -> None:
+    kg = KnowledgeGraph.default()
+    before = len(kg)
+    validate([broken], kg=kg)
+    assert len(kg) == before
+
+
+def test_conforming_generated_data_conforms_with_both_engines(tmp_path: Path) -> None:
+    corpus = tmp_path / "ok.ttl"
+    generate(corpus, sessions=2, seed=4)
+    kg = KnowledgeGraph.default(extra_files=[corpus])
+    assert validate([], kg=kg, strict=True).results == []
+    assert validate([], kg=kg, strict=True, engine="pyshacl").results == []
+
+
+# --- the on-disk store --------------------------------------------------------------------------------
+
+
+def test_store_is_built_once_reused_and_rebuilt_when_a_file_changes(tmp_path: Path) -> None:
+    from relgraph.persist import MANIFEST, open_store, store_is_fresh
+
+    data = tmp_path / "extra.ttl"
+    generate(data, sessions=1, seed=2)
+    files = [*default_files(), data]
+    store_dir = tmp_path / "store"
+    store, built = open_store(store_dir, files)
+    assert built
+    size = len(store)
+    assert size == len(KnowledgeGraph.default(extra_files=[data]))
+    del store
+    again, built = open_store(store_dir, files)
+    assert not built and len(again) == size
+    del again
+    os.utime(data, ns=(1, 1))  # a new mtime with the same content: no rebuild
+    assert store_is_fresh(store_dir, files)
+    data.write_text(
+        data.read_text(encoding="utf-8") + '\nrgd:extra rdfs:label "extra"@en .\n', encoding="utf-8"
+    )
+    assert not store_is_fresh(store_dir, files)
+    rebuilt, built = open_store(store_dir, files)
+    assert built and len(rebuilt) == size + 1
+    assert len(list(store_dir.glob("store-*"))) == 1  # the old store was removed
+    assert (store_dir / MANIFEST).is_file()
+    assert not store_is_fresh(store_dir, files[:-1])  # another set of files is another store
+
+
+def test_a_failed_rebuild_keeps_the_previous_store(tmp_path: Path) -> None:
+    from relgraph.persist import open_store
+
+    data = tmp_path / "extra.ttl"
+    generate(data, sessions=1, seed=2)
+    store_dir = tmp_path / "store"
+    store, _ = open_store(store_dir, [data])
+    size = len(store)
+    del store
+    data.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ", encoding="utf-8")
+    with pytest.raises(InputError, match=r"extra\.ttl:2"):
+        open_store(store_dir, [data])
+    assert not [p for p in store_dir.iterdir() if p.name.startswith(".build-")]
+    generate(data, sessions=1, seed=2)  # the same content again: the old store is fresh again
+    store, built = open_store(store_dir, [data])
+    assert not built and len(store) == size
+
+
+def test_store_refuses_a_folder_that_is_not_a_store(tmp_path: Path) -> None:
+    from relgraph.persist import open_store
+
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(UsageError, match="not a relgraph store"):
+        open_store(tmp_path, default_files())
+
+
+def test_cli_store_option_gives_the_same_answers(tmp_path: Path) -> None:
+    data = tmp_path / "extra.nt"
+    generate(data, sessions=2, seed=3)
+    runner = CliRunner()
+    plain = runner.invoke(cli, ["query", "dialogue-sessions", "--data", str(data), "-f", "csv"])
+    assert plain.exit_code == 0, plain.output
+    store = ["--store", str(tmp_path / "store")]
+    for _ in range(2):  # build, then reuse
+        stored = runner.invoke(cli, ["query", "dialogue-sessions", "--data", str(data), "-f", "csv", *store])
+        assert stored.exit_code == 0, stored.output
+        assert stored.output == plain.output
+    checked = runner.invoke(cli, ["check", "--data", str(data), *store])
+    assert checked.exit_code == 0, checked.output
+    bad = runner.invoke(cli, ["validate", "tests/shapes/invalid/SessionRole-hadRole.ttl", *store])
+    assert bad.exit_code == 1
+    assert "SessionRole-hadRole.ttl:19: Violation" in bad.output
