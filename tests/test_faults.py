@@ -552,3 +552,70 @@ def test_fault_catalogue_names_every_test_once() -> None:
     for name in named:
         assert name in here or f"def {name}(" in properties, name
     assert sorted(set(here) - set(named)) == []
+
+
+def test_store_second_writer_gets_locked_and_nothing_changes(tmp_path: Path) -> None:
+    from relgraph.locking import locked
+
+    store = tmp_path / "store"
+    store.mkdir()
+    with locked(store):  # another process is (re)building this store
+        result = CliRunner().invoke(cli, ["query", "session-co-chairs", "--store", str(store)])
+    assert result.exit_code == int(ExitCode.LOCKED)
+    assert result.output == (
+        f"Error: {store}: locked: another relgraph process is writing to it; try again when it is done\n"
+    )
+    assert list(store.iterdir()) == []  # nothing was built or left behind
+
+
+def test_store_is_read_while_another_process_holds_the_lock(tmp_path: Path) -> None:
+    from relgraph.locking import locked
+
+    store = tmp_path / "store"
+    args = ["query", "session-co-chairs", "--store", str(store), "-f", "csv"]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    with locked(store):
+        again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0, again.output
+    assert again.output == first.output
+    assert "Vishwesh Negi" in again.output
+
+
+def test_store_bad_file_leaves_the_store_unchanged(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    args = ["query", "session-co-chairs", "--store", str(store), "-f", "csv"]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    before = {p.relative_to(store): p.read_bytes() for p in store.rglob("*") if p.is_file()}
+    bad = tmp_path / "bad.ttl"
+    bad.write_text('@prefix rg: <https://w3id.org/relgraph/ontology#> .\nrg:a rg:b "open .\n')
+    result = CliRunner().invoke(cli, [*args, "--data", str(bad)])
+    assert result.exit_code == int(ExitCode.USAGE)
+    assert result.output.startswith(f"Error: {bad}:2:")
+    after = {p.relative_to(store): p.read_bytes() for p in store.rglob("*") if p.is_file()}
+    assert after == before
+    assert CliRunner().invoke(cli, args).output == first.output
+
+
+def test_store_entity_bomb_is_refused_before_the_store_is_built(tmp_path: Path) -> None:
+    entities = '<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9)
+    )
+    bomb = tmp_path / "lol.rdf"
+    bomb.write_bytes(
+        (
+            f'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [{entities}]>\n'
+            f'<rdf:RDF xmlns:rdf="{RDF_NS}" xmlns:ex="http://ex/">\n'
+            '<rdf:Description rdf:about="http://ex/a"><ex:p>&j;</ex:p></rdf:Description></rdf:RDF>\n'
+        ).encode()
+    )
+    store = tmp_path / "store"
+    result = CliRunner().invoke(
+        cli, ["query", "session-co-chairs", "--store", str(store), "--data", str(bomb)]
+    )
+    assert result.exit_code == int(ExitCode.USAGE)
+    assert result.output.startswith(f"Error: {bomb}:2:")
+    assert "XML entity 'b' refers to another entity" in result.output
+    assert not (store / "manifest.json").exists()
+    assert [p.name for p in store.iterdir()] == []  # the temporary build folder is gone

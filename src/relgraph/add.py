@@ -13,25 +13,19 @@ is created), and a second writer is refused at once with "locked" (exit code 6).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from relgraph import resources
-from relgraph.errors import ExitCode, InputError, RelgraphError, UsageError
+from relgraph.errors import InputError, UsageError
+from relgraph.locking import LockedError, locked
 from relgraph.store import KnowledgeGraph
 from relgraph.validate import ValidationReport
 
 __all__ = ["AddOutcome", "LockedError", "add_readout", "base_files", "locked"]
-
-
-class LockedError(RelgraphError):
-    """Another relgraph process is writing to the same data folder or store."""
-
-    exit_code = int(ExitCode.LOCKED)
 
 
 @dataclass
@@ -62,30 +56,6 @@ def base_files(data_dir: Path) -> list[Path]:
     for folder in ("reference", "readouts"):
         files.extend(sorted((data_dir / folder).glob("*.ttl")))
     return files
-
-
-@contextlib.contextmanager
-def locked(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``folder`` (no lock file is created); refuse at once if it is held.
-
-    :param folder: the folder to lock.
-    :raises LockedError: if another process holds the lock.
-    :raises InputError: if the folder cannot be opened.
-    """
-    try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError as error:
-        raise InputError(f"{folder}: cannot open the folder: {error.strerror or error}") from None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise LockedError(
-                f"{folder}: locked: another relgraph process is writing to it; try again when it is done"
-            ) from None
-        yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock
 
 
 def add_readout(

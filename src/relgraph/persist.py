@@ -24,6 +24,7 @@ from typing import IO, Any, cast
 import pyoxigraph as ox
 
 from relgraph.errors import InputError, UsageError
+from relgraph.locking import locked
 
 __all__ = ["MANIFEST", "current_store", "open_store", "store_is_fresh", "use_store"]
 
@@ -130,8 +131,11 @@ def open_store(store_dir: Path, files: Sequence[Path], *, progress: bool = True)
             raise UsageError(
                 f"{store_dir}: not a relgraph store (no {MANIFEST}); give an empty or new folder"
             )
-        _build(store_dir, files, progress=progress)
-        built = True
+        store_dir.mkdir(parents=True, exist_ok=True)
+        with locked(store_dir):  # a second writer is refused at once ("locked", exit 6)
+            if not store_is_fresh(store_dir, files):  # another process may have just built it
+                _build(store_dir, files, progress=progress)
+                built = True
     manifest = _read_manifest(store_dir)
     assert manifest is not None
     try:
@@ -156,6 +160,7 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool) -> None:
                 rdf_format = FORMATS_BY_EXTENSION.get(file.suffix.lower())
                 if rdf_format is None:
                     raise InputError(f"{file}: unknown RDF file extension {file.suffix!r}")
+                _precheck(file, rdf_format)
                 with file.open("rb") as raw:
                     counted = cast(IO[bytes], _Counting(raw, lambda n, done=done: update(done + n)))
                     try:
@@ -181,6 +186,25 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool) -> None:
                 shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _precheck(file: Path, rdf_format: ox.RdfFormat) -> None:
+    """Apply the hostile-input checks of the in-memory load to the nested formats.
+
+    Line formats (N-Triples, N-Quads, Turtle, TriG) are streamed as they are: they cannot nest and
+    declare no entities. RDF/XML is checked for entities and depth, JSON-LD for depth (see
+    :mod:`relgraph.guard` and :mod:`relgraph.limits`).
+    """
+    from relgraph.guard import check_xml
+    from relgraph.limits import Limits, check_depth
+
+    if rdf_format not in (ox.RdfFormat.RDF_XML, ox.RdfFormat.JSON_LD):
+        return
+    limits = Limits.from_env()
+    data = file.read_bytes()
+    if rdf_format == ox.RdfFormat.RDF_XML:
+        check_xml(file, data, limits.max_depth)
+    check_depth(file, data, rdf_format, limits)
 
 
 def _default_graph(quads: Iterator[ox.Quad]) -> Iterator[ox.Quad]:

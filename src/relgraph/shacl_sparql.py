@@ -68,6 +68,7 @@ _COMPARISONS = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: "
 
 
 _FRESH = itertools.count()
+_MAX_VALUES = 2000  # focus nodes tested one by one; above, the whole graph is validated and filtered
 _MARKER = re.compile(r"#SUBCLASSES(<[^>]*>)#")
 
 
@@ -315,7 +316,10 @@ def run_checks(
     :param checks: from :func:`compile_shapes`.
     :param focus: report only these focus nodes (the target is still evaluated on the whole graph).
     """
-    values = None if focus is None else " ".join(str(node) for node in focus)
+    wanted = None if focus is None else set(focus)
+    # few nodes: test each against the targets; many (a big new file): run the whole graph and keep theirs
+    values = None if wanted is None or len(wanted) > _MAX_VALUES else " ".join(str(n) for n in wanted)
+    keep = None if wanted is None or values is not None else {to_rdflib(n) for n in wanted}
     rows: list[ResultRow] = []
     for check in checks:
         if values is None:
@@ -333,7 +337,9 @@ def run_checks(
             assert this is not None and not isinstance(this, ox.Triple)
             if isinstance(value, ox.Triple):
                 raise NotCompilableError("RDF 1.2 triple terms are not compiled")
-            rows.append(ResultRow(check, to_rdflib(this), None if value is None else to_rdflib(value)))
+            row = ResultRow(check, to_rdflib(this), None if value is None else to_rdflib(value))
+            if keep is None or row.focus in keep:
+                rows.append(row)
     return rows
 
 
