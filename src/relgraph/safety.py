@@ -60,8 +60,20 @@ def check_read_only_local(query_text: str) -> None:
         raise QueryError(message)
 
 
+# bare words that only an update, a SERVICE call or a dataset clause can contain
+_SUSPECT_WORDS = frozenset(
+    {"SERVICE", "FROM", "INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+)
+
+
 @functools.lru_cache(maxsize=256)
 def _refusal(query_text: str) -> str | None:
+    # Fast path: the token scan ignores strings, IRIs, comments, variables and prefixed names, so a
+    # query with none of these words as a bare token cannot call SERVICE, name a dataset or update.
+    # Only a suspect query pays for rdflib's parser (hundreds of milliseconds to import and run),
+    # which tells an update from a query for the message.
+    if not any(match.group().upper() in _SUSPECT_WORDS for match in _TOKEN.finditer(query_text)):
+        return None
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
     try:
