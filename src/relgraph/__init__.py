@@ -74,7 +74,7 @@ def run_query(
     from relgraph.catalogue import Catalogue
     from relgraph.store import KnowledgeGraph
 
-    query = Catalogue.load(check_sparql=False).get(name)
+    query = Catalogue.load_one(name)
     return query.run(kg if kg is not None else KnowledgeGraph.default(), params or {})
 
 

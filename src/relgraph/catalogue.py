@@ -334,6 +334,24 @@ class Catalogue:
         """Return the query names, sorted."""
         return list(self._queries)
 
+    @classmethod
+    def load_one(cls, name: str, folder: Path | None = None) -> CannedQuery:
+        """Read just the query called ``name``, without reading the whole catalogue.
+
+        :param name: the query name.
+        :param folder: the folder of ``.rq`` files (default: the shipped ``queries/``).
+        :raises UsageError: if there is none, suggesting close names.
+        :raises ConfigurationError: if its file is invalid.
+
+        >>> Catalogue.load_one("session-co-chairs").params[0].name
+        'session'
+        """
+        folder = folder or resources.queries_dir()
+        path = folder / f"{name}.rq"
+        if "/" not in name and path.is_file():
+            return CannedQuery.from_file(path, check_sparql=False)
+        return cls.load(folder, check_sparql=False).get(name)  # for the did-you-mean message
+
     def get(self, name: str) -> CannedQuery:
         """Return the query called ``name``.
 
@@ -360,8 +378,11 @@ class Catalogue:
         return name in self._queries
 
 
-class _HeaderLoader(yaml.SafeLoader):
-    """YAML's safe loader, except that dates stay text (``default: 2023-02-30`` is checked as a date)."""
+class _HeaderLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """YAML's safe loader (libyaml's where installed), except that dates stay text.
+
+    ``default: 2023-02-30`` must reach the date check as text, not fail inside YAML.
+    """
 
 
 _HeaderLoader.yaml_implicit_resolvers = {

@@ -219,7 +219,7 @@ def query_command(
     from relgraph.catalogue import Catalogue
     from relgraph.store import KnowledgeGraph
 
-    query = Catalogue.load(check_sparql=False).get(name)  # only the query run needs the slow check
+    query = Catalogue.load_one(name)  # reads one file; only the query run needs the SPARQL check
     query.check_sparql()
     raw: dict[str, str] = {}
     for key, value in params:
@@ -427,6 +427,13 @@ def check_command(fmt: str, data_files: tuple[Path, ...]) -> None:
     metavar="IRI",
     help="The named graph to replace [default: https://w3id.org/relgraph/graph/default].",
 )
+@click.option(
+    "--store-endpoint",
+    default=None,
+    metavar="URL",
+    help="A Graph Store Protocol endpoint to POST the chunks to (e.g. Oxigraph's .../store) "
+    "[default: SPARQL Update INSERT DATA].",
+)
 @click.option("--chunk-size", type=int, default=2000, show_default=True, help="Triples per update request.")
 @click.option("--resume", is_flag=True, help="Finish an interrupted push of the same data.")
 @click.option(
@@ -438,6 +445,7 @@ def push_command(
     endpoint: str,
     update_endpoint: str | None,
     graph: str | None,
+    store_endpoint: str | None,
     chunk_size: int,
     resume: bool,
     timeout: float,
@@ -457,12 +465,13 @@ def push_command(
     client = SparqlClient(
         query_endpoint, update_endpoint=query_endpoint.sibling(update_endpoint, "update"), timeout=timeout
     )
+    store = None if store_endpoint is None else query_endpoint.sibling(store_endpoint, "store")
     kg = KnowledgeGraph.default(extra_files=data_files, data_only=data_only)
     plan = PushPlan(ntriples_lines(kg.quads()), chunk_size)
     with click.progressbar(
         length=len(plan.lines), label=f"pushing to {query_endpoint.url}", file=sys.stderr
     ) as bar:
-        report = push(client, plan, graph or DEFAULT_GRAPH, resume=resume, progress=bar.update)
+        report = push(client, plan, graph or DEFAULT_GRAPH, resume=resume, progress=bar.update, store=store)
     resumed = f", {report.skipped} already uploaded" if resume else ""
     click.echo(
         f"{report.graph}: {report.triples} triples at {query_endpoint.url} "
