@@ -619,3 +619,32 @@ def test_store_entity_bomb_is_refused_before_the_store_is_built(tmp_path: Path) 
     assert "XML entity 'b' refers to another entity" in result.output
     assert not (store / "manifest.json").exists()
     assert [p.name for p in store.iterdir()] == []  # the temporary build folder is gone
+
+
+def test_store_rebuild_interrupted_by_ctrl_c_keeps_the_old_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from relgraph import persist
+    from relgraph.cli import main
+
+    store = tmp_path / "store"
+    args = ["query", "session-co-chairs", "--store", str(store), "-f", "csv"]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    before = {p.relative_to(store): p.read_bytes() for p in store.rglob("*") if p.is_file()}
+    extra = tmp_path / "extra.ttl"  # a new file makes the store stale, so the next run rebuilds it
+    extra.write_text("<https://w3id.org/relgraph/id/test-a> <https://w3id.org/relgraph/id/test-p> 1 .\n")
+
+    def interrupted(quads):  # Ctrl-C arrives while the quads stream into the new store
+        yield next(iter(quads))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(persist, "_default_graph", interrupted)
+    with pytest.raises(SystemExit) as exited:
+        main([*args, "--data", str(extra)])
+    assert exited.value.code == int(ExitCode.INTERRUPTED)
+    assert capsys.readouterr().err.strip() == "Interrupted."
+    after = {p.relative_to(store): p.read_bytes() for p in store.rglob("*") if p.is_file()}
+    assert after == before  # the old store and its manifest, byte for byte; no temporary folder left
+    monkeypatch.undo()
+    assert CliRunner().invoke(cli, args).output == first.output
