@@ -8,6 +8,18 @@ staging graph holds every triple does one request ``MOVE`` it onto the target gr
 was there) and clear the progress records. An interrupted push therefore leaves the target graph as
 it was; :func:`push` with ``resume=True`` uploads only the chunks not yet recorded, and because
 ``INSERT DATA`` adds a set of triples, a chunk sent twice never duplicates anything.
+
+With a Graph Store Protocol endpoint (``store``), each chunk is instead one HTTP ``POST
+?graph=<staging graph>`` of N-Triples, which the server parses with its bulk RDF parser rather than
+as a SPARQL request. The Graph Store Protocol cannot also write the progress graph, so the chunk's
+number is recorded by a separate small ``INSERT DATA`` sent only **after** the ``POST`` succeeded: a
+recorded chunk is therefore wholly in the staging graph. A push interrupted between the two requests
+(or in the middle of a ``POST``, if the server does not load a ``POST`` in one transaction) leaves an
+unrecorded chunk that is partly or wholly staged; ``resume`` sends it again, and because a ``POST``
+merges triples into the graph (a set union) and the lines hold no blank nodes (they are skolemised;
+a blank node would be a new one in every request), the second ``POST`` adds nothing twice. The
+staging graph is counted before the ``MOVE`` in both paths, so nothing partial is ever moved, and
+the ``MOVE`` with the clean-up stays one SPARQL Update request on the update endpoint.
 """
 
 from __future__ import annotations
@@ -22,7 +34,7 @@ from rdflib.term import URIRef
 
 from relgraph.errors import RemoteError, UsageError
 from relgraph.namespaces import GENID, RGG
-from relgraph.remote import SparqlClient
+from relgraph.remote import Endpoint, SparqlClient, post_graph
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "DEFAULT_GRAPH", "PushPlan", "PushReport", "ntriples_lines", "push"]
 
@@ -122,6 +134,7 @@ def push(
     *,
     resume: bool = False,
     progress: Callable[[int], None] | None = None,
+    store: Endpoint | None = None,
 ) -> PushReport:
     """Replace the content of ``graph`` on the remote store with the plan's triples, all or nothing.
 
@@ -130,6 +143,9 @@ def push(
     :param graph: the target graph IRI.
     :param resume: keep the chunks an interrupted push of the same plan already uploaded.
     :param progress: called with the number of triples of each chunk as it is done (or skipped).
+    :param store: a Graph Store Protocol endpoint to ``POST`` the chunks to, instead of sending
+        them with ``INSERT DATA`` (the progress records, the ``MOVE`` and the clean-up still go to
+        the update endpoint).
     :raises UsageError: if ``graph`` is not a valid IRI.
     :raises RemoteError: if a request fails, or the staging graph does not hold every triple;
         the target graph is then unchanged.
@@ -141,7 +157,8 @@ def push(
         target = sparql_term(URIRef(graph))
     except ValueError as error:
         raise UsageError(f"--graph: {error}") from None
-    staging = f"<{plan.staging_graph}>"
+    staging_iri = plan.staging_graph  # a digest of every line: computed once
+    staging = f"<{staging_iri}>"
     marker = f"<{PROGRESS_GRAPH}>"
     done: set[int] = set()
     if resume:
@@ -156,6 +173,11 @@ def push(
         lines = plan.chunk(index)
         if index in done:
             skipped += 1
+        elif store is not None:
+            # the POST first, its record after: a recorded chunk is wholly staged (see the module docstring)
+            payload = "\n".join([*lines, ""]).encode("utf-8")
+            post_graph(store, staging_iri, payload, timeout=client.timeout)
+            client.update(f"INSERT DATA {{ GRAPH {marker} {{ {staging} <{_UPLOADED}> {index} }} }}")
         else:
             body = "\n".join(lines)
             client.update(

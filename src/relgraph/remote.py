@@ -38,6 +38,7 @@ __all__ = [
     "ENV_USER",
     "Endpoint",
     "SparqlClient",
+    "post_graph",
     "query_endpoint",
     "scrub",
 ]
@@ -275,6 +276,56 @@ class SparqlClient:
                 "check the endpoint URL)"
             )
         return headers, body
+
+
+def post_graph(store: Endpoint, graph: str, body: bytes, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    """Add N-Triples to a graph with a SPARQL 1.1 Graph Store Protocol ``POST ?graph=IRI``.
+
+    A ``POST`` merges the triples into the graph (a set union), so sending the same blank-node-free
+    triples twice adds nothing. Failures are reported as for queries; the store URL, without
+    credentials, names the endpoint.
+
+    :param store: the Graph Store endpoint (Oxigraph's ``/store``, Virtuoso's ``/sparql-graph-crud``).
+    :param graph: the IRI of the graph to add to.
+    :param body: the triples, as UTF-8 N-Triples.
+    :param timeout: seconds to wait for the answer.
+    :raises RemoteError: for every failure of the endpoint.
+    """
+    import base64
+    import urllib.request
+
+    where = store.url
+    separator = "&" if urllib.parse.urlsplit(store.url).query else "?"
+    url = store.url + separator + urllib.parse.urlencode({"graph": graph})
+    request = urllib.request.Request(url, data=body, method="POST")
+    request.add_header("Content-Type", "application/n-triples")
+    request.add_header("Accept", "*/*")
+    if store.user is not None:
+        token = base64.b64encode(f"{store.user}:{store.password or ''}".encode()).decode("ascii")
+        request.add_header("Authorization", f"Basic {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status: int = response.status
+            headers = response.headers
+            answer: bytes = response.read()
+    except urllib.error.HTTPError as error:
+        raise RemoteError(_status_message(where, error.code, error.reason, _read(error))) from None
+    except urllib.error.URLError as error:
+        raise RemoteError(_network_message(where, error.reason, timeout)) from None
+    except (http.client.IncompleteRead, http.client.RemoteDisconnected) as error:
+        raise RemoteError(f"{where}: the connection closed before the whole answer came ({error})") from None
+    except http.client.HTTPException as error:
+        raise RemoteError(f"{where}: bad HTTP answer: {_detail(str(error))}") from None
+    except OSError as error:
+        raise RemoteError(_network_message(where, error, timeout)) from None
+    _check_partial(where, headers)
+    if status == 200 and answer.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
+        raise RemoteError(
+            f"{where}: answered 200 with an HTML page, not a Graph Store answer (a proxy or login page? "
+            "check the --store-endpoint URL)"
+        )
+    if not 200 <= status <= 299:
+        raise RemoteError(f"{where}: HTTP {status}: the Graph Store did not add the triples")
 
 
 def query_endpoint(
