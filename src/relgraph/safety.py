@@ -12,10 +12,10 @@ ignores strings, IRIs and comments refuses any ``SERVICE`` or ``FROM`` keyword i
 from __future__ import annotations
 
 import functools
-import re
 from typing import Any
 
 from relgraph.errors import QueryError
+from relgraph.sparql_tokens import TOKEN
 
 __all__ = ["check_read_only_local"]
 
@@ -23,23 +23,6 @@ SERVICE_REFUSED = "SERVICE is not allowed: relgraph never queries over the netwo
 DATASET_REFUSED = "FROM / FROM NAMED is not allowed: relgraph only queries the local default graph"
 UPDATE_REFUSED = (
     "updates (INSERT, DELETE, LOAD, CLEAR, ...) are not allowed: relgraph only runs read-only queries"
-)
-
-# a character of a prefixed name's local part, including the \-escapes of PN_LOCAL_ESC
-_LOCAL = r"(?:[\w\-.:%\u00b7\u00c0-\U000effff]|\\[_~.\-!$&'()*+,;=/?#@%])"
-_TOKEN = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n\r]|\\.)*"'
-    r"|'(?:[^'\\\n\r]|\\.)*'"
-    r'|<[^<>"{}|^`\\\x00-\x20]*>'
-    r"|#[^\n\r]*"
-    r"|[?$][\w\u00b7\u00c0-\U000effff]+"
-    rf"|[\w\u00c0-\U000effff][\w\-.\u00b7\u00c0-\U000effff]*:{_LOCAL}*"
-    rf"|:{_LOCAL}*"
-    r"|[A-Za-z]+"
-    r"|\S",
-    re.DOTALL,
 )
 
 
@@ -72,7 +55,7 @@ def _refusal(query_text: str) -> str | None:
     # query with none of these words as a bare token cannot call SERVICE, name a dataset or update.
     # Only a suspect query pays for rdflib's parser (hundreds of milliseconds to import and run),
     # which tells an update from a query for the message.
-    if not any(match.group().upper() in _SUSPECT_WORDS for match in _TOKEN.finditer(query_text)):
+    if not any(match.group().upper() in _SUSPECT_WORDS for match in TOKEN.finditer(query_text)):
         return None
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
@@ -109,7 +92,7 @@ def _walk(node: Any) -> str | None:
 
 
 def _scan_tokens(query_text: str) -> str | None:
-    for match in _TOKEN.finditer(query_text):
+    for match in TOKEN.finditer(query_text):
         word = match.group().upper()
         if word == "SERVICE":
             return SERVICE_REFUSED

@@ -28,6 +28,7 @@ import pyoxigraph as ox
 from rdflib.term import BNode, Literal, URIRef
 
 from relgraph.prefixes import PREFIXES
+from relgraph.sparql_tokens import TOKEN
 from relgraph.terms import RdfTerm
 
 __all__ = ["sparql_term", "values_block", "with_values"]
@@ -38,19 +39,6 @@ _LANGTAG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 _TO_ESCAPE = re.compile(r'[\\"\n\r\t\b\f\x00-\x1f\x7f\u2028\u2029]')
-# tokens of a SPARQL query, so that braces inside strings, IRIs and comments are never counted
-_TOKEN = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n\r]|\\.)*"'
-    r"|'(?:[^'\\\n\r]|\\.)*'"
-    r'|<[^<>"{}|^`\\\x00-\x20]*>'
-    r"|#[^\n\r]*"
-    r"|[?$][\w\u00b7\u00c0-\U000effff]+"
-    r"|[A-Za-z_][\w\-.:]*"
-    r"|\S",
-    re.DOTALL,
-)
 
 
 def sparql_term(term: RdfTerm | None) -> str:
@@ -127,7 +115,7 @@ def _where_group_start(query: str) -> int:
     parens = 0
     skip_template = False
     depth = 0
-    for match in _TOKEN.finditer(query):
+    for match in TOKEN.finditer(query):
         token = match.group()
         word = token.upper()
         if form is None:
