@@ -32,14 +32,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pyoxigraph as ox
 import yaml
 from rdflib.term import Literal, URIRef
 
 from relgraph import resources
 from relgraph.errors import ConfigurationError, QueryError, UsageError
 from relgraph.prefixes import PREFIXES
-from relgraph.terms import RdfTerm
+from relgraph.terms import RdfTerm, iri_problem
 
 if TYPE_CHECKING:
     from relgraph.results import QueryResult
@@ -56,7 +55,6 @@ _VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _XSD = PREFIXES["xsd"]
 _SCHEME = re.compile(r"(?:https?://|urn:)", re.IGNORECASE)
 _PREFIXED = re.compile(r"([A-Za-z][A-Za-z0-9_.-]*)?:(.*)", re.DOTALL)
-_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INTEGER = re.compile(r"[+-]?\d+")
 # one dummy value per type, to check at load time that a query runs with its parameters bound
@@ -126,13 +124,9 @@ def _convert_iri(value: str) -> URIRef:
         if prefix not in PREFIXES:
             raise ValueError(f"unknown prefix {prefix + ':'!r} in {value!r} (known: {', '.join(PREFIXES)})")
         text = PREFIXES[prefix] + match.group(2)
-    bad = _IRI_FORBIDDEN.search(text)
-    if bad is not None:
-        raise ValueError(f"{value!r} is not an IRI: it contains {bad.group()!r}")
-    try:
-        ox.NamedNode(text)
-    except ValueError as error:
-        raise ValueError(f"{value!r} is not a valid IRI: {error}") from None
+    problem = iri_problem(text)
+    if problem is not None:
+        raise ValueError(f"{value!r} is not an IRI: {problem}")
     return URIRef(text)
 
 

@@ -24,19 +24,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-import pyoxigraph as ox
 from rdflib.term import BNode, Literal, URIRef
 
 from relgraph.prefixes import PREFIXES
 from relgraph.sparql_tokens import TOKEN
-from relgraph.terms import RdfTerm
+from relgraph.terms import RdfTerm, iri_problem
 
 __all__ = ["sparql_term", "values_block", "with_values"]
 
 _XSD_STRING = PREFIXES["xsd"] + "string"
 _VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _LANGTAG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
-_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 _TO_ESCAPE = re.compile(r'[\\"\n\r\t\b\f\x00-\x1f\x7f\u2028\u2029]')
 
@@ -52,7 +50,7 @@ def sparql_term(term: RdfTerm | None) -> str:
     >>> sparql_term(URIRef("http://ex/a> } ; DROP ALL ; <x"))
     Traceback (most recent call last):
     ...
-    ValueError: not a valid IRI: 'http://ex/a> } ; DROP ALL ; <x' contains '>'
+    ValueError: not a valid IRI: 'http://ex/a> } ; DROP ALL ; <x': it contains '>'
     """
     if term is None:
         return "UNDEF"
@@ -148,11 +146,7 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def _iri(text: str) -> str:
-    bad = _IRI_FORBIDDEN.search(text)
-    if bad is not None:
-        raise ValueError(f"not a valid IRI: {text!r} contains {bad.group()!r}")
-    try:
-        ox.NamedNode(text)
-    except ValueError as error:
-        raise ValueError(f"not a valid IRI: {text!r}: {error}") from None
+    problem = iri_problem(text)
+    if problem is not None:
+        raise ValueError(f"not a valid IRI: {text!r}: {problem}")
     return f"<{text}>"

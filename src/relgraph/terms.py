@@ -22,6 +22,7 @@ from relgraph.prefixes import PREFIXES
 __all__ = [
     "OxTerm",
     "RdfTerm",
+    "iri_problem",
     "lexical",
     "quad_to_rdflib",
     "shorten",
@@ -38,6 +39,29 @@ RdfTerm: TypeAlias = URIRef | BNode | Literal
 OxTerm: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Literal
 
 _XSD_STRING = PREFIXES["xsd"] + "string"
+# characters an IRI may not contain (RFC 3987 and the N-Triples IRIREF production)
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
+
+
+def iri_problem(text: str) -> str | None:
+    """Return why ``text`` is not a valid absolute IRI, or :data:`None` if it is one.
+
+    :param text: the IRI, without angle brackets.
+
+    >>> iri_problem("https://w3id.org/relgraph/id/ann") is None
+    True
+    >>> iri_problem("http://ex/a b")
+    "it contains ' '"
+    """
+    bad = _IRI_FORBIDDEN.search(text)
+    if bad is not None:
+        return f"it contains {bad.group()!r}"
+    try:
+        ox.NamedNode(text)
+    except ValueError as error:
+        return str(error)
+    return None
+
 
 # Turtle / SPARQL PN_LOCAL, without backslash escapes (a local name needing them is written <iri>).
 _PN_CHARS_BASE = (
