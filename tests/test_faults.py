@@ -223,6 +223,21 @@ def test_ctrl_c_during_query_exits_130_with_no_orphan(tmp_path: Path) -> None:
     assert not Path(f"/proc/{worker}").exists() or "Z" in Path(f"/proc/{worker}/stat").read_text().split()[2]
 
 
+def test_ctrl_c_to_relgraph_alone_kills_and_reaps_its_query_worker() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from relgraph.cli import main; main()", "sparql", SLOW_QUERY],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    worker = _wait_for_child(process.pid)
+    os.kill(process.pid, signal.SIGINT)  # only relgraph gets it, not its worker
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == int(ExitCode.INTERRUPTED), err
+    assert err.decode().strip() == "Interrupted."
+    assert not Path(f"/proc/{worker}").exists()  # killed and reaped by relgraph, not left running
+
+
 def _wait_for_child(pid: int) -> int:
     """Wait until process ``pid`` has forked its query worker; return the worker's pid."""
     children = Path(f"/proc/{pid}/task/{pid}/children")

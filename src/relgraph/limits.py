@@ -266,14 +266,23 @@ def run_in_worker(function: Callable[[], T], timeout: float | None = None, what:
     """
     seconds = current_timeout() if timeout is None else timeout
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    # Ctrl-C is held back while forking: arriving in the child inside os.fork itself (Python's
+    # threading._after_fork), it would print a traceback there. The parent takes it once it is
+    # inside the block below, which kills and reaps the worker whatever happens.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        pid = os.fork()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        raise
     if pid == 0:  # the worker
         os.close(read_end)
-        _worker(function, write_end)
+        _worker(function, write_end, mask)
     os.close(write_end)
     chunks: list[bytes] = []
     finished = False
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a held-back Ctrl-C is raised here
         deadline = time.monotonic() + seconds
         while True:
             left = deadline - time.monotonic()
@@ -309,11 +318,12 @@ def run_in_worker(function: Callable[[], T], timeout: float | None = None, what:
     return payload  # type: ignore[no-any-return]
 
 
-def _worker(function: Callable[[], object], fd: int) -> None:
+def _worker(function: Callable[[], object], fd: int, mask: Iterable[int | signal.Signals]) -> None:
     """Run ``function``, write ``pickle((kind, payload))`` to ``fd`` and exit without cleanup."""
     code = 0
     try:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the worker at once
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the worker at once, silently
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a Ctrl-C held back during fork ends it now
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)  # a native out-of-memory abort prints a backtrace: keep it quiet
         _cap_memory()
