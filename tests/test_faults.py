@@ -208,13 +208,18 @@ def test_timeout_must_be_positive() -> None:
     assert_error(run("sparql", ASK, "--timeout", "0"), 2, "--timeout 0: must be a positive number of seconds")
 
 
-def test_ctrl_c_during_query_exits_130_with_no_orphan(tmp_path: Path) -> None:
-    process = subprocess.Popen(
+def _slow_query_process() -> subprocess.Popen[bytes]:
+    """Start ``relgraph sparql`` on a runaway query, in its own process group."""
+    return subprocess.Popen(
         [sys.executable, "-c", "from relgraph.cli import main; main()", "sparql", SLOW_QUERY],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
+
+
+def test_ctrl_c_during_query_exits_130_with_no_orphan(tmp_path: Path) -> None:
+    process = _slow_query_process()
     worker = _wait_for_child(process.pid)
     os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
     _out, err = process.communicate(timeout=60)
@@ -224,12 +229,7 @@ def test_ctrl_c_during_query_exits_130_with_no_orphan(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_to_relgraph_alone_kills_and_reaps_its_query_worker() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from relgraph.cli import main; main()", "sparql", SLOW_QUERY],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    process = _slow_query_process()
     worker = _wait_for_child(process.pid)
     os.kill(process.pid, signal.SIGINT)  # only relgraph gets it, not its worker
     _out, err = process.communicate(timeout=60)
