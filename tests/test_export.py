@@ -49,6 +49,41 @@ def graph_from(files: list[Path]) -> KnowledgeGraph:
     return kg
 
 
+# no blank nodes; literals that look like N-Triples syntax, and values that sort differently as text
+TRICKY = """<http://ex/b> <http://ex/p> "x > <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> y" .
+<http://ex/a> a <http://ex/C> ; <http://ex/p> "z", "a"@en, "a", 10, 9, "a b", "a\\"b", "\\u0001" ;
+  <http://ex/q> <http://ex/b>, <http://ex/ab> .
+<http://ex/ab> a <http://ex/C> .
+"""
+
+
+@pytest.mark.parametrize("fmt", list(EXPORT_FORMATS))
+def test_graph_without_blank_nodes_is_sorted_as_lines_to_the_same_bytes(tmp_path: Path, fmt: str) -> None:
+    tricky = tmp_path / "tricky.ttl"
+    tricky.write_text(TRICKY)
+    kg = KnowledgeGraph.default(extra_files=[tricky])
+    lines = export_module._serialize_sorted_lines(kg, fmt)
+    assert lines is not None  # the N-Triples line sort was used
+    assert lines == export_module.serialize_triples(kg.quads(), fmt)  # the term-by-term canonical order
+    assert serialize(kg, fmt) == lines
+    reversed_order = KnowledgeGraph()
+    for path in [tricky, *KnowledgeGraph.default().files][::-1]:
+        reversed_order.load(path)
+    assert serialize(reversed_order, fmt) == lines
+
+
+def test_text_that_looks_like_a_blank_node_takes_the_canonical_path(tmp_path: Path) -> None:
+    data = tmp_path / "looks.ttl"
+    data.write_text('<http://ex/a> <http://ex/p> "see _:b1" .\n<http://ex/a> a <http://ex/C> .\n')
+    kg = KnowledgeGraph()
+    kg.load(data)
+    assert export_module._serialize_sorted_lines(kg, "ntriples") is None
+    assert serialize(kg, "ntriples") == (
+        b"<http://ex/a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://ex/C> .\n"
+        b'<http://ex/a> <http://ex/p> "see _:b1" .\n'
+    )
+
+
 @pytest.mark.parametrize("fmt", list(EXPORT_FORMATS))
 def test_same_bytes_whatever_the_load_order(fixtures: Path, fmt: str) -> None:
     files = source_files(fixtures)

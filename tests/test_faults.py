@@ -175,6 +175,20 @@ def test_long_literal_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("RELGRAPH_MAX_LITERAL_CHARS", "100")
     data = b'<http://ex/a> <http://ex/p> "' + b"x" * 500 + b'" .\n'
     load_fails(tmp_path, "long.ttl", data, 2, "a literal of <http://ex/a> <http://ex/p> is 500 characters")
+    as_jsonld = b'{"@id": "http://ex/a", "http://ex/p": "' + b"x" * 500 + b'"}'
+    load_fails(
+        tmp_path, "long.jsonld", as_jsonld, 2, "a literal of <http://ex/a> <http://ex/p> is 500 characters"
+    )
+
+
+@pytest.mark.parametrize("padding", [0, 200], ids=["small file", "file checked after loading"])
+def test_triple_terms_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped: Path, padding: int
+) -> None:
+    monkeypatch.setenv("RELGRAPH_MAX_LITERAL_CHARS", "100")  # a file over 100 bytes is checked after loading
+    data = b'<http://ex/a> <http://ex/p> "' + b"x" * padding + b'" .\n'
+    data += b"<http://ex/a> <http://ex/q> <<( <http://ex/a> <http://ex/p> <http://ex/b> )>> .\n"
+    load_fails(tmp_path, "rdf12.ttl", data, 2, "RDF 1.2 triple terms are not supported")
 
 
 def test_jsonld_nesting_is_refused(tmp_path: Path) -> None:
@@ -192,50 +206,86 @@ def test_rdfxml_nesting_is_refused(tmp_path: Path) -> None:
     load_fails(tmp_path, "deep.rdf", data, 2, "deep.rdf:2:", "nested too deeply (more than 200 levels")
 
 
-def test_runaway_query_is_stopped_with_no_orphan() -> None:
+def _relgraph(*args: str, isolate: bool = False, **env: str) -> subprocess.Popen[bytes]:
+    """Start the real ``relgraph`` command in its own process group (runaway queries end with it)."""
+    environ = {**os.environ, **env, "RELGRAPH_ISOLATE_QUERIES": "1" if isolate else "0"}
+    return subprocess.Popen(
+        [sys.executable, "-c", "from relgraph.cli import main; main()", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env=environ,
+    )
+
+
+def _assert_stopped(process: subprocess.Popen[bytes], code: int, message: str, within: float) -> None:
+    """``process`` ends within ``within`` seconds with ``code`` and ``message`` on one stderr line."""
+    started = time.monotonic()
+    try:
+        out, err = process.communicate(timeout=within)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise AssertionError(f"relgraph still ran after {within} s") from None
+    assert time.monotonic() - started < within
+    assert process.returncode == code, err
+    lines = err.decode().strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], err
+    assert out == b""
+
+
+def test_runaway_query_ends_the_command_at_the_timeout() -> None:
+    process = _relgraph("sparql", SLOW_QUERY, "--timeout", "1")
+    _assert_stopped(process, int(ExitCode.TIMEOUT), "Error: query stopped after the timeout of 1 s", 30)
+    assert not Path(f"/proc/{process.pid}").exists()  # ended, with its query thread, and reaped
+
+
+def test_runaway_query_in_a_worker_is_killed_with_no_orphan() -> None:
     before = own_children()
-    result = run("sparql", SLOW_QUERY, "--timeout", "1")
+    result = run("sparql", SLOW_QUERY, "--timeout", "1", env={"RELGRAPH_ISOLATE_QUERIES": "1"})
     assert_error(result, int(ExitCode.TIMEOUT), "query stopped after the timeout of 1 s")
     assert own_children() == before
 
 
-def test_runaway_query_is_stopped_by_default_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RELGRAPH_TIMEOUT", "0.5")
-    assert_error(run("sparql", SLOW_QUERY), int(ExitCode.TIMEOUT), "timeout of 0.5 s")
+def test_runaway_query_is_stopped_by_default_timeout() -> None:
+    process = _relgraph("sparql", SLOW_QUERY, RELGRAPH_TIMEOUT="0.5")
+    _assert_stopped(process, int(ExitCode.TIMEOUT), "timeout of 0.5 s", 30)
 
 
 def test_timeout_must_be_positive() -> None:
     assert_error(run("sparql", ASK, "--timeout", "0"), 2, "--timeout 0: must be a positive number of seconds")
 
 
-def _slow_query_process() -> subprocess.Popen[bytes]:
-    """Start ``relgraph sparql`` on a runaway query, in its own process group."""
-    return subprocess.Popen(
-        [sys.executable, "-c", "from relgraph.cli import main; main()", "sparql", SLOW_QUERY],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-
-
-def test_ctrl_c_during_query_exits_130_with_no_orphan(tmp_path: Path) -> None:
-    process = _slow_query_process()
-    worker = _wait_for_child(process.pid)
+def test_ctrl_c_during_query_exits_130_at_once() -> None:
+    process = _relgraph("sparql", SLOW_QUERY)
+    _wait_for_query_thread(process.pid)
     os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
-    _out, err = process.communicate(timeout=60)
-    assert process.returncode == int(ExitCode.INTERRUPTED), err
-    assert err.decode().strip() == "Interrupted."
+    _assert_stopped(process, int(ExitCode.INTERRUPTED), "Interrupted.", 30)
+
+
+def test_ctrl_c_in_a_worker_exits_130_with_no_orphan() -> None:
+    process = _relgraph("sparql", SLOW_QUERY, isolate=True)
+    worker = _wait_for_child(process.pid)
+    os.killpg(process.pid, signal.SIGINT)  # the terminal sends it to relgraph and its worker
+    _assert_stopped(process, int(ExitCode.INTERRUPTED), "Interrupted.", 30)
     assert not Path(f"/proc/{worker}").exists() or "Z" in Path(f"/proc/{worker}/stat").read_text().split()[2]
 
 
 def test_ctrl_c_to_relgraph_alone_kills_and_reaps_its_query_worker() -> None:
-    process = _slow_query_process()
+    process = _relgraph("sparql", SLOW_QUERY, isolate=True)
     worker = _wait_for_child(process.pid)
     os.kill(process.pid, signal.SIGINT)  # only relgraph gets it, not its worker
-    _out, err = process.communicate(timeout=60)
-    assert process.returncode == int(ExitCode.INTERRUPTED), err
-    assert err.decode().strip() == "Interrupted."
+    _assert_stopped(process, int(ExitCode.INTERRUPTED), "Interrupted.", 30)
     assert not Path(f"/proc/{worker}").exists()  # killed and reaped by relgraph, not left running
+
+
+def _wait_for_query_thread(pid: int) -> None:
+    """Wait until process ``pid`` runs its query on a second thread."""
+    for _ in range(6000):
+        if len(list(Path(f"/proc/{pid}/task").iterdir())) > 1:
+            return
+        time.sleep(0.01)
+    raise AssertionError("the query thread never started")
 
 
 def _wait_for_child(pid: int) -> int:
@@ -393,7 +443,7 @@ def test_export_keeps_old_file_on_serializer_error(tmp_path: Path, monkeypatch: 
     def explode(*_args: object, **_kwargs: object) -> bytes:
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(export_module, "serialize_triples", explode)
+    monkeypatch.setattr(export_module.ox, "serialize", explode)  # both the line-sorted and canonical paths
     target, before = _old_export(tmp_path)
     assert_error(run("export", "-o", str(target)), 2, "graph.ttl: cannot serialize the graph as turtle")
     assert snapshot(target.parent) == before

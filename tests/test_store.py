@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib.compare import isomorphic
 from rdflib.term import Literal, URIRef
 
 from relgraph import store as store_module
 from relgraph.errors import ConfigurationError, ExitCode, InputError, QueryError
+from relgraph.limits import QueryTimeoutError, abandoned_work, use_timeout
 from relgraph.prefixes import PREFIXES
 from relgraph.safety import check_read_only_local
 from relgraph.store import KnowledgeGraph, default_files, load_default_graph
@@ -262,6 +265,41 @@ def test_result_kinds(fixtures: Path) -> None:
     described = kg.query(PROLOGUE + "DESCRIBE rgd:carol")
     assert described.kind == "graph"
     assert len(described.triples) == 4  # its 3 triples and those of its blank node (CBD)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        PROLOGUE + "SELECT ?s ?l ?none WHERE { ?s rdfs:label ?l OPTIONAL { ?l ?x ?none } } ORDER BY ?s",
+        "ASK { ?s ?p ?o }",
+        PROLOGUE + "CONSTRUCT { ?s rdfs:label ?l } WHERE { ?s rdfs:label ?l }",
+    ],
+)
+def test_thread_and_worker_give_the_same_answer(fixtures: Path, query: str) -> None:
+    kg = KnowledgeGraph()
+    kg.load(fixtures / "rdf" / "good.ttl")
+    on_thread, in_worker = kg.query(query, isolate=False), kg.query(query, isolate=True)
+    assert on_thread == in_worker
+    assert (on_thread.rows, on_thread.boolean, on_thread.triples) != ([], None, [])
+
+
+def test_timed_out_query_returns_control_while_its_thread_finishes() -> None:
+    kg = KnowledgeGraph()
+    kg.oxigraph.extend(
+        ox.Quad(ox.NamedNode(f"http://ex/{i}"), ox.NamedNode("http://ex/p"), ox.Literal(str(i)))
+        for i in range(1500)
+    )
+    slow = "SELECT (COUNT(*) AS ?n) { ?a ?p ?b . ?c ?q ?d FILTER(STR(?b) < STR(?d)) }"  # seconds, bounded
+    with use_timeout(0.05), pytest.raises(QueryTimeoutError, match=r"timeout of 0\.05 s") as raised:
+        kg.query(slow)
+    assert raised.value.exit_code == int(ExitCode.TIMEOUT)
+    assert abandoned_work() >= 1  # the caller got control back while the query still ran
+    for _ in range(600):
+        if abandoned_work() == 0:
+            break
+        time.sleep(0.1)
+    assert abandoned_work() == 0  # it finished on its own; the store still answers
+    assert kg.query(slow).rows == [(Literal("1124250", datatype=URIRef(PREFIXES["xsd"] + "integer")),)]
 
 
 def test_to_rdflib_is_an_isomorphic_copy(fixtures: Path) -> None:

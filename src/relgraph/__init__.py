@@ -15,7 +15,6 @@ True
 from __future__ import annotations
 
 from collections.abc import Mapping
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from relgraph.errors import RelgraphError
@@ -28,10 +27,7 @@ if TYPE_CHECKING:
     from relgraph.validate import ValidationReport
     from relgraph.validate import validate as validate_files
 
-try:
-    __version__ = metadata.version("relgraph")
-except metadata.PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
+__version__: str  # read from the package metadata on first use (importing importlib.metadata takes 80 ms)
 
 __all__ = [
     "CannedQuery",
@@ -80,6 +76,15 @@ def run_query(
 
 def __getattr__(name: str) -> Any:
     """Import the public names lazily."""
+    if name == "__version__":
+        from importlib import metadata
+
+        try:
+            version = metadata.version("relgraph")
+        except metadata.PackageNotFoundError:  # running from a source tree that is not installed
+            version = "0+unknown"
+        globals()["__version__"] = version
+        return version
     if name not in _LAZY:
         raise AttributeError(f"module 'relgraph' has no attribute {name!r}")
     import importlib

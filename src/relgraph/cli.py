@@ -13,11 +13,10 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from relgraph import __version__
 from relgraph.errors import ExitCode, InputError, UsageError
 
 if TYPE_CHECKING:
@@ -150,8 +149,24 @@ def store_option(function: F) -> F:
     )(function)
 
 
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    import relgraph  # its version is read from the package metadata on first use
+
+    click.echo(f"relgraph, version {relgraph.__version__}")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="relgraph")
+@click.option(
+    "--version",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=_show_version,
+    help="Show the version and exit.",
+)
 def cli() -> None:
     """Query the knowledge graph of US-India defence relations."""
 
@@ -593,16 +608,26 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     except (KeyboardInterrupt, click.exceptions.Abort):
         click.echo("Interrupted.", err=True)
-        sys.exit(int(ExitCode.INTERRUPTED))
+        _exit(int(ExitCode.INTERRUPTED))
     except click.ClickException as error:
         error.show()
-        sys.exit(error.exit_code)
+        _exit(error.exit_code)
     except BrokenPipeError:
         # the reader went away (e.g. `relgraph export | head`): stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(1)
-    sys.exit(code if isinstance(code, int) else 0)
+    _exit(code if isinstance(code, int) else 0)
+
+
+def _exit(code: int) -> NoReturn:
+    """Exit with ``code``; at once if a timed-out query still runs on its thread (that stops it)."""
+    limits = sys.modules.get("relgraph.limits")
+    if limits is not None and limits.abandoned_work():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def _describe_params(query: CannedQuery) -> str:

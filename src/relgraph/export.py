@@ -8,6 +8,12 @@ The same graph gives the same bytes, whatever order its files were loaded in:
   predicate and object, all compared in N-Triples form, so Turtle groups each subject's triples;
 * Turtle, TriG and RDF/XML declare every prefix of :data:`relgraph.prefixes.PREFIXES`.
 
+A graph without blank nodes (the usual case) is sorted as bytes: pyoxigraph dumps it as N-Triples,
+the lines are sorted (which is the order above) and, for the other formats, parsed back into
+pyoxigraph's serializer, on a thread with the query timeout. A graph with blank nodes is
+canonicalized and sorted term by term in a worker process (:func:`relgraph.limits.run_in_worker`),
+which is stopped at the timeout: canonicalization can take very long on some graphs.
+
 Formats: ``turtle``, ``ntriples``, ``nquads``, ``trig``, ``jsonld`` and ``xml`` (RDF/XML).
 Everything is in the default graph, so N-Quads and TriG hold no graph names.
 """
@@ -44,6 +50,10 @@ EXPORT_FORMATS: dict[str, ox.RdfFormat] = {
 }
 _WITH_PREFIXES = frozenset({"turtle", "trig", "xml"})
 _RDF_TYPE = f"<{PREFIXES['rdf']}type>"
+# in N-Triples lines, the rdf:type predicate, and what stands for it while sorting (\x01 sorts first
+# and is never in an N-Triples line: an IRI may not hold it and a literal writes it as \u0001)
+_TYPE_PREDICATE = f"> {_RDF_TYPE} ".encode()
+_TYPE_FIRST = b"> <\x01> "
 
 
 def canonical_triples(triples: Iterable[ox.Triple | ox.Quad]) -> list[ox.Triple]:
@@ -106,14 +116,38 @@ def serialize(kg: KnowledgeGraph, fmt: str = "turtle") -> bytes:
     >>> serialize(KnowledgeGraph(), "ntriples")
     b''
     """
-    from relgraph.limits import run_in_worker
+    from relgraph.limits import run_in_thread, run_in_worker
 
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
-    try:  # in a worker process, stopped after the timeout and capped in memory
-        return run_in_worker(lambda: serialize_triples(kg.quads(), fmt), what=f"export as {fmt}")
+    what = f"export as {fmt}"
+    try:
+        data = run_in_thread(lambda: _serialize_sorted_lines(kg, fmt), what=what)
+        if data is not None:
+            return data
+        # blank nodes: in a worker process, stopped after the timeout and capped in memory
+        return run_in_worker(lambda: serialize_triples(kg.quads(), fmt), what=what)
     except (ValueError, TypeError, OSError, RecursionError) as error:
         raise RelgraphError(f"cannot serialize the graph as {fmt}: {error}") from error
+
+
+def _serialize_sorted_lines(kg: KnowledgeGraph, fmt: str) -> bytes | None:
+    """Serialize a graph without blank nodes by sorting its N-Triples lines; :data:`None` if it has some."""
+    lines = kg.oxigraph.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    assert lines is not None  # no output given, so pyoxigraph returns the bytes
+    if lines.startswith(b"_:") or b"\n_:" in lines or b" _:" in lines or b"\x01" in lines:
+        return None  # blank nodes (or text that looks like them): the canonical path
+    ordered = lines.replace(_TYPE_PREDICATE, _TYPE_FIRST).split(b"\n")
+    ordered.sort()
+    if ordered and not ordered[0]:
+        del ordered[0]  # the empty string after the last line break
+    body = (b"\n".join(ordered) + b"\n" if ordered else b"").replace(_TYPE_FIRST, _TYPE_PREDICATE)
+    if fmt in ("ntriples", "nquads"):
+        return body  # graph-less N-Quads lines are N-Triples lines
+    declared = dict(PREFIXES) if fmt in _WITH_PREFIXES else None
+    data = ox.serialize(ox.parse(body, ox.RdfFormat.N_TRIPLES), format=EXPORT_FORMATS[fmt], prefixes=declared)
+    assert data is not None
+    return data
 
 
 def export(kg: KnowledgeGraph, fmt: str = "turtle", output: Path | str | None = None) -> None:

@@ -5,8 +5,13 @@
 * **Literal size**: a literal longer than :attr:`Limits.max_literal_chars` is refused.
 * **Nesting depth**: JSON-LD and RDF/XML nested deeper than :attr:`Limits.max_depth` are refused
   before parsing (pyoxigraph's parsers slow down quadratically on deep nesting).
-* **Query time**: every query runs in a forked worker process that is killed (``SIGKILL``, then
-  reaped, so no orphan is left) when it runs past the wall-clock timeout, finite by default.
+* **Query time**: every query has a wall-clock timeout, finite by default. By default it runs on a
+  thread of this process (pyoxigraph lets go of the GIL while it evaluates), and the caller gets
+  :class:`QueryTimeoutError` at the timeout; pyoxigraph cannot be interrupted, so the abandoned
+  evaluation goes on until the process ends (:func:`abandoned_work`; the ``relgraph`` command exits
+  at once). With ``isolate=True`` or ``RELGRAPH_ISOLATE_QUERIES=1`` the query runs in a forked worker
+  process instead, which is killed (``SIGKILL``, then reaped, so no orphan is left) at the timeout:
+  the choice of a long-lived process, at 10 to 200 ms a query (the fork copies the page tables).
 
 The defaults can be changed with the environment variables ``RELGRAPH_MAX_FILE_BYTES``,
 ``RELGRAPH_MAX_LITERAL_CHARS``, ``RELGRAPH_MAX_DEPTH`` and ``RELGRAPH_TIMEOUT`` (seconds), and the
@@ -24,9 +29,10 @@ import re
 import resource
 import select
 import signal
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -36,12 +42,15 @@ from relgraph.errors import ExitCode, InputError, QueryError, RelgraphError, Usa
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "Answer",
     "Limits",
     "QueryTimeoutError",
+    "abandoned_work",
     "check_depth",
     "check_file_size",
     "check_literals",
     "current_timeout",
+    "run_in_thread",
     "run_in_worker",
     "run_query",
     "use_timeout",
@@ -60,6 +69,8 @@ _BRACKET_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 T = TypeVar("T")
 Substitutions = Mapping[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
+OxValue = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+_abandoned: set[threading.Thread] = set()
 
 
 class QueryTimeoutError(QueryError):
@@ -210,32 +221,61 @@ def use_timeout(seconds: float | None) -> Iterator[None]:
         _timeout.reset(token)
 
 
+@dataclass
+class Answer:
+    """The answer of a query, as pyoxigraph terms.
+
+    :param kind: ``"select"``, ``"ask"`` or ``"graph"`` (CONSTRUCT and DESCRIBE).
+    :param variables: the SELECT variables, without ``?``.
+    :param rows: one :class:`pyoxigraph.QuerySolution` (or tuple) per solution; :data:`None` is unbound.
+    :param boolean: the ASK answer.
+    :param triples: the CONSTRUCT/DESCRIBE triples.
+    """
+
+    kind: str
+    variables: list[str] = field(default_factory=list)
+    rows: Sequence[Sequence[OxValue | None]] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list[ox.Triple] = field(default_factory=list)
+
+
 def run_query(
     store: ox.Store,
     sparql: str,
     substitutions: Substitutions | None = None,
     timeout: float | None = None,
-) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
-    """Run a query in a forked worker process, killing it if it runs past ``timeout`` seconds.
+    *,
+    isolate: bool | None = None,
+) -> Answer:
+    """Run a query with a wall-clock timeout and return its whole answer.
 
-    pyoxigraph cannot be interrupted while it evaluates a query (signals wait until it returns),
-    so the query runs in a child process (see :func:`run_in_worker`) and sends back the answer
-    serialized: SPARQL JSON results, or N-Triples for a graph.
+    pyoxigraph cannot be interrupted while it evaluates a query (signals wait until it returns).
+    By default the query runs on a thread (:func:`run_in_thread`): the caller gets control back at
+    the timeout, the evaluation goes on until it ends or the process does. With ``isolate`` it runs
+    in a forked worker process (:func:`run_in_worker`) that is killed at the timeout, and sends back
+    the answer serialized (SPARQL JSON results, or N-Triples for a graph).
 
     :param store: the store.
     :param sparql: the query (already checked to be read-only and local).
     :param substitutions: SEP-0007 bindings.
     :param timeout: seconds (default: :func:`current_timeout`).
+    :param isolate: run in a forked worker (default: ``RELGRAPH_ISOLATE_QUERIES`` is ``1``).
     :raises QueryTimeoutError: if the query ran too long.
-    :raises SyntaxError: and the other errors of :meth:`pyoxigraph.Store.query`, as raised in the child.
+    :raises SyntaxError: and the other errors of :meth:`pyoxigraph.Store.query`.
 
     >>> store = ox.Store()
-    >>> bool(run_query(store, "ASK { }"))
+    >>> run_query(store, "ASK { }").boolean
     True
+    >>> [list(row) for row in run_query(store, "SELECT ?x { VALUES ?x { 1 } }", isolate=True).rows]
+    [[<Literal value=1 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#integer>>]]
     """
     bound = dict(substitutions or {})
+    if isolate is None:
+        isolate = os.environ.get("RELGRAPH_ISOLATE_QUERIES", "").strip() == "1"
+    if not isolate:
+        return run_in_thread(lambda: _evaluate(store, sparql, bound), timeout, "query")
 
-    def evaluate() -> tuple[str, object]:
+    def evaluate_serialized() -> tuple[str, object]:
         answer = store.query(sparql, substitutions=bound)
         if isinstance(answer, ox.QueryBoolean):
             return ("boolean", bool(answer))
@@ -243,7 +283,75 @@ def run_query(
             return ("solutions", answer.serialize(format=ox.QueryResultsFormat.JSON))
         return ("triples", answer.serialize(format=ox.RdfFormat.N_TRIPLES))
 
-    return _answer(run_in_worker(evaluate, timeout, "query"))
+    return _answer(run_in_worker(evaluate_serialized, timeout, "query"))
+
+
+def _evaluate(store: ox.Store, sparql: str, substitutions: Substitutions) -> Answer:
+    answer = store.query(sparql, substitutions=dict(substitutions))
+    if isinstance(answer, ox.QueryBoolean):
+        return Answer("ask", boolean=bool(answer))
+    if isinstance(answer, ox.QuerySolutions):
+        return Answer("select", [v.value for v in answer.variables], list(answer))
+    return Answer("graph", triples=list(answer))
+
+
+def run_in_thread(function: Callable[[], T], timeout: float | None = None, what: str = "work") -> T:
+    """Call ``function`` on a daemon thread and wait for it, at most ``timeout`` seconds.
+
+    Meant for native work that lets go of the GIL (a pyoxigraph query): the caller gets the result,
+    or :class:`QueryTimeoutError` at the timeout, or ``KeyboardInterrupt`` on Ctrl-C, while the work
+    itself cannot be stopped: it is left to finish on its thread (see :func:`abandoned_work`).
+
+    :param function: what to run.
+    :param timeout: seconds (default: :func:`current_timeout`).
+    :param what: what it is, for the messages.
+    :raises QueryTimeoutError: if it ran past the timeout.
+
+    >>> run_in_thread(lambda: 6 * 7)
+    42
+    """
+    seconds = current_timeout() if timeout is None else timeout
+    outcome: list[tuple[bool, object]] = []
+    context = contextvars.copy_context()  # the caller's sandbox (relgraph.guard) applies there too
+
+    def target() -> None:
+        try:
+            outcome.append((True, context.run(function)))
+        except BaseException as error:  # handed to the caller, raised there
+            outcome.append((False, error))
+
+    thread = threading.Thread(target=target, name=f"relgraph {what}", daemon=True)
+    thread.start()
+    finished = False
+    try:
+        thread.join(seconds)
+        finished = not thread.is_alive()
+    finally:
+        if not finished:
+            _abandoned.add(thread)
+    if not finished:
+        raise QueryTimeoutError(
+            f"{what} stopped after the timeout of {seconds:g} s (raise it with --timeout SECONDS)"
+        )
+    ok, value = outcome[0]
+    if not ok:
+        assert isinstance(value, BaseException)
+        raise value
+    return value  # type: ignore[return-value]
+
+
+def abandoned_work() -> int:
+    """Return how many timed-out or interrupted evaluations still run on their threads.
+
+    A process that is done should then end with :func:`os._exit`, which stops them; the
+    ``relgraph`` command does.
+
+    >>> abandoned_work() >= 0
+    True
+    """
+    for thread in [t for t in _abandoned if not t.is_alive()]:
+        _abandoned.discard(thread)
+    return len(_abandoned)
 
 
 def run_in_worker(function: Callable[[], T], timeout: float | None = None, what: str = "work") -> T:
@@ -370,15 +478,17 @@ def _picklable(error: Exception) -> Exception:
     return error
 
 
-def _answer(message: tuple[str, object]) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
+def _answer(message: tuple[str, object]) -> Answer:
     kind, payload = message
     if kind == "boolean":
-        document = b'{"head":{},"boolean":%s}' % (b"true" if payload else b"false")
-        return ox.parse_query_results(document, format=ox.QueryResultsFormat.JSON)
+        return Answer("ask", boolean=bool(payload))
     assert isinstance(payload, bytes)
     if kind == "solutions":
-        return ox.parse_query_results(payload, format=ox.QueryResultsFormat.JSON)
-    return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(payload, ox.RdfFormat.N_TRIPLES)]
+        solutions = ox.parse_query_results(payload, format=ox.QueryResultsFormat.JSON)
+        assert isinstance(solutions, ox.QuerySolutions)
+        return Answer("select", [v.value for v in solutions.variables], list(solutions))
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(payload, ox.RdfFormat.N_TRIPLES)]
+    return Answer("graph", triples=triples)
 
 
 def _available_memory() -> int | None:

@@ -14,13 +14,16 @@ import json
 import typing as t
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
+import pyoxigraph as ox
 from rdflib.term import BNode, Literal, URIRef
 
 from relgraph.errors import QueryError, UsageError
 from relgraph.prefixes import PREFIXES
-from relgraph.terms import RdfTerm, lexical, shorten, to_n3, triple_to_oxigraph
+from relgraph.terms import RdfTerm, lexical, shorten, to_n3, to_rdflib, triple_to_oxigraph
+
+if t.TYPE_CHECKING:
+    from relgraph.limits import Answer, OxValue
 
 __all__ = ["GRAPH_FORMATS", "SELECT_FORMATS", "QueryResult", "format_table", "render"]
 
@@ -36,7 +39,6 @@ Row: t.TypeAlias = tuple[RdfTerm | None, ...]
 Triple: t.TypeAlias = tuple[RdfTerm, RdfTerm, RdfTerm]
 
 
-@dataclass
 class QueryResult:
     r"""The answer of a SPARQL query.
 
@@ -46,16 +48,94 @@ class QueryResult:
     :param boolean: the ASK answer.
     :param triples: the CONSTRUCT/DESCRIBE triples.
 
+    A local query keeps its answer as pyoxigraph terms (:meth:`from_answer`) and converts them to
+    rdflib terms the first time :attr:`rows` or :attr:`triples` is read.
+
     >>> r = QueryResult("select", ["x"], [(Literal("a"),), (None,)])
     >>> r.render("csv")  # a row of one empty value is written "" so that it is not a blank line
     'x\r\na\r\n""\r\n'
     """
 
-    kind: t.Literal["select", "ask", "graph"]
-    variables: list[str] = field(default_factory=list)
-    rows: list[Row] = field(default_factory=list)
-    boolean: bool | None = None
-    triples: list[Triple] = field(default_factory=list)
+    def __init__(
+        self,
+        kind: t.Literal["select", "ask", "graph"],
+        variables: list[str] | None = None,
+        rows: list[Row] | None = None,
+        boolean: bool | None = None,
+        triples: list[Triple] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.variables: list[str] = [] if variables is None else variables
+        self.boolean = boolean
+        self._rows: list[Row] | None = [] if rows is None else rows
+        self._triples: list[Triple] | None = [] if triples is None else triples
+        self._answer: Answer | None = None
+
+    @classmethod
+    def from_answer(cls, answer: Answer) -> QueryResult:
+        """Wrap the answer of a local query (pyoxigraph terms), converted to rdflib terms on first use.
+
+        :param answer: what :func:`relgraph.limits.run_query` returned.
+        :raises QueryError: (on first use of the rows or triples) for an RDF 1.2 triple term.
+
+        >>> from relgraph.limits import Answer
+        >>> import pyoxigraph as ox
+        >>> QueryResult.from_answer(Answer("select", ["x"], [(ox.NamedNode("http://ex/a"),)])).rows
+        [(rdflib.term.URIRef('http://ex/a'),)]
+        """
+        kind = t.cast(t.Literal["select", "ask", "graph"], answer.kind)
+        result = cls(kind, list(answer.variables), None, answer.boolean, None)
+        result._rows = result._triples = None
+        result._answer = answer
+        return result
+
+    @property
+    def rows(self) -> list[Row]:
+        """One tuple of rdflib terms per solution, aligned with :attr:`variables`."""
+        if self._rows is None:
+            convert = _converter()
+            rows = self._answer.rows if self._answer is not None else []
+            self._rows = [tuple(None if v is None else convert(v) for v in row) for row in rows]
+        return self._rows
+
+    @rows.setter
+    def rows(self, rows: list[Row]) -> None:
+        self._rows = rows
+
+    @property
+    def triples(self) -> list[Triple]:
+        """The CONSTRUCT/DESCRIBE triples as rdflib terms."""
+        if self._triples is None:
+            convert = _converter()
+            triples = self._answer.triples if self._answer is not None else []
+            self._triples = [
+                (convert(tr.subject), convert(tr.predicate), convert(tr.object)) for tr in triples
+            ]
+        return self._triples
+
+    @triples.setter
+    def triples(self, triples: list[Triple]) -> None:
+        self._triples = triples
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, QueryResult):
+            return NotImplemented
+        return (self.kind, self.variables, self.boolean, self.rows, self.triples) == (
+            other.kind,
+            other.variables,
+            other.boolean,
+            other.rows,
+            other.triples,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        if self.kind == "ask":
+            return f"QueryResult(kind='ask', boolean={self.boolean})"
+        if self.kind == "graph":
+            return f"QueryResult(kind='graph', triples={len(self.triples)})"
+        return f"QueryResult(kind='select', variables={self.variables}, rows={len(self.rows)})"
 
     def render(self, fmt: str, prefixes: Mapping[str, str] = PREFIXES) -> str:
         """Return the result as text; see :func:`render`."""
@@ -238,3 +318,21 @@ def _from_json_term(value: Mapping[str, t.Any]) -> RdfTerm:
             return Literal(text)
         return Literal(text, datatype=URIRef(datatype), normalize=False)
     raise ValueError(f"unsupported term type {kind!r}")
+
+
+def _converter() -> t.Callable[[OxValue], RdfTerm]:
+    """Return a pyoxigraph-to-rdflib term converter that converts each distinct term once."""
+    cache: dict[OxValue, RdfTerm] = {}
+
+    def convert(value: OxValue) -> RdfTerm:
+        term = cache.get(value)
+        if term is None:
+            if isinstance(value, ox.Triple):
+                raise QueryError("RDF 1.2 triple terms in results are not supported")
+            try:
+                term = cache[value] = to_rdflib(value)
+            except ValueError as error:
+                raise QueryError(f"a query result term is not supported: {error}") from error
+        return term
+
+    return convert

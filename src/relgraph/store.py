@@ -19,7 +19,7 @@ from relgraph.errors import ConfigurationError, InputError, QueryError
 from relgraph.limits import Limits, check_depth, check_file_size, check_literals, run_query
 from relgraph.prefixes import PREFIXES
 from relgraph.safety import check_read_only_local
-from relgraph.terms import RdfTerm, quad_to_rdflib, to_oxigraph, to_rdflib, triple_to_rdflib
+from relgraph.terms import RdfTerm, quad_to_rdflib, to_oxigraph, triple_to_rdflib
 
 if TYPE_CHECKING:
     import rdflib
@@ -41,13 +41,17 @@ FORMATS_BY_EXTENSION: dict[str, ox.RdfFormat] = {
     ".xml": ox.RdfFormat.RDF_XML,
 }
 
-_VARNAME = re.compile(r"[A-Za-z_0-9\u00b7\u00c0-\U000effff]+")
 # pyoxigraph's RDF parser messages start with the location, which SyntaxError also carries
 _PARSER_LOCATION = re.compile(r"^Parser error (?:at|between) [^:]*: ")
 # pyoxigraph's SPARQL parser messages: "error at 3:24: expected ..."
 _QUERY_LOCATION = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
 # pyoxigraph refuses to substitute a variable that a SELECT does not project
 _NOT_PROJECTED = re.compile(r"variable \?(\S+) in its SELECT projection")
+# formats pyoxigraph loads straight into a store (their triples all go to the default graph)
+_RUST_FORMATS = frozenset({ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES})
+_IMPORTS = ox.NamedNode(PREFIXES["owl"] + "imports")
+_TRUE = ox.Literal("true", datatype=ox.NamedNode(PREFIXES["xsd"] + "boolean"))
+_XSD_INTEGER = ox.NamedNode(PREFIXES["xsd"] + "integer")
 
 
 def default_files(data_only: bool = False) -> list[Path]:
@@ -80,6 +84,8 @@ class KnowledgeGraph:
     """
 
     def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
+        self._in_memory = path is None
+        self._loaded_bytes = 0  # bytes of the files loaded so far: a cheap stand-in for the size
         if path is None:
             self._store = ox.Store()
         else:
@@ -109,6 +115,8 @@ class KnowledgeGraph:
         if store is not None:
             files = [*default_files(data_only), *(Path(f) for f in extra_files)]
             persisted = cls.__new__(cls)
+            persisted._in_memory = False
+            persisted._loaded_bytes = 0
             persisted._store, _built = open_store(store, files)
             persisted.files = files
             return persisted
@@ -153,6 +161,11 @@ class KnowledgeGraph:
         ...     len(kg)
         1
         """
+        # Turtle and N-Triples are loaded by pyoxigraph in Rust into a staging store, the other formats
+        # are parsed in Python (their named graphs are merged into the default graph); nothing reaches
+        # this graph until every file has loaded.
+        staging = ox.Store() if self._in_memory else None
+        staged_bytes = 0
         quads: list[ox.Quad] = []
         new_files: list[Path] = []
         seen = {p.resolve() for p in self.files}
@@ -162,13 +175,26 @@ class KnowledgeGraph:
             if path.resolve() in seen:
                 continue
             with guard.sandbox([path]):  # no network, no other file (see relgraph.guard)
-                parsed = _parse_file(path)
+                parsed, staged = _parse_file(path, staging)
             quads.extend(parsed)
+            staged_bytes += staged
             new_files.append(path)
             seen.add(path.resolve())
             if guard.imports_allowed():  # --allow-imports: follow owl:imports of local files
-                pending.extend(_local_imports(path, parsed))
-        self._store.extend(quads)
+                found = (
+                    parsed if staging is None else [*parsed, *staging.quads_for_pattern(None, _IMPORTS, None)]
+                )
+                pending.extend(p for p in _local_imports(path, found) if p.resolve() not in seen)
+        if staging is None or not staged_bytes:
+            self._store.extend(quads)
+        else:
+            staging.extend(quads)
+            if self._loaded_bytes <= staged_bytes:  # copy the smaller store into the larger one
+                staging.extend(self._store.quads_for_pattern(None, None, None, None))
+                self._store = staging
+            else:
+                self._store.extend(staging.quads_for_pattern(None, None, None, None))
+        self._loaded_bytes += sum(f.stat().st_size for f in new_files)
         self.files.extend(new_files)
 
     def query(
@@ -177,6 +203,7 @@ class KnowledgeGraph:
         bindings: Mapping[str, RdfTerm] | None = None,
         *,
         source: str | None = None,
+        isolate: bool | None = None,
     ) -> QueryResult:
         """Run a read-only SPARQL query on the default graph.
 
@@ -187,7 +214,11 @@ class KnowledgeGraph:
         :param sparql: a ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE`` query.
         :param bindings: variable name (without ``?``) -> rdflib term.
         :param source: where the query comes from (a file name), prefixed to error messages.
+        :param isolate: run the query in a forked worker process that is killed at the timeout,
+            rather than on a thread that is left running (see :func:`relgraph.limits.run_query`;
+            default: ``RELGRAPH_ISOLATE_QUERIES=1``).
         :raises QueryError: for a syntax error, ``SERVICE``, ``FROM``, an update, or a failure.
+        :raises QueryTimeoutError: if it runs past the timeout (:func:`relgraph.limits.current_timeout`).
 
         >>> kg = KnowledgeGraph()
         >>> kg.query("ASK { ?s ?p ?o }").boolean
@@ -202,25 +233,18 @@ class KnowledgeGraph:
             raise QueryError(f"{where}{error.message}") from error
         substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {}
         for name, term in (bindings or {}).items():
-            if not _VARNAME.fullmatch(name):
-                raise QueryError(f"{where}invalid variable name for a binding: {name!r}")
             try:
-                substitutions[ox.Variable(name)] = to_oxigraph(term)
+                variable = ox.Variable(name)  # pyoxigraph checks the name is a SPARQL VARNAME
+            except ValueError:
+                raise QueryError(f"{where}invalid variable name for a binding: {name!r}") from None
+            try:
+                substitutions[variable] = to_oxigraph(term)
             except ValueError as error:
                 raise QueryError(f"{where}invalid value for ?{name}: {error}") from error
         try:
-            with guard.sandbox():  # a forked worker, killed after the timeout (relgraph.limits)
-                answer = run_query(self._store, sparql, substitutions)
-            if isinstance(answer, ox.QueryBoolean):
-                return QueryResult(kind="ask", boolean=bool(answer))
-            if isinstance(answer, ox.QuerySolutions):
-                variables = [v.value for v in answer.variables]
-                rows = [
-                    tuple(None if value is None else _result_term(value) for value in solution)
-                    for solution in answer
-                ]
-                return QueryResult(kind="select", variables=variables, rows=rows)
-            return QueryResult(kind="graph", triples=[triple_to_rdflib(t) for t in answer])
+            with guard.sandbox():  # with a timeout (relgraph.limits)
+                answer = run_query(self._store, sparql, substitutions, isolate=isolate)
+            return QueryResult.from_answer(answer)
         except SyntaxError as error:
             raise QueryError(_query_syntax_message(error, source)) from error
         except (RuntimeError, OSError, ValueError) as error:
@@ -273,7 +297,11 @@ def load_default_graph(extra_files: Iterable[Path | str] = (), *, data_only: boo
     return KnowledgeGraph.default(extra_files, data_only=data_only)
 
 
-def _parse_file(path: Path) -> list[ox.Quad]:
+def _parse_file(path: Path, staging: ox.Store | None = None) -> tuple[list[ox.Quad], int]:
+    """Parse ``path``: Turtle and N-Triples into ``staging`` if given, else into a list of quads.
+
+    :returns: the quads parsed in Python, and the number of bytes loaded into ``staging``.
+    """
     rdf_format = FORMATS_BY_EXTENSION.get(path.suffix.lower())
     if rdf_format is None:
         known = ", ".join(sorted(FORMATS_BY_EXTENSION))
@@ -283,6 +311,9 @@ def _parse_file(path: Path) -> list[ox.Quad]:
     if rdf_format == ox.RdfFormat.RDF_XML:
         guard.check_xml(path, data, limits.max_depth)
     check_depth(path, data, rdf_format, limits)
+    if staging is not None and rdf_format in _RUST_FORMATS:
+        _load_into(path, data, rdf_format, staging, limits)
+        return [], len(data)
     default_graph = ox.DefaultGraph()
     quads: list[ox.Quad] = []
     try:
@@ -295,17 +326,73 @@ def _parse_file(path: Path) -> list[ox.Quad]:
     except ValueError as error:
         raise InputError(f"{path}: {_one_line(str(error))}") from error
     check_literals(path, data, quads, limits)
-    return quads
+    return quads, 0
+
+
+def _load_into(path: Path, data: bytes, rdf_format: ox.RdfFormat, staging: ox.Store, limits: Limits) -> None:
+    """Load Turtle or N-Triples into ``staging`` in Rust (one transaction; blank nodes renamed).
+
+    The staged triples are then scanned for RDF 1.2 triple terms and literals over the limit, but
+    only if the bytes could hold one: ``<<``, or a line longer than the limit (or a long string).
+    """
+    try:
+        staging.load(data, rdf_format)
+    except SyntaxError as error:
+        raise InputError(_file_syntax_message(path, error)) from error
+    except (ValueError, OSError) as error:
+        raise InputError(f"{path}: {_one_line(str(error))}") from error
+    if b"<<" not in data and not _may_hold_long_literal(data, rdf_format, limits.max_literal_chars):
+        return
+    check = (
+        "SELECT ?s ?p ?limit (isTRIPLE(?s) || isTRIPLE(?o) AS ?triple) (STRLEN(STR(?o)) AS ?length) "
+        "WHERE { ?s ?p ?o "
+        "FILTER(isTRIPLE(?s) || isTRIPLE(?o) || (isLiteral(?o) && STRLEN(?o) > ?limit)) } LIMIT 1"
+    )
+    limit = ox.Literal(str(limits.max_literal_chars), datatype=_XSD_INTEGER)
+    answer = staging.query(check, substitutions={ox.Variable("limit"): limit})
+    assert isinstance(answer, ox.QuerySolutions)
+    for found in answer:
+        if found["triple"] == _TRUE:
+            raise InputError(f"{path}: RDF 1.2 triple terms are not supported")
+        length = found["length"]
+        raise InputError(
+            f"{path}: a literal of {found['s']} {found['p']} is {length.value if length else '?'} characters "
+            f"long (limit {limits.max_literal_chars}; raise RELGRAPH_MAX_LITERAL_CHARS)"
+        )
+
+
+def _may_hold_long_literal(data: bytes, rdf_format: ox.RdfFormat, limit: int) -> bool:
+    r"""Tell whether ``data`` could hold a literal of more than ``limit`` characters.
+
+    Such a literal takes more than ``limit`` bytes on one line, unless it is a Turtle long string
+    (which may span lines). Lines are checked by jumping ``limit`` bytes at a time, so a big file
+    costs a few searches, not one per line.
+
+    >>> _may_hold_long_literal(b'<a> <b> "xxxx" .\n' * 3, ox.RdfFormat.N_TRIPLES, 10)
+    True
+    >>> _may_hold_long_literal(b'<a> <b> "x" .\n' * 3, ox.RdfFormat.N_TRIPLES, 20)
+    False
+    """
+    if len(data) <= limit:
+        return False
+    if rdf_format == ox.RdfFormat.TURTLE and (b'"""' in data or b"'''" in data):
+        return True
+    start = 0
+    while len(data) - start > limit:
+        newline = data.rfind(b"\n", start, start + limit + 1)
+        if newline < 0:
+            return True  # more than ``limit`` bytes without a line break
+        start = newline + 1
+    return False
 
 
 def _local_imports(path: Path, quads: list[ox.Quad]) -> list[Path]:
     """Return the local files ``path`` imports with ``owl:imports`` (``file:`` IRIs only)."""
     from urllib.parse import unquote, urlsplit
 
-    imports = ox.NamedNode(PREFIXES["owl"] + "imports")
     found = []
     for quad in quads:
-        if quad.predicate != imports or not isinstance(quad.object, ox.NamedNode):
+        if quad.predicate != _IMPORTS or not isinstance(quad.object, ox.NamedNode):
             continue
         parts = urlsplit(quad.object.value)
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
@@ -335,7 +422,7 @@ def _read_utf8(path: Path) -> bytes:
         data = data[3:]  # a UTF-8 byte order mark is not part of the RDF text
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(f"{path}: the file is UTF-16 (byte order mark); relgraph reads UTF-8 text only")
-    if not data.strip():
+    if not data or data.isspace():
         raise InputError(f"{path}: the file is empty")
     try:
         data.decode("utf-8")
@@ -372,9 +459,3 @@ def _query_syntax_message(error: SyntaxError, source: str | None) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def _result_term(value: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> RdfTerm:
-    if isinstance(value, ox.Triple):
-        raise ValueError("RDF 1.2 triple terms in results are not supported")
-    return to_rdflib(value)
