@@ -311,6 +311,23 @@ def test_posts_as_of_other_dates(catalogue: Catalogue, kg: KnowledgeGraph) -> No
     assert set(col(later, "lastAttested")) == {"2023-09-26"}
 
 
+def test_posts_as_of_leaves_out_a_holding_ended_before_the_date(catalogue: Catalogue, tmp_path: Path) -> None:
+    # a later readout states that Vani Rao's term ended on 2024-01-15 (test data, not a real fact)
+    ended = tmp_path / "ended.ttl"
+    ended.write_text(
+        f"@prefix rgd: <{RGD}> .\n@prefix time: <http://www.w3.org/2006/time#> .\n"
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        "rgd:holding-vani-rao-in-mea-additional-secretary-term time:hasEnd rgd:day-2024-01-15 .\n"
+        'rgd:day-2024-01-15 a time:Instant ; time:inXSDDate "2024-01-15"^^xsd:date .\n'
+    )
+    kg = KnowledgeGraph.default(extra_files=[ended])
+    others = ["Donald Lu", "Ely Ratner", "John Supple", "Vishwesh Negi"]
+    on_the_day = [row["personLabel"] for row in rows(catalogue, kg, "posts-as-of", date="2024-01-15")]
+    assert on_the_day == [*others[:3], "Vani Rao", others[3]]  # not ended *before* that day
+    after = [row["personLabel"] for row in rows(catalogue, kg, "posts-as-of", date="2024-06-01")]
+    assert after == others
+
+
 def test_posts_as_of_one_person(catalogue: Catalogue, kg: KnowledgeGraph) -> None:
     table = rows(catalogue, kg, "posts-as-of", person="rgd:vani-rao")
     assert col(table, "person", "post", "organisation") == [
