@@ -288,11 +288,16 @@ def run_query(
 
 def _evaluate(store: ox.Store, sparql: str, substitutions: Substitutions) -> Answer:
     answer = store.query(sparql, substitutions=dict(substitutions))
-    if isinstance(answer, ox.QueryBoolean):
-        return Answer("ask", boolean=bool(answer))
-    if isinstance(answer, ox.QuerySolutions):
-        return Answer("select", [v.value for v in answer.variables], list(answer))
-    return Answer("graph", triples=list(answer))
+    try:
+        if isinstance(answer, ox.QueryBoolean):
+            return Answer("ask", boolean=bool(answer))
+        if isinstance(answer, ox.QuerySolutions):
+            return Answer("select", [v.value for v in answer.variables], list(answer))
+        return Answer("graph", triples=list(answer))
+    finally:
+        # pyoxigraph's solution iterators may only be freed on the thread that made them; an error
+        # raised on the caller's thread would otherwise carry this frame, and free it there
+        del answer
 
 
 def run_in_thread(function: Callable[[], T], timeout: float | None = None, what: str = "work") -> T:

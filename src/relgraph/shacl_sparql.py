@@ -21,7 +21,10 @@ True
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextvars
 import itertools
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -246,7 +249,10 @@ def _subclasses(store: ox.Store, query: str) -> str:
         if cls not in cache:
             answer = store.query(f"SELECT DISTINCT ?c WHERE {{ ?c <{RDFS.subClassOf}>* {cls} }}")
             assert isinstance(answer, ox.QuerySolutions)
-            cache[cls] = " ".join(sorted({str(row[0]) for row in answer} | {cls}))
+            try:
+                cache[cls] = " ".join(sorted({str(row[0]) for row in answer} | {cls}))
+            finally:
+                del answer  # freed on this thread (see run_checks)
         return cache[cls]
 
     return _MARKER.sub(fill, query)
@@ -320,8 +326,8 @@ def run_checks(
     # few nodes: test each against the targets; many (a big new file): run the whole graph and keep theirs
     values = None if wanted is None or len(wanted) > _MAX_VALUES else " ".join(str(n) for n in wanted)
     keep = None if wanted is None or values is not None else {to_rdflib(n) for n in wanted}
-    rows: list[ResultRow] = []
-    for check in checks:
+
+    def run(check: Check) -> list[ResultRow]:
         if values is None:
             nodes = f"{{ SELECT DISTINCT ?this WHERE {{ {check.target} }} }}"
         else:  # only the given nodes, each tested against the target (far faster than the whole target)
@@ -331,16 +337,28 @@ def run_checks(
             )
         answer = store.query(_subclasses(store, check.query.replace("#TARGET#", nodes)))
         assert isinstance(answer, ox.QuerySolutions)
-        for solution in answer:
-            this = solution["this"]
-            value = solution["value"] if check.reports_value else None
-            assert this is not None and not isinstance(this, ox.Triple)
-            if isinstance(value, ox.Triple):
-                raise NotCompilableError("RDF 1.2 triple terms are not compiled")
-            row = ResultRow(check, to_rdflib(this), None if value is None else to_rdflib(value))
-            if keep is None or row.focus in keep:
-                rows.append(row)
-    return rows
+        found = []
+        try:
+            for solution in answer:
+                this = solution["this"]
+                value = solution["value"] if check.reports_value else None
+                assert this is not None and not isinstance(this, ox.Triple)
+                if isinstance(value, ox.Triple):
+                    raise NotCompilableError("RDF 1.2 triple terms are not compiled")
+                row = ResultRow(check, to_rdflib(this), None if value is None else to_rdflib(value))
+                if keep is None or row.focus in keep:
+                    found.append(row)
+        finally:
+            del answer  # pyoxigraph's solutions must be freed on the thread that made them, error or not
+        return found
+
+    # pyoxigraph lets go of the GIL while it evaluates, so the checks run on every core at once;
+    # the rows keep the order of the checks
+    workers = max(1, min(len(checks), os.cpu_count() or 1))
+    context = contextvars.copy_context()  # the caller's sandbox (relgraph.guard) applies there too
+    with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="relgraph-shacl") as pool:
+        found = pool.map(lambda check: context.copy().run(run, check), checks)
+        return [row for rows in found for row in rows]
 
 
 def report_graph(rows: Sequence[ResultRow], shapes: rdflib.Graph, conforms: bool) -> rdflib.Graph:
