@@ -3,6 +3,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -83,6 +85,24 @@ def test_query_with_defaults(shipped: Path) -> None:
     assert lines[0].split() == ["session", "person", "post", "organisation", "country"]
     assert lines[2].split() == ["rgd:session-07", "rgd:ann", "rgd:post-ann", "rgd:dod", "rgd:usa"]
     assert lines[-1] == "2 rows"
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json"])
+def test_query_command_does_not_import_rdflib(fmt: str) -> None:
+    # the cold start of `relgraph query NAME` stays short: pyoxigraph terms from parameters to output
+    program = (
+        "import sys\n"
+        "from relgraph.cli import main\n"
+        "try:\n"
+        f"    main(['query', 'session-co-chairs', '-p', 'session', 'rgd:us-india-2plus2-intersessional-07', "
+        f"'-f', '{fmt}'])\n"
+        "except SystemExit as done:\n"
+        "    assert done.code == 0, done.code\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'rdflib'), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert "Ely Ratner" in done.stdout
+    assert done.stderr.strip() == "[]"
 
 
 def test_query_with_param_and_formats(shipped: Path) -> None:

@@ -135,3 +135,17 @@ def test_shorten_literals_and_blank_nodes() -> None:
     assert shorten(Literal("x")) == '"x"'
     assert shorten(BNode("b1")) == "_:b1"
     assert shorten(ox.Literal("3", datatype=ox.NamedNode(XSD + "integer"))) == '"3"^^xsd:integer'
+
+
+def test_prefix_table_matches_rdflib_namespaces() -> None:
+    from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, TIME, XSD
+
+    from relgraph.prefixes import PREFIXES
+
+    rdflib_namespaces = {
+        "rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD, "skos": SKOS, "dcterms": DCTERMS,
+        "foaf": FOAF, "org": ORG, "prov": PROV, "time": TIME, "sh": SH,
+    }  # fmt: skip
+    assert {prefix: PREFIXES[prefix] for prefix in rdflib_namespaces} == {
+        prefix: str(namespace) for prefix, namespace in rdflib_namespaces.items()
+    }

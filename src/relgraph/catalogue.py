@@ -32,19 +32,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyoxigraph as ox
 import yaml
-from rdflib.term import Literal, URIRef
 
 from relgraph import resources
 from relgraph.errors import ConfigurationError, QueryError, UsageError
 from relgraph.prefixes import PREFIXES
-from relgraph.terms import RdfTerm, iri_problem
+from relgraph.terms import OxTerm, iri_problem, to_rdflib
 
 if TYPE_CHECKING:
     from relgraph.results import QueryResult
     from relgraph.store import KnowledgeGraph
+    from relgraph.terms import RdfTerm
 
-__all__ = ["PARAM_TYPES", "CannedQuery", "Catalogue", "Param", "convert_value"]
+__all__ = ["PARAM_TYPES", "CannedQuery", "Catalogue", "Param", "convert_term", "convert_value"]
 
 #: the parameter types of canned queries
 PARAM_TYPES = ("iri", "string", "date", "integer", "boolean")
@@ -58,17 +59,17 @@ _PREFIXED = re.compile(r"([A-Za-z][A-Za-z0-9_.-]*)?:(.*)", re.DOTALL)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INTEGER = re.compile(r"[+-]?\d+")
 # one dummy value per type, to check at load time that a query runs with its parameters bound
-_PROBE: dict[str, RdfTerm] = {
-    "iri": URIRef("urn:relgraph:probe"),
-    "string": Literal(""),
-    "date": Literal("2000-01-01", datatype=URIRef(_XSD + "date")),
-    "integer": Literal("0", datatype=URIRef(_XSD + "integer")),
-    "boolean": Literal("false", datatype=URIRef(_XSD + "boolean")),
+_PROBE: dict[str, OxTerm] = {
+    "iri": ox.NamedNode("urn:relgraph:probe"),
+    "string": ox.Literal(""),
+    "date": ox.Literal("2000-01-01", datatype=ox.NamedNode(_XSD + "date")),
+    "integer": ox.Literal("0", datatype=ox.NamedNode(_XSD + "integer")),
+    "boolean": ox.Literal("false", datatype=ox.NamedNode(_XSD + "boolean")),
 }
 
 
 def convert_value(value: str, type_: str) -> RdfTerm:
-    """Convert a parameter value given as text to the RDF term of its type.
+    """Convert a parameter value given as text to the RDF term of its type, as an rdflib term.
 
     * ``iri``: ``<https://...>``, an absolute ``http(s)://`` or ``urn:`` IRI, or a prefixed name
       with a prefix of :data:`relgraph.prefixes.PREFIXES`;
@@ -86,8 +87,23 @@ def convert_value(value: str, type_: str) -> RdfTerm:
     >>> convert_value("2024-02-29", "date").n3()
     '"2024-02-29"^^<http://www.w3.org/2001/XMLSchema#date>'
     """
+    return to_rdflib(convert_term(value, type_))
+
+
+def convert_term(value: str, type_: str) -> OxTerm:
+    """Convert a parameter value given as text to the RDF term of its type, as a pyoxigraph term.
+
+    The same as :func:`convert_value`, without importing rdflib.
+
+    :param value: the text.
+    :param type_: one of :data:`PARAM_TYPES`.
+    :raises ValueError: with a message saying what is wrong.
+
+    >>> convert_term("+007", "integer")
+    <Literal value=7 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#integer>>
+    """
     if type_ == "string":
-        return Literal(value)
+        return ox.Literal(value)
     if type_ == "iri":
         return _convert_iri(value)
     if type_ == "date":
@@ -97,19 +113,19 @@ def convert_value(value: str, type_: str) -> RdfTerm:
             dt.date.fromisoformat(value)
         except ValueError as error:
             raise ValueError(f"{value!r} is not a valid date: {error}") from None
-        return Literal(value, datatype=URIRef(_XSD + "date"))
+        return ox.Literal(value, datatype=ox.NamedNode(_XSD + "date"))
     if type_ == "integer":
         if not _INTEGER.fullmatch(value):
             raise ValueError(f"{value!r} is not an integer")
-        return Literal(str(int(value)), datatype=URIRef(_XSD + "integer"))
+        return ox.Literal(str(int(value)), datatype=ox.NamedNode(_XSD + "integer"))
     if type_ == "boolean":
         if value.lower() not in ("true", "false"):
             raise ValueError(f"{value!r} is not true or false")
-        return Literal(value.lower(), datatype=URIRef(_XSD + "boolean"))
+        return ox.Literal(value.lower(), datatype=ox.NamedNode(_XSD + "boolean"))
     raise ValueError(f"unknown parameter type {type_!r}")
 
 
-def _convert_iri(value: str) -> URIRef:
+def _convert_iri(value: str) -> ox.NamedNode:
     bracketed = value.startswith("<") and value.endswith(">")
     text = value[1:-1] if bracketed else value
     if bracketed and not _SCHEME.match(text):
@@ -127,7 +143,7 @@ def _convert_iri(value: str) -> URIRef:
     problem = iri_problem(text)
     if problem is not None:
         raise ValueError(f"{value!r} is not an IRI: {problem}")
-    return URIRef(text)
+    return ox.NamedNode(text)
 
 
 @dataclass(frozen=True)
@@ -156,6 +172,13 @@ class Param:
         rdflib.term.Literal('7', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#integer'))
         """
         return convert_value(value, self.type)
+
+    def term(self, value: str) -> OxTerm:
+        """Convert a value given as text to a pyoxigraph term; see :func:`convert_term`.
+
+        :raises ValueError: if the value does not fit the type.
+        """
+        return convert_term(value, self.type)
 
 
 @dataclass(frozen=True)
@@ -211,7 +234,7 @@ class CannedQuery:
         return next((p for p in self.params if p.name == name), None)
 
     def bind(self, raw: Mapping[str, str]) -> dict[str, RdfTerm]:
-        """Convert parameter values given as text to RDF terms, applying the defaults.
+        """Convert parameter values given as text to rdflib terms, applying the defaults.
 
         :param raw: parameter name -> value text.
         :raises UsageError: for an undeclared or missing parameter, or a value of the wrong form.
@@ -224,13 +247,23 @@ class CannedQuery:
         ...
         relgraph.errors.UsageError: query 'q' has no parameter 'whom' (its parameters: who)
         """
+        return {name: to_rdflib(term) for name, term in self.bind_terms(raw).items()}
+
+    def bind_terms(self, raw: Mapping[str, str]) -> dict[str, OxTerm]:
+        """Convert parameter values given as text to pyoxigraph terms, applying the defaults.
+
+        The same as :meth:`bind`, without importing rdflib.
+
+        :param raw: parameter name -> value text.
+        :raises UsageError: for an undeclared or missing parameter, or a value of the wrong form.
+        """
         declared = ", ".join(p.name for p in self.params) or "none"
         for name in raw:
             if self.param(name) is None:
                 raise UsageError(
                     f"query {self.name!r} has no parameter {name!r} (its parameters: {declared})"
                 )
-        bound: dict[str, RdfTerm] = {}
+        bound: dict[str, OxTerm] = {}
         for param in self.params:
             value = raw.get(param.name, param.default)
             if value is None:
@@ -241,7 +274,7 @@ class CannedQuery:
                     )
                 continue
             try:
-                bound[param.name] = param.convert(value)
+                bound[param.name] = param.term(value)
             except ValueError as error:
                 raise UsageError(
                     f"query {self.name!r}, parameter {param.name!r} ({param.type}): {error}"
@@ -256,7 +289,7 @@ class CannedQuery:
         :raises UsageError: for a bad parameter.
         :raises QueryError: if the query fails.
         """
-        return kg.query(self.text, self.bind(raw_params or {}), source=str(self.path))
+        return kg.query(self.text, self.bind_terms(raw_params or {}), source=str(self.path))
 
     def check_sparql(self) -> None:
         """Check that the query is read-only, local, valid SPARQL, and binds its parameters.
@@ -479,7 +512,7 @@ def _params(path: Path, header: Mapping[str, Any], header_lines: int) -> tuple[P
             raise ConfigurationError(f"{where}: parameter {name!r} has a default, so it cannot be required")
         if default is not None:
             try:
-                convert_value(default, type_)
+                convert_term(default, type_)
             except ValueError as error:
                 raise ConfigurationError(f"{where}: parameter {name!r}: bad default: {error}") from None
         description = item.get("description") or ""

@@ -241,11 +241,13 @@ def query_command(
         if key in raw:
             raise UsageError(f"parameter {key!r} is given twice")
         raw[key] = value
-    bindings = query.bind(raw)  # check the parameters before loading the graph
+    bindings = query.bind_terms(raw)  # check the parameters before loading the graph
     if endpoint is not None:
         from relgraph.remote import query_endpoint
 
-        remote = query_endpoint(endpoint, query.text, bindings, graph=graph, timeout=timeout, data=data_files)
+        remote = query_endpoint(
+            endpoint, query.text, query.bind(raw), graph=graph, timeout=timeout, data=data_files
+        )
         _echo_result(remote, fmt)
         return
     from relgraph.limits import use_timeout

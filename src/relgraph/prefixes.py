@@ -1,12 +1,14 @@
 """The prefixes relgraph binds in its exports and accepts in query parameters.
 
+This is the one table of namespace IRIs in relgraph's code. It is written out rather than taken
+from ``rdflib.namespace``, so that commands that never make an rdflib term (``relgraph query``)
+do not import rdflib; ``tests/test_terms.py`` checks every W3C namespace here against rdflib's.
+
 >>> PREFIXES["rg"]
 'https://w3id.org/relgraph/ontology#'
 """
 
 from __future__ import annotations
-
-from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, TIME, XSD
 
 __all__ = ["PREFIXES"]
 
@@ -14,20 +16,16 @@ PREFIXES: dict[str, str] = {  # prefix -> namespace IRI, bound in exports and ac
     "rg": "https://w3id.org/relgraph/ontology#",
     "rgd": "https://w3id.org/relgraph/id/",
     "rgsh": "https://w3id.org/relgraph/shapes#",
-    "rdf": str(RDF),
-    "rdfs": str(RDFS),
-    "owl": str(OWL),
-    "xsd": str(XSD),
-    "skos": str(SKOS),
-    "dcterms": str(DCTERMS),
-    "foaf": str(FOAF),
-    "org": str(ORG),
-    "prov": str(PROV),
-    "time": str(TIME),
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "time": "http://www.w3.org/2006/time#",
     "oa": "http://www.w3.org/ns/oa#",
-    "sh": str(SH),
+    "sh": "http://www.w3.org/ns/shacl#",
 }
-
-# The namespace objects are only needed to build PREFIXES. Left in the module, they would be
-# probed attribute by attribute by pytest's doctest finder, which makes rdflib warn.
-del DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, TIME, XSD

@@ -16,14 +16,14 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 
 import pyoxigraph as ox
-from rdflib.term import BNode, Literal, URIRef
 
 from relgraph.errors import QueryError, UsageError
 from relgraph.prefixes import PREFIXES
-from relgraph.terms import RdfTerm, lexical, shorten, to_n3, to_rdflib, triple_to_oxigraph
+from relgraph.terms import OxTerm, lexical, shorten, to_n3, to_oxigraph, to_rdflib, triple_to_oxigraph
 
 if t.TYPE_CHECKING:
     from relgraph.limits import Answer, OxValue
+    from relgraph.terms import RdfTerm
 
 __all__ = ["GRAPH_FORMATS", "SELECT_FORMATS", "QueryResult", "format_table", "render"]
 
@@ -35,8 +35,8 @@ GRAPH_FORMATS = ("table", "turtle", "ntriples", "jsonld")
 _XSD_STRING = PREFIXES["xsd"] + "string"
 _RDF_LANG_STRING = PREFIXES["rdf"] + "langString"
 
-Row: t.TypeAlias = tuple[RdfTerm | None, ...]
-Triple: t.TypeAlias = tuple[RdfTerm, RdfTerm, RdfTerm]
+Row: t.TypeAlias = "tuple[RdfTerm | None, ...]"
+Triple: t.TypeAlias = "tuple[RdfTerm, RdfTerm, RdfTerm]"
 
 
 class QueryResult:
@@ -51,6 +51,7 @@ class QueryResult:
     A local query keeps its answer as pyoxigraph terms (:meth:`from_answer`) and converts them to
     rdflib terms the first time :attr:`rows` or :attr:`triples` is read.
 
+    >>> from rdflib import Literal
     >>> r = QueryResult("select", ["x"], [(Literal("a"),), (None,)])
     >>> r.render("csv")  # a row of one empty value is written "" so that it is not a blank line
     'x\r\na\r\n""\r\n'
@@ -117,6 +118,24 @@ class QueryResult:
     def triples(self, triples: list[Triple]) -> None:
         self._triples = triples
 
+    def oxigraph_rows(self) -> list[tuple[OxTerm | None, ...]]:
+        """Return the rows as pyoxigraph terms (what rendering uses: no rdflib terms are made).
+
+        :raises QueryError: for an RDF 1.2 triple term.
+        """
+        if self._answer is not None and self._rows is None:
+            rows = [tuple(row) for row in self._answer.rows]
+            if any(isinstance(v, ox.Triple) for row in rows for v in row):
+                raise QueryError("RDF 1.2 triple terms in results are not supported")
+            return t.cast("list[tuple[OxTerm | None, ...]]", rows)
+        return [tuple(None if v is None else to_oxigraph(v) for v in row) for row in self.rows]
+
+    def oxigraph_triples(self) -> list[ox.Triple]:
+        """Return the CONSTRUCT/DESCRIBE triples as pyoxigraph triples."""
+        if self._answer is not None and self._triples is None:
+            return list(self._answer.triples)
+        return [triple_to_oxigraph(triple) for triple in self.triples]
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, QueryResult):
             return NotImplemented
@@ -155,7 +174,7 @@ class QueryResult:
             raise UsageError("a CONSTRUCT/DESCRIBE result has no SPARQL JSON form; use jsonld")
         bindings = [
             {var: _json_term(term) for var, term in zip(self.variables, row, strict=True) if term is not None}
-            for row in self.rows
+            for row in self.oxigraph_rows()
         ]
         return {"head": {"vars": list(self.variables)}, "results": {"bindings": bindings}}
 
@@ -208,6 +227,7 @@ def render(result: QueryResult, fmt: str, prefixes: Mapping[str, str] = PREFIXES
     :param prefixes: prefixes for the table and Turtle forms.
     :raises UsageError: if the format does not fit the kind of result.
 
+    >>> from rdflib import Literal, URIRef
     >>> r = QueryResult("select", ["who", "n"], [(URIRef("https://w3id.org/relgraph/id/ann"), Literal(3))])
     >>> print(render(r, "table"), end="")
     who      n
@@ -223,7 +243,7 @@ def render(result: QueryResult, fmt: str, prefixes: Mapping[str, str] = PREFIXES
             )
         from relgraph.export import serialize_triples
 
-        triples = [triple_to_oxigraph(triple) for triple in result.triples]
+        triples = result.oxigraph_triples()
         return serialize_triples(triples, "turtle" if fmt == "table" else fmt, prefixes).decode("utf-8")
     if fmt not in SELECT_FORMATS:
         raise UsageError(
@@ -233,18 +253,19 @@ def render(result: QueryResult, fmt: str, prefixes: Mapping[str, str] = PREFIXES
         return json.dumps(result.to_sparql_json(), indent=2, ensure_ascii=False) + "\n"
     if result.kind == "ask":
         return ("true" if result.boolean else "false") + ("\r\n" if fmt == "csv" else "\n")
+    rows = result.oxigraph_rows()
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(result.variables)
-        writer.writerows([lexical(term) for term in row] for row in result.rows)
+        writer.writerows([lexical(term) for term in row] for row in rows)
         return buffer.getvalue()
     if fmt == "tsv":
         lines = ["\t".join(f"?{v}" for v in result.variables)]
-        lines += ["\t".join("" if term is None else to_n3(term) for term in row) for row in result.rows]
+        lines += ["\t".join("" if term is None else to_n3(term) for term in row) for row in rows]
         return "\n".join(lines) + "\n"
-    cells = [[_table_cell(term, prefixes) for term in row] for row in result.rows]
-    count = len(result.rows)
+    cells = [[_table_cell(term, prefixes) for term in row] for row in rows]
+    count = len(rows)
     return format_table(result.variables, cells) + f"{count} row{'' if count == 1 else 's'}\n"
 
 
@@ -271,8 +292,8 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return out.getvalue()
 
 
-def _table_cell(term: RdfTerm | None, prefixes: Mapping[str, str]) -> str:
-    if isinstance(term, URIRef):
+def _table_cell(term: OxTerm | None, prefixes: Mapping[str, str]) -> str:
+    if isinstance(term, ox.NamedNode):
         return shorten(term, prefixes)
     text = lexical(term)
     return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
@@ -287,20 +308,22 @@ def _width(text: str) -> int:
     return width
 
 
-def _json_term(term: RdfTerm) -> dict[str, str]:
-    if isinstance(term, URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    value: dict[str, str] = {"type": "literal", "value": str(term)}
+def _json_term(term: OxTerm) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    value: dict[str, str] = {"type": "literal", "value": term.value}
     if term.language is not None:
         value["xml:lang"] = term.language
-    elif term.datatype is not None and str(term.datatype) != _XSD_STRING:
-        value["datatype"] = str(term.datatype)
+    elif term.datatype.value != _XSD_STRING:
+        value["datatype"] = term.datatype.value
     return value
 
 
 def _from_json_term(value: Mapping[str, t.Any]) -> RdfTerm:
+    from rdflib.term import BNode, Literal, URIRef
+
     kind = value["type"]
     text = value["value"]
     if not isinstance(text, str):

@@ -19,12 +19,13 @@ from relgraph.errors import ConfigurationError, InputError, QueryError
 from relgraph.limits import Limits, check_depth, check_file_size, check_literals, run_query
 from relgraph.prefixes import PREFIXES
 from relgraph.safety import check_read_only_local
-from relgraph.terms import RdfTerm, quad_to_rdflib, to_oxigraph, triple_to_rdflib
+from relgraph.terms import OxTerm, quad_to_rdflib, to_oxigraph, triple_to_rdflib
 
 if TYPE_CHECKING:
     import rdflib
 
     from relgraph.results import QueryResult
+    from relgraph.terms import RdfTerm
 
 __all__ = ["FORMATS_BY_EXTENSION", "KnowledgeGraph", "default_files", "load_default_graph"]
 
@@ -200,7 +201,7 @@ class KnowledgeGraph:
     def query(
         self,
         sparql: str,
-        bindings: Mapping[str, RdfTerm] | None = None,
+        bindings: Mapping[str, RdfTerm | OxTerm] | None = None,
         *,
         source: str | None = None,
         isolate: bool | None = None,
@@ -212,7 +213,7 @@ class KnowledgeGraph:
         to be in its projection (``SELECT ?name ...`` or ``SELECT *``).
 
         :param sparql: a ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE`` query.
-        :param bindings: variable name (without ``?``) -> rdflib term.
+        :param bindings: variable name (without ``?``) -> rdflib (or pyoxigraph) term.
         :param source: where the query comes from (a file name), prefixed to error messages.
         :param isolate: run the query in a forked worker process that is killed at the timeout,
             rather than on a thread that is left running (see :func:`relgraph.limits.run_query`;

@@ -6,6 +6,9 @@ lexical form both ways (rdflib's normalisation is switched off). A ``xsd:string`
 plain rdflib literal (no datatype). pyoxigraph lower-cases language tags, so ``"x"@EN`` comes
 back as ``"x"@en``. RDF 1.2 triple terms and base directions have no rdflib equivalent and are
 refused with :class:`ValueError`.
+
+rdflib is imported only when an rdflib term is made or met, so a command that works with
+pyoxigraph terms throughout (``relgraph query``) does not pay for importing it.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from typing import TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import pyoxigraph as ox
-from rdflib.term import BNode, Literal, URIRef
 
 from relgraph.prefixes import PREFIXES
+
+if TYPE_CHECKING:
+    from rdflib.term import BNode, Literal, URIRef
 
 __all__ = [
     "OxTerm",
@@ -34,10 +39,22 @@ __all__ = [
     "triple_to_rdflib",
 ]
 
-#: an rdflib RDF term: what query results and ``to_rdflib()`` contain
-RdfTerm: TypeAlias = URIRef | BNode | Literal
 #: a pyoxigraph RDF term as stored (triple terms are never stored by relgraph)
 OxTerm: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Literal
+_OX_TERMS = (ox.NamedNode, ox.BlankNode, ox.Literal)
+if TYPE_CHECKING:
+    #: an rdflib RDF term: what query results and ``to_rdflib()`` contain
+    RdfTerm: TypeAlias = URIRef | BNode | Literal
+
+
+def __getattr__(name: str) -> Any:
+    """Make ``RdfTerm`` on first use (importing rdflib)."""
+    if name == "RdfTerm":
+        from rdflib.term import BNode, Literal, URIRef
+
+        return URIRef | BNode | Literal
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _XSD_STRING = PREFIXES["xsd"] + "string"
 # characters an IRI may not contain (RFC 3987 and the N-Triples IRIREF production)
@@ -91,6 +108,8 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> RdfTerm:
     >>> to_rdflib(ox.Literal("01", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))).n3()
     '"01"^^<http://www.w3.org/2001/XMLSchema#integer>'
     """
+    from rdflib.term import BNode, Literal, URIRef
+
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -107,17 +126,22 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> RdfTerm:
     raise ValueError(f"RDF term not supported by relgraph: {term!r}")
 
 
-def to_oxigraph(term: RdfTerm) -> OxTerm:
-    """Convert an rdflib term to the equal pyoxigraph term.
+def to_oxigraph(term: RdfTerm | OxTerm) -> OxTerm:
+    """Convert an rdflib term to the equal pyoxigraph term (a pyoxigraph term is returned as it is).
 
     :param term: an rdflib URIRef, BNode or Literal.
     :raises ValueError: if the term is not valid RDF (an invalid IRI or language tag).
 
+    >>> from rdflib import Literal, URIRef
     >>> to_oxigraph(Literal("x"))
     <Literal value=x datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#string>>
     >>> to_oxigraph(URIRef("https://w3id.org/relgraph/id/x"))
     <NamedNode value=https://w3id.org/relgraph/id/x>
     """
+    if isinstance(term, _OX_TERMS):
+        return term
+    from rdflib.term import BNode, Literal, URIRef
+
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
@@ -165,6 +189,7 @@ def triple_to_oxigraph(triple: tuple[RdfTerm, RdfTerm, RdfTerm]) -> ox.Triple:
     :param triple: subject, predicate and object as rdflib terms.
     :raises ValueError: if the terms do not make a valid RDF triple.
 
+    >>> from rdflib import Literal, URIRef
     >>> str(triple_to_oxigraph((URIRef("http://ex/a"), URIRef("http://ex/p"), Literal("1"))))
     '<http://ex/a> <http://ex/p> "1"'
     """
@@ -180,30 +205,36 @@ def to_n3(term: RdfTerm | OxTerm) -> str:
     :param term: an rdflib or pyoxigraph term.
     :raises ValueError: if the term is not valid RDF.
 
+    >>> from rdflib import Literal, URIRef
     >>> to_n3(Literal('say "hi"\n', lang="en"))
     '"say \\"hi\\"\\n"@en'
     >>> to_n3(URIRef("http://ex/a"))
     '<http://ex/a>'
     """
-    if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
+    if isinstance(term, _OX_TERMS):
         return str(term)
     return str(to_oxigraph(term))
 
 
-def lexical(term: RdfTerm | None) -> str:
+def lexical(term: RdfTerm | OxTerm | None) -> str:
     """Return the plain text of a term: the IRI, the literal's lexical form, ``_:label`` or ``""``.
 
     This is the form of W3C SPARQL CSV results.
 
-    :param term: an rdflib term, or :data:`None` for an unbound value.
+    :param term: an rdflib or pyoxigraph term, or :data:`None` for an unbound value.
 
+    >>> from rdflib import BNode, Literal, URIRef
     >>> lexical(Literal("5", datatype=URIRef("http://www.w3.org/2001/XMLSchema#integer")))
     '5'
-    >>> lexical(BNode("b1")), lexical(None)
-    ('_:b1', '')
+    >>> lexical(BNode("b1")), lexical(ox.BlankNode("b1")), lexical(None)
+    ('_:b1', '_:b1', '')
     """
     if term is None:
         return ""
+    if isinstance(term, _OX_TERMS):
+        return str(term) if isinstance(term, ox.BlankNode) else term.value
+    from rdflib.term import BNode
+
     if isinstance(term, BNode):
         return f"_:{term}"
     return str(term)
@@ -219,6 +250,7 @@ def shorten(term: RdfTerm | OxTerm, prefixes: Mapping[str, str] = PREFIXES) -> s
     :param term: an rdflib or pyoxigraph term.
     :param prefixes: prefix -> namespace IRI.
 
+    >>> from rdflib import Literal, URIRef
     >>> shorten(URIRef("https://w3id.org/relgraph/id/session-07"))
     'rgd:session-07'
     >>> shorten(URIRef("https://w3id.org/relgraph/id/a/b"))
@@ -226,12 +258,10 @@ def shorten(term: RdfTerm | OxTerm, prefixes: Mapping[str, str] = PREFIXES) -> s
     >>> shorten(Literal("2024-01-02", datatype=URIRef("http://www.w3.org/2001/XMLSchema#date")))
     '"2024-01-02"^^xsd:date'
     """
-    if isinstance(term, URIRef | ox.NamedNode):
-        return _shorten_iri(str(term) if isinstance(term, URIRef) else term.value, prefixes)
-    if isinstance(term, Literal) and term.language is None and term.datatype is not None:
-        if str(term.datatype) == _XSD_STRING:
-            return str(ox.Literal(str(term)))
-        return f"{ox.Literal(str(term))}^^{_shorten_iri(str(term.datatype), prefixes)}"
+    if not isinstance(term, _OX_TERMS):
+        term = to_oxigraph(term)
+    if isinstance(term, ox.NamedNode):
+        return _shorten_iri(term.value, prefixes)
     if isinstance(term, ox.Literal) and term.language is None and term.datatype.value != _XSD_STRING:
         return f"{ox.Literal(term.value)}^^{_shorten_iri(term.datatype.value, prefixes)}"
     return to_n3(term)
