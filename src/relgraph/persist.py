@@ -145,6 +145,7 @@ def open_store(store_dir: Path, files: Sequence[Path], *, progress: bool = True)
 
 
 def _build(store_dir: Path, files: list[Path], *, progress: bool) -> None:
+    from relgraph.progress import CountingReader
     from relgraph.progress import progress as progress_bar
     from relgraph.store import FORMATS_BY_EXTENSION, _file_syntax_message
 
@@ -162,7 +163,12 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool) -> None:
                     raise InputError(f"{file}: unknown RDF file extension {file.suffix!r}")
                 _precheck(file, rdf_format)
                 with file.open("rb") as raw:
-                    counted = cast(IO[bytes], _Counting(raw, lambda n, done=done: update(done + n)))
+                    offset = done
+
+                    def report(read: int, offset: int = offset) -> None:
+                        update(offset + read)
+
+                    counted = cast(IO[bytes], CountingReader(raw, report))
                     try:
                         store.bulk_extend(
                             _default_graph(ox.parse(counted, rdf_format, rename_blank_nodes=True))
@@ -216,26 +222,3 @@ def _default_graph(quads: Iterator[ox.Quad]) -> Iterator[ox.Quad]:
             yield quad
         else:
             yield ox.Quad(quad.subject, quad.predicate, quad.object, default)
-
-
-class _Counting:
-    """A binary reader that reports how many bytes were read."""
-
-    def __init__(self, raw: IO[bytes], report: Any) -> None:
-        self._raw = raw
-        self._report = report
-        self._read = 0
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._raw.read(size)
-        self._read += len(data)
-        with contextlib.suppress(Exception):
-            self._report(self._read)
-        return data
-
-    def readinto(self, buffer: Any) -> int:
-        count = self._raw.readinto(buffer)  # type: ignore[attr-defined]
-        self._read += count or 0
-        with contextlib.suppress(Exception):
-            self._report(self._read)
-        return int(count or 0)

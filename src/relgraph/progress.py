@@ -1,18 +1,24 @@
 """Progress bars for long loads, builds and validations: on standard error, only where a person sees them.
 
 A bar is shown when standard error is a terminal, or when ``RELGRAPH_PROGRESS=1`` asks for one;
-``RELGRAPH_PROGRESS=0`` turns them off. Output on standard output is never touched.
+``RELGRAPH_PROGRESS=0`` turns them off. It appears only once the work has run for :data:`DELAY`
+seconds, so quick work shows none. Output on standard output is never touched.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import IO, Any
 
-__all__ = ["enabled", "progress"]
+__all__ = ["DELAY", "CountingReader", "enabled", "progress"]
+
+#: seconds of work before a bar appears
+DELAY = 1.0
 
 
 def enabled() -> bool:
@@ -32,7 +38,8 @@ def enabled() -> bool:
 def progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
     """Yield ``update(done)``, which moves a bar on standard error to ``done`` out of ``total``.
 
-    With bars disabled, ``update`` does nothing. A ``total`` of 0 shows a count without an end.
+    With bars disabled, ``update`` does nothing; enabled, the bar appears at the first update after
+    :data:`DELAY` seconds. A ``total`` of 0 shows a count without an end.
 
     :param total: the amount of work (items, triples, bytes).
     :param label: what is being done, shown before the bar.
@@ -45,16 +52,60 @@ def progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
         return
     import click
 
-    bar: Any
-    with click.progressbar(
-        length=total or None, label=label, file=sys.stderr, show_pos=True, show_eta=total > 0
-    ) as bar:
-        position = 0
+    started = time.monotonic()
+    bar: Any = None
+    position = 0
 
-        def update(done: int) -> None:
-            nonlocal position
-            if done > position:
-                bar.update(done - position)
-                position = done
+    def update(done: int) -> None:
+        nonlocal bar, position
+        if bar is None:
+            if time.monotonic() - started < DELAY:
+                return
+            bar = click.progressbar(
+                length=total or None, label=label, file=sys.stderr, show_pos=True, show_eta=total > 0
+            )
+            bar.__enter__()
+        if done > position:
+            bar.update(done - position)
+            position = done
 
+    try:
         yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+class CountingReader:
+    """A binary reader that reports how many bytes were read so far (for a progress bar).
+
+    :param raw: the reader.
+    :param report: called with the number of bytes read; its errors are ignored.
+
+    >>> import io
+    >>> seen = []
+    >>> CountingReader(io.BytesIO(b"abcdef"), seen.append).read(4), seen
+    (b'abcd', [4])
+    """
+
+    def __init__(self, raw: IO[bytes], report: Callable[[int], None]) -> None:
+        self._raw = raw
+        self._report = report
+        self._read = 0
+
+    def read(self, size: int = -1) -> bytes:
+        """Read and report."""
+        data = self._raw.read(size)
+        self._count(len(data))
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        """Read into ``buffer`` and report."""
+        count = int(self._raw.readinto(buffer) or 0)  # type: ignore[attr-defined]
+        self._count(count)
+        return count
+
+    def _count(self, count: int) -> None:
+        self._read += count
+        with contextlib.suppress(Exception):
+            self._report(self._read)

@@ -36,6 +36,7 @@ from rdflib import RDF, RDFS, SH, SKOS, BNode, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
+from relgraph.progress import progress
 from relgraph.terms import to_rdflib
 
 if TYPE_CHECKING:
@@ -356,9 +357,14 @@ def run_checks(
     # the rows keep the order of the checks
     workers = max(1, min(len(checks), os.cpu_count() or 1))
     context = contextvars.copy_context()  # the caller's sandbox (relgraph.guard) applies there too
-    with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="relgraph-shacl") as pool:
-        found = pool.map(lambda check: context.copy().run(run, check), checks)
-        return [row for rows in found for row in rows]
+    with (
+        concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="relgraph-shacl") as pool,
+        progress(len(checks), "checking the shapes") as update,  # a bar if it takes a while
+    ):
+        futures = [pool.submit(context.copy().run, run, check) for check in checks]
+        for done, _future in enumerate(concurrent.futures.as_completed(futures), start=1):
+            update(done)
+        return [row for future in futures for row in future.result()]
 
 
 def report_graph(rows: Sequence[ResultRow], shapes: rdflib.Graph, conforms: bool) -> rdflib.Graph:

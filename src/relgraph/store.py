@@ -6,15 +6,16 @@ store's default graph.
 
 from __future__ import annotations
 
+import io
 import re
 import stat
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 import pyoxigraph as ox
 
-from relgraph import guard, resources
+from relgraph import guard, progress, resources
 from relgraph.errors import ConfigurationError, InputError, QueryError
 from relgraph.limits import Limits, check_depth, check_file_size, check_literals, run_query
 from relgraph.prefixes import PREFIXES
@@ -337,7 +338,11 @@ def _load_into(path: Path, data: bytes, rdf_format: ox.RdfFormat, staging: ox.St
     only if the bytes could hold one: ``<<``, or a line longer than the limit (or a long string).
     """
     try:
-        staging.load(data, rdf_format)
+        if progress.enabled():  # a bar on a terminal, if the load takes more than a second
+            with progress.progress(len(data), f"loading {path.name}") as update:
+                staging.load(cast(IO[bytes], progress.CountingReader(io.BytesIO(data), update)), rdf_format)
+        else:
+            staging.load(data, rdf_format)
     except SyntaxError as error:
         raise InputError(_file_syntax_message(path, error)) from error
     except (ValueError, OSError) as error:
