@@ -153,16 +153,15 @@ def load_shapes(path: Path | None = None) -> rdflib.Graph:
     True
     """
     path = path or resources.ontology_dir() / "shapes.ttl"
+    shapes = KnowledgeGraph()
     try:
-        KnowledgeGraph().load(path)  # strict, located parse first: rdflib accepts invalid RDF
+        shapes.load(path)  # pyoxigraph's strict, located parse (rdflib's parser accepts invalid RDF)
     except InputError as error:
         raise ConfigurationError(f"{error.message} (the shapes are broken)") from error
     try:
-        with guard.sandbox([path]):
-            graph = rdflib.Graph().parse(path, format="turtle")
-    except (OSError, SyntaxError, ValueError) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ConfigurationError(f"{path}: cannot read the shapes: {first}") from error
+        graph = shapes.to_rdflib()  # copied, not parsed again
+    except ValueError as error:
+        raise ConfigurationError(f"{path}: cannot read the shapes: {error}") from error
     guard.check_shapes(graph, path)
     return graph
 
