@@ -164,6 +164,8 @@ def worker(engine: str, files: list[str], new_readout: str, repeat: int, budget:
                 continue
             out["queries"][query.name] = None if None in times else statistics.median(times)  # type: ignore[type-var]
         out["peak_load_query_mib"] = peak_mib()
+        if engine == "relgraph":
+            out["queries_paired"] = paired_queries(state["kg"], catalogue, out["queries"], repeat, budget)
         out["export"] = timed(export, budget * 2)
         out["peak_mib"] = peak_mib()
     if "validate" in steps and validate_all is not None:
@@ -173,6 +175,47 @@ def worker(engine: str, files: list[str], new_readout: str, repeat: int, budget:
         out["validate_new"] = timed(validate_new, budget)
         out["peak_validate_mib"] = peak_mib()
     print(json.dumps(out))
+
+
+def paired_queries(
+    kg: Any, catalogue: list[Any], finished: dict[str, Any], repeat: int, budget: float
+) -> dict[str, list[float]]:
+    """Time each canned query with relgraph and with raw pyoxigraph on the same store, alternately.
+
+    The two engines' own columns are measured minutes apart in separate processes, and this machine's
+    speed drifts by up to 30 % in that time; alternating the two runs of each query in one process
+    measures the ratio between them without the drift. Queries that did not finish in the main run
+    are left out.
+
+    :return: query name -> [relgraph median seconds, pyoxigraph median seconds].
+    """
+    import pyoxigraph as ox
+
+    from relgraph.terms import to_oxigraph
+
+    paired: dict[str, list[float]] = {}
+    for query in catalogue:
+        if not isinstance(finished.get(query.name), float):
+            continue
+        bindings = query.bind({})
+        substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()}
+
+        def raw(text: str = query.text, subs: Any = substitutions) -> None:
+            answer = kg.oxigraph.query(text, substitutions=subs)
+            list(answer) if not isinstance(answer, ox.QueryBoolean) else bool(answer)
+
+        def relgraph(text: str = query.text, bound: Any = bindings) -> None:
+            kg.query(text, bound)
+
+        times: dict[str, list[float]] = {"relgraph": [], "raw": []}
+        for _ in range(max(repeat, 5) if finished[query.name] < 1 else 1):
+            for name, function in (("relgraph", relgraph), ("raw", raw)):
+                took = timed(function, budget)
+                if took is not None:
+                    times[name].append(took)
+        if times["relgraph"] and times["raw"]:
+            paired[query.name] = [statistics.median(times["relgraph"]), statistics.median(times["raw"])]
+    return paired
 
 
 # --------------------------------------------------------------------------------------------------
@@ -222,6 +265,8 @@ def fmt(seconds: float | str | None, budget: float | None = None) -> str:
         return seconds
     if seconds is None:
         return f">{budget:g}" if budget else "-"
+    if seconds < 0.01:
+        return f"{seconds * 1000:.1f} ms"
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
@@ -361,6 +406,16 @@ def print_table(results: dict[str, Any], budget: float) -> None:
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
         print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
+    for label in sizes:
+        paired = sizes[label].get("relgraph", {}).get("queries_paired")
+        if not paired:
+            continue
+        print(f"\nrelgraph against raw pyoxigraph on the same store, run alternately, at {label}:\n")
+        print("| query | relgraph | pyoxigraph | ratio |")
+        print("| --- | --- | --- | --- |")
+        for name, (relgraph_time, raw_time) in sorted(paired.items()):
+            ratio = relgraph_time / raw_time if raw_time else float("inf")
+            print(f"| {name} | {fmt(relgraph_time)} | {fmt(raw_time)} | {ratio:.2f}x |")
     sys.stdout.flush()
 
 
