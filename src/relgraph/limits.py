@@ -24,10 +24,7 @@ import contextlib
 import contextvars
 import itertools
 import os
-import pickle
 import re
-import resource
-import select
 import signal
 import threading
 import time
@@ -377,6 +374,9 @@ def run_in_worker(function: Callable[[], T], timeout: float | None = None, what:
     >>> run_in_worker(lambda: 6 * 7)
     42
     """
+    import pickle
+    import select
+
     seconds = current_timeout() if timeout is None else timeout
     read_end, write_end = os.pipe()
     # Ctrl-C is held back while forking: arriving in the child inside os.fork itself (Python's
@@ -433,6 +433,8 @@ def run_in_worker(function: Callable[[], T], timeout: float | None = None, what:
 
 def _worker(function: Callable[[], object], fd: int, mask: Iterable[int | signal.Signals]) -> None:
     """Run ``function``, write ``pickle((kind, payload))`` to ``fd`` and exit without cleanup."""
+    import pickle
+
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the worker at once, silently
@@ -456,6 +458,8 @@ def _worker(function: Callable[[], object], fd: int, mask: Iterable[int | signal
 
 
 def _cap_memory() -> None:
+    import resource
+
     try:
         with Path("/proc/self/statm").open(encoding="ascii") as statm:
             current = int(statm.read().split()[0]) * resource.getpagesize()
@@ -476,6 +480,8 @@ def _memory_budget() -> int:
 
 
 def _picklable(error: Exception) -> Exception:
+    import pickle
+
     try:
         pickle.loads(pickle.dumps(error))
     except Exception:

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import hashlib
 import json
-import shutil
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, cast
@@ -69,6 +66,8 @@ def _fingerprint(path: Path, *, digest: bool) -> dict[str, Any]:
 
 
 def _sha256(path: Path) -> str:
+    import hashlib  # here, not at the top: `relgraph query` without --store never needs it
+
     hasher = hashlib.sha256()
     with path.open("rb") as stream:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
@@ -151,6 +150,9 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool) -> None:
 
     store_dir.mkdir(parents=True, exist_ok=True)
     fingerprints = [_fingerprint(f, digest=True) for f in files]
+    import shutil
+    import tempfile
+
     temporary = Path(tempfile.mkdtemp(prefix=".build-", dir=store_dir))
     total = sum(entry["size"] for entry in fingerprints)
     try:
