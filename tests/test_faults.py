@@ -191,6 +191,16 @@ def test_triple_terms_are_refused(
     load_fails(tmp_path, "rdf12.ttl", data, 2, "RDF 1.2 triple terms are not supported")
 
 
+def test_triple_terms_are_refused_by_the_store_build(tmp_path: Path) -> None:
+    data = tmp_path / "data" / "rdf12.nt"
+    data.parent.mkdir()
+    data.write_bytes(b"<http://ex/a> <http://ex/q> <<( <http://ex/a> <http://ex/p> <http://ex/b> )>> .\n")
+    store = tmp_path / "store"
+    result = run("sparql", ASK, "--store", str(store), "--data", str(data))
+    assert_error(result, 2, str(data), "RDF 1.2 triple terms are not supported")
+    assert not list(store.glob("store-*")) and not (store / "manifest.json").exists()  # nothing built
+
+
 def test_jsonld_nesting_is_refused(tmp_path: Path) -> None:
     data = b'{"@id": "http://ex/a",\n "http://ex/p": ' + b"[" * 5000 + b"1" + b"]" * 5000 + b"}"
     load_fails(tmp_path, "deep.jsonld", data, 2, "deep.jsonld:2: nested too deeply (more than 200 levels")
@@ -689,7 +699,7 @@ def test_store_entity_bomb_is_refused_before_the_store_is_built(tmp_path: Path) 
 def test_store_rebuild_interrupted_by_ctrl_c_keeps_the_old_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from relgraph import persist
+    from relgraph import progress
     from relgraph.cli import main
 
     store = tmp_path / "store"
@@ -700,11 +710,14 @@ def test_store_rebuild_interrupted_by_ctrl_c_keeps_the_old_store(
     extra = tmp_path / "extra.ttl"  # a new file makes the store stale, so the next run rebuilds it
     extra.write_text("<https://w3id.org/relgraph/id/test-a> <https://w3id.org/relgraph/id/test-p> 1 .\n")
 
-    def interrupted(quads):  # Ctrl-C arrives while the quads stream into the new store
-        yield next(iter(quads))
-        raise KeyboardInterrupt
+    class Interrupted(progress.CountingReader):  # Ctrl-C arrives while a file streams into the new store
+        def read(self, size: int = -1) -> bytes:
+            raise KeyboardInterrupt
 
-    monkeypatch.setattr(persist, "_default_graph", interrupted)
+        def readinto(self, buffer: object) -> int:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(progress, "CountingReader", Interrupted)
     with pytest.raises(SystemExit) as exited:
         main([*args, "--data", str(extra)])
     assert exited.value.code == int(ExitCode.INTERRUPTED)

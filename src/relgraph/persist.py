@@ -144,17 +144,18 @@ def open_store(store_dir: Path, files: Sequence[Path], *, progress: bool = True)
 
 
 def _build(store_dir: Path, files: list[Path], *, progress: bool) -> None:
+    import shutil
+    import tempfile
+
     from relgraph.progress import CountingReader
     from relgraph.progress import progress as progress_bar
     from relgraph.store import FORMATS_BY_EXTENSION, _file_syntax_message
 
     store_dir.mkdir(parents=True, exist_ok=True)
     fingerprints = [_fingerprint(f, digest=True) for f in files]
-    import shutil
-    import tempfile
-
     temporary = Path(tempfile.mkdtemp(prefix=".build-", dir=store_dir))
     total = sum(entry["size"] for entry in fingerprints)
+    store: ox.Store | None = None
     try:
         store = ox.Store(str(temporary / "store"))
         done = 0
@@ -181,7 +182,7 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool) -> None:
                         raise InputError(f"{file}: {' '.join(str(error).split())}") from error
                 done += file.stat().st_size
         store.flush()
-        del store  # closes the database before it is renamed
+        store = None  # closes the database before it is renamed
         token = temporary.name.removeprefix(".build-")
         final = store_dir / f"store-{token}"
         (temporary / "store").rename(final)
@@ -193,6 +194,9 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool) -> None:
             if old != final:
                 shutil.rmtree(old, ignore_errors=True)
     finally:
+        # closed before its folder goes: an error's traceback would otherwise keep it open, and
+        # RocksDB would write files into the folder when it is closed later
+        store = None
         shutil.rmtree(temporary, ignore_errors=True)
 
 
