@@ -137,11 +137,19 @@ def _serialize_sorted_lines(kg: KnowledgeGraph, fmt: str) -> bytes | None:
     assert lines is not None  # no output given, so pyoxigraph returns the bytes
     if lines.startswith(b"_:") or b"\n_:" in lines or b" _:" in lines or b"\x01" in lines:
         return None  # blank nodes (or text that looks like them): the canonical path
-    ordered = lines.replace(_TYPE_PREDICATE, _TYPE_FIRST).split(b"\n")
+    # each big intermediate is let go as soon as the next exists: at 1M triples each is about 150 MB
+    marked = lines.replace(_TYPE_PREDICATE, _TYPE_FIRST)
+    del lines
+    ordered = marked.split(b"\n")
+    del marked
     ordered.sort()
     if ordered and not ordered[0]:
         del ordered[0]  # the empty string after the last line break
-    body = (b"\n".join(ordered) + b"\n" if ordered else b"").replace(_TYPE_FIRST, _TYPE_PREDICATE)
+    ordered.append(b"")  # so that the text ends with a line break (an empty graph stays empty)
+    joined = b"\n".join(ordered)
+    del ordered
+    body = joined.replace(_TYPE_FIRST, _TYPE_PREDICATE)
+    del joined
     if fmt in ("ntriples", "nquads"):
         return body  # graph-less N-Quads lines are N-Triples lines
     declared = dict(PREFIXES) if fmt in _WITH_PREFIXES else None
