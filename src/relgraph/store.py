@@ -147,7 +147,8 @@ class KnowledgeGraph:
 
         The format is chosen by the file extension (``.ttl``, ``.nt``, ``.nq``, ``.trig``,
         ``.jsonld``/``.json``, ``.rdf``/``.owl``/``.xml``). Every file is parsed completely before
-        anything is added, so on error the graph is left exactly as it was. Named graphs in N-Quads
+        anything is added (Turtle and N-Triples by pyoxigraph into a staging store, the other formats
+        into a list), so on error the graph is left exactly as it was. Named graphs in N-Quads
         and TriG are merged into the default graph, blank nodes are kept apart between files, and
         a file already loaded is skipped. JSON-LD remote contexts are never fetched.
 
