@@ -236,6 +236,45 @@ def test_iri_binding(fixtures: Path) -> None:
     assert kg.query("ASK { ?s ?p ?o }", {"s": URIRef(RGD + "nobody")}).boolean is False
 
 
+def test_bindings_go_in_as_a_values_block_and_as_substitutions(monkeypatch, fixtures: Path) -> None:
+    # Oxigraph plans from a VALUES block, not from substitutions (1 ms rather than 0.7 s at 1M)
+    sent: list[tuple[str, dict[str, str]]] = []
+    real = store_module.run_query
+
+    def recording(store, sparql, substitutions=None, timeout=None, *, isolate=None):
+        sent.append((sparql, {v.value: str(t) for v, t in (substitutions or {}).items()}))
+        return real(store, sparql, substitutions, timeout, isolate=isolate)
+
+    monkeypatch.setattr(store_module, "run_query", recording)
+    kg = KnowledgeGraph()
+    kg.load(fixtures / "rdf" / "people.nt")
+    query = PROLOGUE + "SELECT ?s ?label WHERE {\n ?s rdfs:label ?label }"
+    result = kg.query(query, {"s": URIRef(RGD + "gina"), "label": Literal("Gina", lang="en")})
+    assert result.rows == [(URIRef(RGD + "gina"), Literal("Gina", lang="en"))]
+    text, substitutions = sent[-1]
+    assert f'WHERE {{ VALUES (?s ?label) {{ (<{RGD}gina> "Gina"@en) }} ' in text
+    assert text.count("\n") == query.count("\n")  # same line numbers
+    assert substitutions == {"s": f"<{RGD}gina>", "label": '"Gina"@en'}
+
+
+def test_bound_query_without_where_group_runs_with_substitution(fixtures: Path) -> None:
+    kg = KnowledgeGraph()
+    kg.load(fixtures / "rdf" / "people.nt")
+    described = kg.query("DESCRIBE ?s", {"s": URIRef(RGD + "gina")})
+    assert (URIRef(RGD + "gina"), URIRef(RDFS + "label"), Literal("Gina", lang="en")) in described.triples
+    assert {t[0] for t in described.triples} == {URIRef(RGD + "gina")}
+
+
+def test_bound_query_syntax_error_keeps_its_position() -> None:
+    text = "SELECT ?s WHERE { ?s ?p ?? }"
+    with pytest.raises(QueryError) as unbound:
+        KnowledgeGraph().query(text)
+    with pytest.raises(QueryError) as bound:
+        KnowledgeGraph().query(text, {"s": URIRef(RGD + "gina")})
+    assert bound.value.message == unbound.value.message
+    assert bound.value.message.startswith("SPARQL syntax error at line 1, column ")
+
+
 def test_binding_must_be_projected() -> None:
     with pytest.raises(
         QueryError, match=r"\?o is bound as a parameter, so it must be in the SELECT projection"

@@ -17,7 +17,8 @@ one following space they are YAML::
 ``?name`` in the query), a ``type`` (``iri``, ``string``, ``date``, ``integer``, ``boolean``),
 an optional ``default`` and ``description``, and ``required`` (true unless there is a default).
 A parameter that is neither required nor defaulted stays unbound when not given, so the query
-matches every value. Parameters are bound as RDF terms (SEP-0007), never pasted into the text;
+matches every value. Parameters are bound as RDF terms (SEP-0007 substitution and a ``VALUES``
+block, see :meth:`relgraph.store.KnowledgeGraph.query`), never pasted into the text as given;
 the engine (pyoxigraph) can only bind a variable that a SELECT projects, so a SELECT query must
 list its parameters in its projection (or use ``SELECT *``); this is checked when it is loaded.
 """
