@@ -64,7 +64,6 @@ def peak_mib() -> float:
 
 def worker(engine: str, files: list[str], new_readout: str, repeat: int, budget: float, steps: str) -> None:
     from relgraph.catalogue import Catalogue
-    from relgraph.terms import to_oxigraph
 
     catalogue = list(Catalogue.load(check_sparql=False))
     out: dict[str, Any] = {"engine": engine, "queries": {}}
@@ -135,8 +134,8 @@ def worker(engine: str, files: list[str], new_readout: str, repeat: int, budget:
             state["store"] = store
 
         def run(query: Any, bindings: Any) -> None:
-            subs = {ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()}
-            answer = state["store"].query(query.text, substitutions=subs)
+            text, subs = same_sparql(query.text, bindings)
+            answer = state["store"].query(text, substitutions=subs)
             list(answer) if not isinstance(answer, ox.QueryBoolean) else bool(answer)
 
         def export() -> None:
@@ -177,6 +176,22 @@ def worker(engine: str, files: list[str], new_readout: str, repeat: int, budget:
     print(json.dumps(out))
 
 
+def same_sparql(text: str, bindings: dict[str, Any]) -> tuple[str, dict[Any, Any]]:
+    """Return the query text and substitutions relgraph sends to pyoxigraph for these bindings.
+
+    relgraph binds each parameter twice, as a ``VALUES`` block in the text and as a SEP-0007
+    substitution (see :meth:`relgraph.store.KnowledgeGraph.query`); raw pyoxigraph runs the same.
+    """
+    import pyoxigraph as ox
+
+    from relgraph.sparql_values import with_values
+    from relgraph.terms import to_oxigraph
+
+    if not bindings:
+        return text, {}
+    return with_values(text, bindings), {ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()}
+
+
 def paired_queries(
     kg: Any, catalogue: list[Any], finished: dict[str, Any], repeat: int, budget: float
 ) -> dict[str, list[float]]:
@@ -191,16 +206,14 @@ def paired_queries(
     """
     import pyoxigraph as ox
 
-    from relgraph.terms import to_oxigraph
-
     paired: dict[str, list[float]] = {}
     for query in catalogue:
         if not isinstance(finished.get(query.name), float):
             continue
         bindings = query.bind({})
-        substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()}
+        bound_text, substitutions = same_sparql(query.text, bindings)
 
-        def raw(text: str = query.text, subs: Any = substitutions) -> None:
+        def raw(text: str = bound_text, subs: Any = substitutions) -> None:
             answer = kg.oxigraph.query(text, substitutions=subs)
             list(answer) if not isinstance(answer, ox.QueryBoolean) else bool(answer)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from rdflib.term import Literal, URIRef
 
 from relgraph import store as store_module
 from relgraph.errors import ConfigurationError, ExitCode, InputError, QueryError
-from relgraph.limits import QueryTimeoutError, abandoned_work, use_timeout
+from relgraph.limits import QueryTimeoutError, abandoned_work, run_in_thread, use_timeout
 from relgraph.prefixes import PREFIXES
 from relgraph.safety import check_read_only_local
 from relgraph.store import KnowledgeGraph, default_files, load_default_graph
@@ -339,6 +340,23 @@ def test_timed_out_query_returns_control_while_its_thread_finishes() -> None:
         time.sleep(0.1)
     assert abandoned_work() == 0  # it finished on its own; the store still answers
     assert kg.query(slow).rows == [(Literal("1124250", datatype=URIRef(PREFIXES["xsd"] + "integer")),)]
+
+
+def test_worker_threads_are_reused_and_one_left_behind_ends_with_its_work() -> None:
+    first = {run_in_thread(threading.get_ident) for _ in range(5)}
+    assert len(first) == 1  # one thread served all five (no thread started per query)
+    release = threading.Event()
+    with pytest.raises(QueryTimeoutError, match=r"^stuck stopped after the timeout of 0\.05 s"):
+        run_in_thread(lambda: release.wait(30), 0.05, "stuck")
+    assert abandoned_work() >= 1
+    stuck = next(iter(first))
+    assert run_in_thread(threading.get_ident) != stuck  # new work never queues behind stuck work
+    release.set()
+    for _ in range(100):
+        if abandoned_work() == 0:
+            break
+        time.sleep(0.05)
+    assert abandoned_work() == 0  # the thread left behind ended with its work
 
 
 def test_to_rdflib_is_an_isomorphic_copy(fixtures: Path) -> None:

@@ -24,6 +24,7 @@ import contextlib
 import contextvars
 import itertools
 import os
+import queue
 import re
 import signal
 import threading
@@ -303,6 +304,8 @@ def run_in_thread(function: Callable[[], T], timeout: float | None = None, what:
     Meant for native work that lets go of the GIL (a pyoxigraph query): the caller gets the result,
     or :class:`QueryTimeoutError` at the timeout, or ``KeyboardInterrupt`` on Ctrl-C, while the work
     itself cannot be stopped: it is left to finish on its thread (see :func:`abandoned_work`).
+    A thread that finished in time waits for the next call, which saves starting one (about 0.2 ms,
+    a third of a small query); a thread left behind ends when its work does.
 
     :param function: what to run.
     :param timeout: seconds (default: :func:`current_timeout`).
@@ -314,23 +317,32 @@ def run_in_thread(function: Callable[[], T], timeout: float | None = None, what:
     """
     seconds = current_timeout() if timeout is None else timeout
     outcome: list[tuple[bool, object]] = []
+    done = threading.Event()
     context = contextvars.copy_context()  # the caller's sandbox (relgraph.guard) applies there too
 
-    def target() -> None:
+    def job() -> None:
         try:
             outcome.append((True, context.run(function)))
         except BaseException as error:  # handed to the caller, raised there
             outcome.append((False, error))
+        finally:
+            done.set()
 
-    thread = threading.Thread(target=target, name=f"relgraph {what}", daemon=True)
-    thread.start()
+    with _idle_lock:
+        runner = _idle.pop() if _idle else None
+    if runner is None:
+        runner = _Runner()
+    runner.jobs.put(job)
     finished = False
     try:
-        thread.join(seconds)
-        finished = not thread.is_alive()
+        finished = done.wait(seconds)
     finally:
-        if not finished:
-            _abandoned.add(thread)
+        if finished:
+            with _idle_lock:
+                _idle.append(runner)
+        else:
+            _abandoned.add(runner.thread)
+            runner.jobs.put(None)  # the thread ends once the work does
     if not finished:
         raise QueryTimeoutError(
             f"{what} stopped after the timeout of {seconds:g} s (raise it with --timeout SECONDS)"
@@ -340,6 +352,24 @@ def run_in_thread(function: Callable[[], T], timeout: float | None = None, what:
         assert isinstance(value, BaseException)
         raise value
     return value  # type: ignore[return-value]
+
+
+class _Runner:
+    """A daemon thread that runs the jobs put in its queue, one at a time, until it gets ``None``."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._loop, name="relgraph worker thread", daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while (job := self.jobs.get()) is not None:
+            job()
+
+
+_idle: list[_Runner] = []  # threads waiting for work (run_in_thread)
+_idle_lock = threading.Lock()
+os.register_at_fork(after_in_child=_idle.clear)  # a forked child has none of those threads
 
 
 def abandoned_work() -> int:

@@ -22,6 +22,7 @@ SELECT ?who WHERE { VALUES (?who) { (<https://w3id.org/relgraph/id/ann>) }  ?who
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -132,6 +133,7 @@ def with_values(query: str, bindings: Mapping[str, Bindable]) -> str:
     return f"{query[:position]} {block} {query[position:]}"
 
 
+@functools.lru_cache(maxsize=256)  # a canned query is scanned once, not at every run
 def _where_group_start(query: str) -> int:
     """Return the offset just after the ``{`` that opens the query's outermost WHERE group."""
     form: str | None = None
