@@ -7,12 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import rdflib
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib.compare import isomorphic
 
 from relgraph.errors import RelgraphError, UsageError
-from relgraph.export import EXPORT_FORMATS, atomic_write, export, serialize
+from relgraph.export import EXPORT_FORMATS, atomic_write, export, serialize, turtle_from_lines
+from relgraph.prefixes import PREFIXES
 from relgraph.store import KnowledgeGraph
 
 # the module under test (its functions are also imported by name above)
@@ -239,3 +243,67 @@ def test_replaced_file_keeps_its_permissions(tmp_path: Path) -> None:
     umask = os.umask(0)
     os.umask(umask)
     assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+XSD = PREFIXES["xsd"]
+RDF_TYPE = PREFIXES["rdf"] + "type"
+_NAMESPACES = [
+    "https://w3id.org/relgraph/id/",
+    "https://w3id.org/relgraph/ontology#",
+    "http://other.example/",
+]
+_LOCALS = st.lists(
+    st.sampled_from(["a", "Z", "0", "9", "_", "-", ".", ":", "~", "%20", "é", "/"]), max_size=6
+).map("".join)
+_IRIS = st.builds(lambda ns, local: ns + local, st.sampled_from(_NAMESPACES), _LOCALS)
+_LEXICAL = st.one_of(
+    st.from_regex(r"[+-]?[0-9]{0,3}(\.[0-9]{0,3})?([eE][+-]?[0-9]{1,2})?", fullmatch=True),
+    st.sampled_from(["true", "false", "TRUE", "1", "0", "-0", "+1", "01", ".5", "1.", "abc", ""]),
+    st.text(alphabet=st.sampled_from(list('a"\\\n\r\t\x01 >^<@é')), max_size=8),
+)
+_DATATYPES = st.sampled_from(
+    [
+        XSD + "integer",
+        XSD + "decimal",
+        XSD + "boolean",
+        XSD + "double",
+        XSD + "date",
+        "http://other.example/dt",
+    ]
+)
+
+
+@st.composite
+def _triples(draw: st.DrawFn) -> list[ox.Triple]:
+    out = []
+    for _ in range(draw(st.integers(1, 12))):
+        subject = ox.NamedNode(draw(_IRIS))
+        predicate = ox.NamedNode(
+            draw(st.sampled_from([_NAMESPACES[0] + "p", _NAMESPACES[1] + "q", RDF_TYPE]))
+        )
+        kind = draw(st.sampled_from(["iri", "plain", "lang", "typed"]))
+        if kind == "iri":
+            obj: ox.NamedNode | ox.Literal = ox.NamedNode(draw(_IRIS))
+        elif kind == "plain":
+            obj = ox.Literal(draw(_LEXICAL))
+        elif kind == "lang":
+            obj = ox.Literal(draw(_LEXICAL), language=draw(st.sampled_from(["en", "en-gb", "hi"])))
+        else:
+            obj = ox.Literal(draw(_LEXICAL), datatype=ox.NamedNode(draw(_DATATYPES)))
+        out.append(ox.Triple(subject, predicate, obj))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(triples=_triples())
+def test_turtle_writer_reads_back_as_the_same_triples(triples: list[ox.Triple]) -> None:
+    lines = sorted({str(t).encode() + b" ." for t in triples})
+    text = turtle_from_lines(lines)
+    back = {str(t) for t in ox.parse(text, ox.RdfFormat.TURTLE)}
+    assert back == {str(t) for t in triples}, text.decode()
+    assert text.count(b"\n\t") + text.count(b" , ") + text.count(b" .\n") - len(PREFIXES) == len(back)
+
+
+def test_turtle_writer_refuses_what_is_not_a_triple() -> None:
+    with pytest.raises(ValueError, match="not an N-Triples triple"):
+        turtle_from_lines([b"<http://ex/a>"])

@@ -454,6 +454,7 @@ def test_export_keeps_old_file_on_serializer_error(tmp_path: Path, monkeypatch: 
         raise RecursionError("maximum recursion depth exceeded")
 
     monkeypatch.setattr(export_module.ox, "serialize", explode)  # both the line-sorted and canonical paths
+    monkeypatch.setattr(export_module, "_turtle", explode)  # and relgraph's Turtle writer
     target, before = _old_export(tmp_path)
     assert_error(run("export", "-o", str(target)), 2, "graph.ttl: cannot serialize the graph as turtle")
     assert snapshot(target.parent) == before

@@ -9,8 +9,9 @@ The same graph gives the same bytes, whatever order its files were loaded in:
 * Turtle, TriG and RDF/XML declare every prefix of :data:`relgraph.prefixes.PREFIXES`.
 
 A graph without blank nodes (the usual case) is sorted as bytes: pyoxigraph dumps it as N-Triples,
-the lines are sorted (which is the order above) and, for the other formats, parsed back into
-pyoxigraph's serializer, on a thread with the query timeout. A graph with blank nodes is
+the lines are sorted (which is the order above) and, for the other formats, written as Turtle (and
+TriG) by :func:`turtle_from_lines` or parsed back into pyoxigraph's serializer, on a thread with the
+query timeout. A graph with blank nodes is
 canonicalized and sorted term by term in a worker process (:func:`relgraph.limits.run_in_worker`),
 which is stopped at the timeout: canonicalization can take very long on some graphs.
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -37,7 +39,15 @@ from relgraph.prefixes import PREFIXES
 if TYPE_CHECKING:
     from relgraph.store import KnowledgeGraph
 
-__all__ = ["EXPORT_FORMATS", "atomic_write", "canonical_triples", "export", "serialize", "serialize_triples"]
+__all__ = [
+    "EXPORT_FORMATS",
+    "atomic_write",
+    "canonical_triples",
+    "export",
+    "serialize",
+    "serialize_triples",
+    "turtle_from_lines",
+]
 
 #: export format name -> pyoxigraph format
 EXPORT_FORMATS: dict[str, ox.RdfFormat] = {
@@ -49,11 +59,20 @@ EXPORT_FORMATS: dict[str, ox.RdfFormat] = {
     "xml": ox.RdfFormat.RDF_XML,
 }
 _WITH_PREFIXES = frozenset({"turtle", "trig", "xml"})
+_AS_TURTLE = frozenset({"turtle", "trig"})  # written by turtle_from_lines (Turtle is TriG's default graph)
 _RDF_TYPE = f"<{PREFIXES['rdf']}type>"
 # in N-Triples lines, the rdf:type predicate, and what stands for it while sorting (\x01 sorts first
 # and is never in an N-Triples line: an IRI may not hold it and a literal writes it as \u0001)
 _TYPE_PREDICATE = f"> {_RDF_TYPE} ".encode()
 _TYPE_FIRST = b"> <\x01> "
+# a local name written as a prefixed name: a safe subset of Turtle's PN_LOCAL (ASCII, no final dot)
+_LOCAL_NAME = re.compile(rb"(?:[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?)?")
+# typed literals Turtle writes bare, by datatype: the lexical forms its grammar reads back the same
+_BARE = {
+    (PREFIXES["xsd"] + "integer").encode(): re.compile(rb"[+-]?[0-9]+"),
+    (PREFIXES["xsd"] + "decimal").encode(): re.compile(rb"[+-]?[0-9]*\.[0-9]+"),
+    (PREFIXES["xsd"] + "boolean").encode(): re.compile(rb"true|false"),
+}
 
 
 def canonical_triples(triples: Iterable[ox.Triple | ox.Quad]) -> list[ox.Triple]:
@@ -93,6 +112,10 @@ def serialize_triples(
     if rdf_format is None:
         raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
     ordered = canonical_triples(triples)
+    if fmt in _AS_TURTLE:
+        lines = ox.serialize(ordered, format=ox.RdfFormat.N_TRIPLES)
+        assert lines is not None  # no output given, so pyoxigraph returns the bytes
+        return turtle_from_lines(lines.split(b"\n")[:-1], prefixes)
     items: list[ox.Triple] | list[ox.Quad] = ordered
     if rdf_format.supports_datasets:
         items = [ox.Quad(t.subject, t.predicate, t.object) for t in ordered]
@@ -145,6 +168,9 @@ def _serialize_sorted_lines(kg: KnowledgeGraph, fmt: str) -> bytes | None:
     ordered.sort()
     if ordered and not ordered[0]:
         del ordered[0]  # the empty string after the last line break
+    if fmt in _AS_TURTLE:  # rdf:type is still <\x01> in the lines (and in a literal that held its text)
+        names = {_TYPE_FIRST[2:-1]: b"a", _RDF_TYPE.encode(): b"a"}
+        return _turtle(ordered, PREFIXES, names, (_TYPE_FIRST, _TYPE_PREDICATE))
     ordered.append(b"")  # so that the text ends with a line break (an empty graph stays empty)
     joined = b"\n".join(ordered)
     del ordered
@@ -156,6 +182,100 @@ def _serialize_sorted_lines(kg: KnowledgeGraph, fmt: str) -> bytes | None:
     data = ox.serialize(ox.parse(body, ox.RdfFormat.N_TRIPLES), format=EXPORT_FORMATS[fmt], prefixes=declared)
     assert data is not None
     return data
+
+
+def turtle_from_lines(lines: Iterable[bytes], prefixes: Mapping[str, str] = PREFIXES) -> bytes:
+    r"""Write N-Triples lines as Turtle, in their order: each subject once, each predicate once.
+
+    The lines' terms are Turtle terms already (N-Triples is a subset of Turtle); IRIs in a
+    namespace of ``prefixes`` become prefixed names where the local name allows, ``rdf:type``
+    becomes ``a``, and integers, decimals and booleans are written bare. Writing the text directly
+    is faster than parsing it back into pyoxigraph's serializer, which makes a Python object of
+    every term (at a million triples, 2.3 s rather than 3.4 s with the join that needs).
+
+    :param lines: N-Triples lines without their line breaks, a subject's triples together (sorted).
+    :param prefixes: prefix -> namespace, all declared.
+    :raises ValueError: if a line is not a triple of N-Triples.
+
+    >>> nt = [b'<http://ex/a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://ex/C> .',
+    ...       b'<http://ex/a> <http://ex/n> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .',
+    ...       b'<http://ex/a> <http://ex/n> "x y"@en .', b'_:b <http://ex/n> <http://ex/a> .']
+    >>> print(turtle_from_lines(nt, {"ex": "http://ex/"}).decode().expandtabs(4))
+    @prefix ex: <http://ex/> .
+    <BLANKLINE>
+    ex:a a ex:C ;
+        ex:n 1 , "x y"@en .
+    _:b ex:n ex:a .
+    <BLANKLINE>
+    """
+    return _turtle(lines, prefixes, {_RDF_TYPE.encode(): b"a"})
+
+
+def _turtle(
+    lines: Iterable[bytes],
+    prefixes: Mapping[str, str],
+    names: dict[bytes, bytes],
+    restore: tuple[bytes, bytes] | None = None,
+) -> bytes:
+    """Do :func:`turtle_from_lines`.
+
+    :param names: term -> what is written for it, filled in as a cache.
+    :param restore: (marked, original) text to put back in a literal object.
+    """
+    namespaces = {namespace.encode(): name.encode() + b":" for name, namespace in prefixes.items()}
+
+    def name(iri: bytes) -> bytes:  # <iri> -> prefixed name, or <iri>; a blank node as it is
+        found = names.get(iri)
+        if found is None:
+            found = iri
+            if iri[0] == 60:  # b"<"
+                text = iri[1:-1]
+                cut = max(text.rfind(b"/"), text.rfind(b"#")) + 1
+                prefix = namespaces.get(text[:cut])
+                if prefix is not None and _LOCAL_NAME.fullmatch(text, cut):
+                    found = prefix + text[cut:]
+            if len(names) < 2_000_000:  # the IRIs of several million triples
+                names[iri] = found
+        return found
+
+    def term(text: bytes) -> bytes:  # an object
+        if restore is not None and restore[0] in text:
+            text = text.replace(*restore)
+        if text[-1] == 62:  # b">": an IRI or a typed literal (others end with '"', a tag or a label)
+            if text[0] == 60:
+                return names.get(text) or name(text)
+            end = text.rfind(b'"^^<')  # the datatype IRI holds no quote: this is the literal's end
+            datatype = text[end + 4 : -1]
+            bare = _BARE.get(datatype)
+            if bare is not None and bare.fullmatch(text, 1, end):
+                return text[1:end]
+            return text[: end + 3] + name(text[end + 3 :])
+        return text
+
+    out = [b"@prefix %s <%s> .\n" % (prefix, namespace) for namespace, prefix in namespaces.items()]
+    if out:
+        out.append(b"\n")
+    append = out.append
+    subject = predicate = b""
+    for line in lines:
+        try:
+            s, p, o = line.split(b" ", 2)
+        except ValueError:
+            raise ValueError(f"not an N-Triples triple: {line[:80]!r}") from None
+        o = o[:-2]  # " ."
+        if s != subject:
+            if subject:
+                append(b" .\n")
+            append(b"%s %s %s" % (names.get(s) or name(s), names.get(p) or name(p), term(o)))
+            subject, predicate = s, p
+        elif p != predicate:
+            append(b" ;\n\t%s %s" % (names.get(p) or name(p), term(o)))
+            predicate = p
+        else:
+            append(b" , " + term(o))
+    if subject:
+        append(b" .\n")
+    return b"".join(out)
 
 
 def export(kg: KnowledgeGraph, fmt: str = "turtle", output: Path | str | None = None) -> None:
