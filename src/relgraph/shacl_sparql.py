@@ -37,6 +37,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from relgraph.progress import progress
+from relgraph.sparql_values import where_group_start
 from relgraph.terms import to_rdflib
 
 if TYPE_CHECKING:
@@ -73,6 +74,8 @@ _COMPARISONS = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: "
 
 _FRESH = itertools.count()
 _MAX_VALUES = 2000  # focus nodes tested one by one; above, the whole graph is validated and filtered
+_TARGET = "#TARGET#"  # in a compiled query: a group that binds ?this to the focus nodes goes here
+_FOCUS = "#FOCUS#"  # in a SPARQL constraint: the patterns that bind ?this go here
 _MARKER = re.compile(r"#SUBCLASSES(<[^>]*>)#")
 
 
@@ -89,7 +92,9 @@ class Check:
     :param severity: ``sh:Violation``, ``sh:Warning`` or ``sh:Info``.
     :param messages: the shape's ``sh:message`` literals.
     :param path: the shape's ``sh:path`` node (in the shapes graph), or None for a node shape.
-    :param query: the SPARQL ``SELECT ?this ?value``; ``#TARGET#`` marks where the focus nodes go.
+    :param query: the SPARQL ``SELECT ?this ?value``; ``#TARGET#`` marks where a group binding the
+        focus nodes goes, ``#FOCUS#`` (at the start of a SPARQL constraint's WHERE group) where its
+        patterns go, which may be a ``VALUES`` block that Oxigraph plans from.
     :param target: the SPARQL pattern that binds ``?this`` to the focus nodes of the shape's targets.
     :param reports_value: whether the results carry ``sh:value``.
     """
@@ -144,7 +149,7 @@ def _compile_shape(g: rdflib.Graph, shape: Node) -> list[Check]:
     messages = tuple(m for m in g.objects(shape, SH.message) if isinstance(m, Literal))
     path_node = g.value(shape, SH.path)
     path = None if path_node is None else _path(g, path_node)
-    focus = "#TARGET#"
+    focus = _TARGET
     values = f"{focus} ?this {path} ?value ." if path else f"{focus} BIND (?this AS ?value)"
     out: list[Check] = []
 
@@ -223,7 +228,7 @@ def _compile_shape(g: rdflib.Graph, shape: Node) -> list[Check]:
                 )
                 add(SH[f"Qualified{name}CountConstraintComponent"], query, reports_value=False)
     for constraint in g.objects(shape, SH.sparql):
-        add(SH.SPARQLConstraintComponent, _sparql_constraint(g, shape, constraint, focus))
+        add(SH.SPARQLConstraintComponent, _sparql_constraint(g, shape, constraint))
     return out
 
 
@@ -287,7 +292,7 @@ def _path(g: rdflib.Graph, node: Node) -> str:
     raise NotCompilableError(f"{node}: this kind of property path is not compiled")
 
 
-def _sparql_constraint(g: rdflib.Graph, shape: Node, constraint: Node, focus: str) -> str:
+def _sparql_constraint(g: rdflib.Graph, shape: Node, constraint: Node) -> str:
     select = g.value(constraint, SH.select)
     if select is None or (constraint, SH.deactivated, None) in g:
         raise NotCompilableError(f"{shape}: only sh:select SPARQL constraints are compiled")
@@ -303,7 +308,15 @@ def _sparql_constraint(g: rdflib.Graph, shape: Node, constraint: Node, focus: st
         raise NotCompilableError(
             f"{shape}: SPARQL constraints with other pre-bound variables are not compiled"
         )
-    return f"{' '.join(prologue)} SELECT ?this ?value WHERE {{ {focus} {{ {text} }} }}"
+    # the focus nodes also go at the start of the query's own WHERE group, as SHACL's pre-binding of
+    # $this does: only joined from outside, the subquery would be evaluated for every node first
+    # (the join outside stays, for a query that does not project $this)
+    try:
+        start = where_group_start(text)
+    except ValueError:
+        raise NotCompilableError(f"{shape}: a SPARQL constraint needs a SELECT with a WHERE group") from None
+    inner = f"{text[:start]} {_FOCUS} {text[start:]}"
+    return f"{' '.join(prologue)} SELECT ?this ?value WHERE {{ {_TARGET} {{ {inner} }} }}"
 
 
 def _term(node: Node) -> str:
@@ -330,13 +343,12 @@ def run_checks(
 
     def run(check: Check) -> list[ResultRow]:
         if values is None:
-            nodes = f"{{ SELECT DISTINCT ?this WHERE {{ {check.target} }} }}"
+            nodes = inline = f"{{ SELECT DISTINCT ?this WHERE {{ {check.target} }} }}"
         else:  # only the given nodes, each tested against the target (far faster than the whole target)
-            nodes = (
-                f"{{ SELECT DISTINCT ?this WHERE {{ VALUES ?this {{ {values} }} "
-                f"FILTER EXISTS {{ {check.target} }} }} }}"
-            )
-        answer = store.query(_subclasses(store, check.query.replace("#TARGET#", nodes)))
+            inline = f"VALUES ?this {{ {values} }} FILTER EXISTS {{ {check.target} }}"
+            nodes = f"{{ SELECT DISTINCT ?this WHERE {{ {inline} }} }}"
+        query = check.query.replace(_TARGET, nodes).replace(_FOCUS, inline)
+        answer = store.query(_subclasses(store, query))
         assert isinstance(answer, ox.QuerySolutions)
         found = []
         try:

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     Bindable = RdfTerm | OxTerm | ox.Triple
 
-__all__ = ["sparql_term", "values_block", "with_values"]
+__all__ = ["sparql_term", "values_block", "where_group_start", "with_values"]
 
 _XSD_STRING = PREFIXES["xsd"] + "string"
 _VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -129,13 +129,21 @@ def with_values(query: str, bindings: Mapping[str, Bindable]) -> str:
     if not bindings:
         return query
     block = values_block(bindings)
-    position = _where_group_start(query)
+    position = where_group_start(query)
     return f"{query[:position]} {block} {query[position:]}"
 
 
 @functools.lru_cache(maxsize=256)  # a canned query is scanned once, not at every run
-def _where_group_start(query: str) -> int:
-    """Return the offset just after the ``{`` that opens the query's outermost WHERE group."""
+def where_group_start(query: str) -> int:
+    """Return the offset just after the ``{`` that opens the query's outermost WHERE group.
+
+    :param query: a ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE`` query.
+    :raises ValueError: if it has no WHERE group.
+
+    >>> text = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p '{' }"
+    >>> text[where_group_start(text):]
+    " ?s ?p '{' }"
+    """
     form: str | None = None
     after_where = False
     parens = 0
