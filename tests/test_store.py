@@ -342,6 +342,16 @@ def test_timed_out_query_returns_control_while_its_thread_finishes() -> None:
     assert kg.query(slow).rows == [(Literal("1124250", datatype=URIRef(PREFIXES["xsd"] + "integer")),)]
 
 
+def test_timeout_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    kg = KnowledgeGraph()
+    monkeypatch.setenv("RELGRAPH_TIMEOUT", "soon")
+    with pytest.raises(InputError, match=r"^RELGRAPH_TIMEOUT='soon': must be a positive number$"):
+        kg.query("ASK { }")
+    monkeypatch.setenv("RELGRAPH_TIMEOUT", "0.000001")
+    with pytest.raises(QueryTimeoutError, match=r"timeout of 1e-06 s"):
+        kg.query("SELECT (COUNT(*) AS ?n) { VALUES ?a { 1 2 3 4 5 6 } VALUES ?b { 1 2 3 4 5 6 } }")
+
+
 def test_worker_threads_are_reused_and_one_left_behind_ends_with_its_work() -> None:
     first = {run_in_thread(threading.get_ident) for _ in range(5)}
     assert len(first) == 1  # one thread served all five (no thread started per query)

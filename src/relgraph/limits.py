@@ -199,8 +199,8 @@ def current_timeout() -> float:
     ...     current_timeout()
     5.0
     """
-    value = _timeout.get()
-    return Limits.from_env().timeout if value is None else value
+    value = _timeout.get()  # below: only the one variable (this runs before every query)
+    return _positive(os.environ, "RELGRAPH_TIMEOUT", Limits.timeout) if value is None else value
 
 
 @contextlib.contextmanager
