@@ -307,3 +307,15 @@ def test_turtle_writer_reads_back_as_the_same_triples(triples: list[ox.Triple]) 
 def test_turtle_writer_refuses_what_is_not_a_triple() -> None:
     with pytest.raises(ValueError, match="not an N-Triples triple"):
         turtle_from_lines([b"<http://ex/a>"])
+
+
+def test_turtle_writer_on_more_lines_than_it_joins_at_once() -> None:
+    lines = sorted(
+        f'<https://w3id.org/relgraph/id/s{i // 3}> <{RDF_TYPE if i % 3 == 0 else XSD + "p"}> "{i}" .'.encode()
+        for i in range(150_000)
+    )
+    text = turtle_from_lines(lines)
+    # the prefixes, a blank line, then two lines a subject: its type, and its two values of p
+    assert len(text.splitlines()) == len(PREFIXES) + 1 + 2 * 50_000
+    back = {str(t) for t in ox.parse(text, ox.RdfFormat.TURTLE)}
+    assert back == {line.decode()[:-2] for line in lines}

@@ -255,9 +255,13 @@ def _turtle(
     out = [b"@prefix %s <%s> .\n" % (prefix, namespace) for namespace, prefix in namespaces.items()]
     if out:
         out.append(b"\n")
+    chunks: list[bytes] = []  # the pieces joined every so often: a million small objects weigh 100 MB
     append = out.append
     subject = predicate = b""
     for line in lines:
+        if len(out) > 50_000:
+            chunks.append(b"".join(out))
+            out.clear()
         try:
             s, p, o = line.split(b" ", 2)
         except ValueError:
@@ -275,7 +279,8 @@ def _turtle(
             append(b" , " + term(o))
     if subject:
         append(b" .\n")
-    return b"".join(out)
+    chunks.append(b"".join(out))
+    return b"".join(chunks)
 
 
 def export(kg: KnowledgeGraph, fmt: str = "turtle", output: Path | str | None = None) -> None:
