@@ -305,8 +305,11 @@ def test_turtle_writer_reads_back_as_the_same_triples(triples: list[ox.Triple]) 
 
 
 def test_turtle_writer_refuses_what_is_not_a_triple() -> None:
-    with pytest.raises(ValueError, match="not an N-Triples triple"):
-        turtle_from_lines([b"<http://ex/a>"])
+    a, p = b"<http://ex/a>", b"<http://ex/p>"
+    bad = [a, a + b" " + p + b" .", a + b" " + p + b"  .", b"<a> <b> <c>"]
+    for line in bad:
+        with pytest.raises(ValueError, match=r"^not an N-Triples triple: "):
+            turtle_from_lines([line])
 
 
 def test_turtle_writer_on_more_lines_than_it_joins_at_once() -> None:

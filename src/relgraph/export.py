@@ -191,7 +191,7 @@ def turtle_from_lines(lines: Iterable[bytes], prefixes: Mapping[str, str] = PREF
     namespace of ``prefixes`` become prefixed names where the local name allows, ``rdf:type``
     becomes ``a``, and integers, decimals and booleans are written bare. Writing the text directly
     is faster than parsing it back into pyoxigraph's serializer, which makes a Python object of
-    every term (at a million triples, 2.3 s rather than 3.4 s with the join that needs).
+    every term (at a million triples, 2.2 s rather than 3.4 s with the join that needs).
 
     :param lines: N-Triples lines without their line breaks, a subject's triples together (sorted).
     :param prefixes: prefix -> namespace, all declared.
@@ -265,7 +265,9 @@ def _turtle(
         try:
             s, p, o = line.split(b" ", 2)
         except ValueError:
-            raise ValueError(f"not an N-Triples triple: {line[:80]!r}") from None
+            o = b""
+        if len(o) < 3 or not o.endswith(b" ."):
+            raise ValueError(f"not an N-Triples triple: {line[:80]!r}")
         o = o[:-2]  # " ."
         if s != subject:
             if subject:
