@@ -61,3 +61,18 @@ def test_located_error_with_a_bar(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     result = run("validate", str(bad), env={"RELGRAPH_PROGRESS": "1"})
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1].startswith(f"Error: {bad}:2:")
+
+
+def test_a_large_export_shows_a_bar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(progress, "DELAY", 0.0)
+    corpus = tmp_path / "corpus.nt"
+    generate(corpus, triples=60_000, seed=7, prefix="bars")  # more lines than the writer joins at once
+    target = tmp_path / "out.ttl"
+    result = run("export", "--data", str(corpus), "-o", str(target), env={"RELGRAPH_PROGRESS": "1"})
+    assert result.exit_code == 0, result.output
+    assert "exporting as turtle" in result.stderr
+    assert result.stdout == ""
+    assert target.read_bytes().startswith(b"@prefix rg: <https://w3id.org/relgraph/ontology#> .\n")
+    quiet = tmp_path / "quiet.ttl"
+    assert run("export", "--data", str(corpus), "-o", str(quiet), env={"RELGRAPH_PROGRESS": "0"}).stderr == ""
+    assert quiet.read_bytes() == target.read_bytes()  # the bar changes nothing in the output

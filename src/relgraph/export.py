@@ -27,7 +27,7 @@ import re
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -155,7 +155,17 @@ def serialize(kg: KnowledgeGraph, fmt: str = "turtle") -> bytes:
 
 
 def _serialize_sorted_lines(kg: KnowledgeGraph, fmt: str) -> bytes | None:
-    """Serialize a graph without blank nodes by sorting its N-Triples lines; :data:`None` if it has some."""
+    """Serialize a graph without blank nodes by sorting its N-Triples lines; :data:`None` if it has some.
+
+    A progress bar (:mod:`relgraph.progress`) counts the triples written as Turtle or TriG.
+    """
+    from relgraph.progress import progress
+
+    with progress(len(kg), f"exporting as {fmt}") as update:
+        return _sort_and_write(kg, fmt, update)
+
+
+def _sort_and_write(kg: KnowledgeGraph, fmt: str, update: Callable[[int], None]) -> bytes | None:
     lines = kg.oxigraph.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
     assert lines is not None  # no output given, so pyoxigraph returns the bytes
     if lines.startswith(b"_:") or b"\n_:" in lines or b" _:" in lines or b"\x01" in lines:
@@ -168,9 +178,10 @@ def _serialize_sorted_lines(kg: KnowledgeGraph, fmt: str) -> bytes | None:
     ordered.sort()
     if ordered and not ordered[0]:
         del ordered[0]  # the empty string after the last line break
+    update(0)  # sorted: a bar, if there is to be one, shows from here
     if fmt in _AS_TURTLE:  # rdf:type is still <\x01> in the lines (and in a literal that held its text)
         names = {_TYPE_FIRST[2:-1]: b"a", _RDF_TYPE.encode(): b"a"}
-        return _turtle(ordered, PREFIXES, names, (_TYPE_FIRST, _TYPE_PREDICATE))
+        return _turtle(ordered, PREFIXES, names, (_TYPE_FIRST, _TYPE_PREDICATE), update)
     ordered.append(b"")  # so that the text ends with a line break (an empty graph stays empty)
     joined = b"\n".join(ordered)
     del ordered
@@ -216,11 +227,13 @@ def _turtle(
     prefixes: Mapping[str, str],
     names: dict[bytes, bytes],
     restore: tuple[bytes, bytes] | None = None,
+    update: Callable[[int], None] | None = None,
 ) -> bytes:
     """Do :func:`turtle_from_lines`.
 
     :param names: term -> what is written for it, filled in as a cache.
     :param restore: (marked, original) text to put back in a literal object.
+    :param update: called with the number of lines written so far, now and then.
     """
     namespaces = {namespace.encode(): name.encode() + b":" for name, namespace in prefixes.items()}
 
@@ -258,10 +271,12 @@ def _turtle(
     chunks: list[bytes] = []  # the pieces joined every so often: a million small objects weigh 100 MB
     append = out.append
     subject = predicate = b""
-    for line in lines:
+    for done, line in enumerate(lines):
         if len(out) > 50_000:
             chunks.append(b"".join(out))
             out.clear()
+            if update is not None:
+                update(done)
         try:
             s, p, o = line.split(b" ", 2)
         except ValueError:
@@ -282,6 +297,8 @@ def _turtle(
     if subject:
         append(b" .\n")
     chunks.append(b"".join(out))
+    if update is not None and subject:
+        update(done + 1)
     return b"".join(chunks)
 
 
