@@ -76,3 +76,12 @@ def test_a_large_export_shows_a_bar(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     quiet = tmp_path / "quiet.ttl"
     assert run("export", "--data", str(corpus), "-o", str(quiet), env={"RELGRAPH_PROGRESS": "0"}).stderr == ""
     assert quiet.read_bytes() == target.read_bytes()  # the bar changes nothing in the output
+
+
+def test_a_count_without_an_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(progress, "DELAY", 0.0)
+    target = tmp_path / "synth.nt"
+    result = run("synth", "--sessions", "3", "-o", str(target), env={"RELGRAPH_PROGRESS": "1"})
+    assert result.exit_code == 0, result.output  # a total of 0 (sessions, not triples) once crashed
+    assert result.stderr.startswith("synth")
+    assert result.stdout.startswith(f"{target}: ")

@@ -8,6 +8,7 @@ seconds, so quick work shows none. Output on standard output is never touched.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sys
 import time
@@ -46,6 +47,8 @@ def progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
 
     >>> with progress(10, "test") as update:
     ...     update(5)
+    >>> with progress(0, "no end") as update:
+    ...     update(5)
     """
     if not enabled():
         yield lambda _done: None
@@ -62,7 +65,12 @@ def progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
             if time.monotonic() - started < DELAY:
                 return
             bar = click.progressbar(
-                length=total or None, label=label, file=sys.stderr, show_pos=True, show_eta=total > 0
+                iterable=None if total else itertools.count(),  # no length: a count without an end
+                length=total or None,
+                label=label,
+                file=sys.stderr,
+                show_pos=True,
+                show_eta=total > 0,
             )
             bar.__enter__()
         if done > position:
