@@ -47,6 +47,15 @@ def main() -> None:
                     points.append((x, value))
             if points:
                 axis.plot(*zip(*points, strict=True), style, label=engine)
+        if key == "export":  # relgraph's unsorted export (--no-sort) too
+            extra = [
+                (x, sizes[label].get("relgraph", {}).get("export_unsorted"))
+                for x, label in zip(xs, labels, strict=True)
+            ]
+            extra = [(x, value) for x, value in extra if isinstance(value, float)]
+            if extra:
+                axis.plot(*zip(*extra, strict=True), "-.x", label="relgraph --no-sort")
+                axis.legend()
         axis.set_xscale("log")
         axis.set_yscale("log")
         axis.set_title(title)

@@ -322,3 +322,95 @@ def test_turtle_writer_on_more_lines_than_it_joins_at_once() -> None:
     assert len(text.splitlines()) == len(PREFIXES) + 1 + 2 * 50_000
     back = {str(t) for t in ox.parse(text, ox.RdfFormat.TURTLE)}
     assert back == {line.decode()[:-2] for line in lines}
+
+
+# --- unsorted: pyoxigraph's serializer in the store's order (export --no-sort) ---------------------
+
+
+def triples_of(data: bytes, fmt: str) -> rdflib.Graph:
+    return rdflib.Graph().parse(data=data, format=RDFLIB_FORMATS[fmt])
+
+
+@pytest.mark.parametrize("fmt", list(EXPORT_FORMATS))
+def test_unsorted_export_is_the_same_graph(fixtures: Path, fmt: str) -> None:
+    kg = graph_from(source_files(fixtures))  # with blank nodes, which keep the store's labels
+    unsorted = serialize(kg, fmt, sort=False)
+    assert isomorphic(triples_of(unsorted, fmt), triples_of(serialize(kg, fmt), fmt))
+    assert len(triples_of(unsorted, fmt)) == len(kg)
+    if fmt in ("turtle", "trig"):  # prefixes bound as in the sorted export
+        assert b"@prefix rg: <https://w3id.org/relgraph/ontology#> ." in unsorted
+        assert b"a owl:Ontology" in unsorted
+
+
+def test_unsorted_export_follows_the_store_not_a_sort(tmp_path: Path) -> None:
+    source = tmp_path / "tricky.ttl"
+    source.write_text(TRICKY)
+    kg = graph_from([source])
+    unsorted = serialize(kg, "ntriples", sort=False)
+    assert unsorted == kg.oxigraph.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    assert sorted(unsorted.splitlines()) == sorted(serialize(kg, "ntriples").splitlines())
+
+
+def test_unsorted_export_to_a_file_and_to_stdout(
+    fixtures: Path, tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    kg = graph_from(source_files(fixtures))
+    target = tmp_path / "out.ttl"
+    target.write_bytes(b"old content\n")
+    export(kg, "turtle", target, sort=False)
+    assert target.read_bytes() == serialize(kg, "turtle", sort=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.ttl"]
+    export(kg, "ntriples", sort=False)
+    assert capsysbinary.readouterr().out == serialize(kg, "ntriples", sort=False)
+
+
+def test_unsorted_export_past_the_timeout_keeps_the_old_file(fixtures: Path, tmp_path: Path) -> None:
+    from relgraph.limits import QueryTimeoutError, use_timeout
+
+    target = tmp_path / "graph.ttl"
+    target.write_bytes(b"old content\n")
+    kg = graph_from(source_files(fixtures))
+    with use_timeout(1e-9), pytest.raises(QueryTimeoutError, match=f"^{target}: export as turtle stopped"):
+        export(kg, "turtle", target, sort=False)
+    assert target.read_bytes() == b"old content\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.ttl"]
+
+
+def test_unsorted_export_failed_write_keeps_the_old_file(
+    fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "graph.ttl"
+    target.write_bytes(b"old content\n")
+
+    def no_space(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(export_module.os, "fsync", no_space)
+    with pytest.raises(RelgraphError, match=f"^{target}: cannot write: No space left on device"):
+        export(graph_from(source_files(fixtures)), "turtle", target, sort=False)
+    assert target.read_bytes() == b"old content\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.ttl"]
+
+
+def test_unsorted_export_serializer_error_names_the_file(
+    fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "graph.xml"
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("cannot write this predicate as RDF/XML")
+
+    monkeypatch.setattr(export_module, "_dump", broken)
+    with pytest.raises(
+        RelgraphError, match=f"^{target}: cannot serialize the graph as xml: cannot write this predicate"
+    ):
+        export(graph_from(source_files(fixtures)), "xml", target, sort=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unsorted_export_of_an_unknown_format(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="unknown export format 'n3'"):
+        export(KnowledgeGraph(), "n3", tmp_path / "out.n3", sort=False)
+    with pytest.raises(UsageError, match="unknown export format 'n3'"):
+        serialize(KnowledgeGraph(), "n3", sort=False)
+    assert list(tmp_path.iterdir()) == []

@@ -34,10 +34,13 @@ def source_graph() -> rdflib.Graph:
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # rdflib's own quad parsers use deprecated APIs
+@pytest.mark.parametrize("order", ["--sort", "--no-sort"])
 @pytest.mark.parametrize("fmt", sorted(RDFLIB_FORMATS))
-def test_export_is_the_same_graph_for_an_independent_parser(tmp_path, source_graph, fmt):
+def test_export_is_the_same_graph_for_an_independent_parser(tmp_path, source_graph, fmt, order):
     out = tmp_path / f"relgraph.{fmt}"
-    result = CliRunner().invoke(cli, ["export", "--format", fmt, "-o", str(out)], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["export", order, "--format", fmt, "-o", str(out)], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     exported = rdflib.Dataset() if fmt in ("nquads", "trig") else rdflib.Graph()
     exported.parse(out, format=RDFLIB_FORMATS[fmt])
@@ -70,3 +73,20 @@ def test_data_only_export_leaves_out_the_ontology(tmp_path):
     graph = rdflib.Graph().parse(out, format="nt")
     assert rdflib.URIRef("https://w3id.org/relgraph/ontology") not in set(graph.subjects())
     assert isomorphic(graph, rdflib_graph(default_files(data_only=True)))
+
+
+def test_unsorted_export_to_stdout(source_graph):
+    result = CliRunner().invoke(cli, ["export", "--no-sort", "-f", "ntriples"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    exported = rdflib.Graph().parse(data=result.stdout_bytes, format="nt")
+    assert isomorphic(exported, source_graph)
+
+
+def test_unsorted_export_past_its_timeout_exits_5_and_keeps_the_file(tmp_path):
+    out = tmp_path / "relgraph.ttl"
+    out.write_text("old\n")
+    result = CliRunner().invoke(cli, ["export", "--no-sort", "--timeout", "1e-9", "-o", str(out)])
+    assert result.exit_code == 5
+    assert result.stderr.startswith(f"Error: {out}: export as turtle stopped after the timeout")
+    assert out.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["relgraph.ttl"]

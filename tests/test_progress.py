@@ -78,6 +78,16 @@ def test_a_large_export_shows_a_bar(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert quiet.read_bytes() == target.read_bytes()  # the bar changes nothing in the output
 
 
+def test_an_unsorted_export_counts_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(progress, "DELAY", 0.0)
+    target = tmp_path / "out.nt"
+    result = run("export", "--no-sort", "-f", "ntriples", "-o", str(target), env={"RELGRAPH_PROGRESS": "1"})
+    assert result.exit_code == 0, result.output
+    assert "exporting as ntriples (bytes)" in result.stderr
+    assert target.stat().st_size > 100_000  # the shipped graph, written through the counting writer
+    assert result.stdout == ""
+
+
 def test_a_count_without_an_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(progress, "DELAY", 0.0)
     target = tmp_path / "synth.nt"

@@ -48,3 +48,33 @@ def test_every_exit_code_is_documented(root):
     text = readme(root)
     for code in ExitCode:
         assert f"| {int(code)} |" in text, code
+
+
+def command_sections(text: str) -> dict[str, str]:
+    """``relgraph NAME`` -> the README text from its ``###`` heading to the next heading."""
+    parts = re.split(r"^(### `relgraph [a-z-]+)", text, flags=re.MULTILINE)
+    return {heading.split()[-1]: body for heading, body in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+def test_every_cli_option_is_documented(root):
+    """Each option is in its command's section, or, if several commands share it, anywhere in the README."""
+    text = readme(root)
+    sections = command_sections(text)
+    commands = {name: cli.commands[name] for name in cli.list_commands(None)}  # type: ignore[arg-type]
+    uses: dict[str, int] = {}
+    for command in commands.values():
+        for param in command.params:
+            uses[param.name or ""] = uses.get(param.name or "", 0) + 1
+    checked = 0
+    for name, command in commands.items():
+        for param in command.params:
+            if param.param_type_name != "option" or param.name == "help":
+                continue
+            where = text if uses[param.name or ""] > 1 else sections[name]
+            spellings = [*param.opts, *param.secondary_opts]
+            assert any(re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", where) for o in spellings), (
+                name,
+                spellings,
+            )
+            checked += 1
+    assert checked > 30

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
-__all__ = ["DELAY", "CountingReader", "enabled", "progress"]
+__all__ = ["DELAY", "CountingReader", "CountingWriter", "enabled", "progress"]
 
 #: seconds of work before a bar appears
 DELAY = 1.0
@@ -117,3 +117,33 @@ class CountingReader:
         self._read += count
         with contextlib.suppress(Exception):
             self._report(self._read)
+
+
+class CountingWriter:
+    """A binary writer that reports how many bytes were written so far (for a progress bar).
+
+    :param raw: the writer.
+    :param report: called with the number of bytes written; its errors are ignored.
+
+    >>> import io
+    >>> seen = []
+    >>> CountingWriter(io.BytesIO(), seen.append).write(b"abc"), seen
+    (3, [3])
+    """
+
+    def __init__(self, raw: IO[bytes], report: Callable[[int], None]) -> None:
+        self._raw = raw
+        self._report = report
+        self._written = 0
+
+    def write(self, data: bytes) -> int:
+        """Write and report."""
+        count = self._raw.write(data)
+        self._written += len(data)
+        with contextlib.suppress(Exception):
+            self._report(self._written)
+        return count
+
+    def flush(self) -> None:
+        """Flush the writer."""
+        self._raw.flush()
