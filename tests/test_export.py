@@ -414,3 +414,32 @@ def test_unsorted_export_of_an_unknown_format(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="unknown export format 'n3'"):
         serialize(KnowledgeGraph(), "n3", sort=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_unsorted_export_writes_nothing_more_after_the_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import threading
+
+    from relgraph.limits import QueryTimeoutError, use_timeout
+
+    released, finished = threading.Event(), threading.Event()
+    refused: list[str] = []
+
+    def slow_dump(kg: KnowledgeGraph, fmt: str, writer: io.RawIOBase) -> None:  # past the timeout
+        writer.write(b"<http://ex/a> <http://ex/p> 1 .\n")
+        released.wait(5)
+        try:
+            writer.write(b"<http://ex/b> <http://ex/p> 2 .\n")
+        except ValueError as error:
+            refused.append(str(error))
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(export_module, "_dump", slow_dump)
+    out = io.BytesIO()  # as standard output, which is not closed at the timeout
+    with use_timeout(0.05), pytest.raises(QueryTimeoutError, match="export as ntriples stopped"):
+        export_module._stream(KnowledgeGraph(), "ntriples", out)
+    released.set()
+    assert finished.wait(5)
+    assert out.getvalue() == b"<http://ex/a> <http://ex/p> 1 .\n"
+    assert refused == ["write to a closed writer"]

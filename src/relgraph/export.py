@@ -180,14 +180,20 @@ def _dump(kg: KnowledgeGraph, fmt: str, output: CountingWriter | None) -> bytes 
 def _stream(kg: KnowledgeGraph, fmt: str, output: IO[bytes]) -> None:
     """Write the graph unsorted to ``output`` as it goes, on a thread with the query timeout.
 
-    A progress bar counts the bytes written. At the timeout the caller closes ``output``, and the
-    serializer, which cannot be interrupted, stops at its next write.
+    A progress bar counts the bytes written. At the timeout (or on Ctrl-C) the serializer, which
+    cannot be interrupted, is left on its thread but stops at its next write: nothing more reaches
+    ``output``.
     """
     from relgraph.limits import run_in_thread
     from relgraph.progress import CountingWriter, progress
 
     with progress(0, f"exporting as {fmt} (bytes)") as update:
-        run_in_thread(lambda: _dump(kg, fmt, CountingWriter(output, update)), what=f"export as {fmt}")
+        writer = CountingWriter(output, update)
+        try:
+            run_in_thread(lambda: _dump(kg, fmt, writer), what=f"export as {fmt}")
+        except BaseException:
+            writer.close()
+            raise
     output.flush()
 
 
@@ -415,8 +421,7 @@ def atomic_write(path: Path, data: bytes) -> None:
 def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
     """Yield a temporary file next to ``path``, renamed over it if the block ends without an error.
 
-    The file is flushed to disk before the rename; on error it is closed and removed (a thread
-    still writing to it then fails at its next write).
+    The file is flushed to disk before the rename; on error it is closed and removed.
 
     :raises RelgraphError: naming the file, if it cannot be created, written or renamed.
     """

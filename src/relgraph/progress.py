@@ -127,17 +127,33 @@ class CountingWriter:
 
     >>> import io
     >>> seen = []
-    >>> CountingWriter(io.BytesIO(), seen.append).write(b"abc"), seen
+    >>> writer = CountingWriter(io.BytesIO(), seen.append)
+    >>> writer.write(b"abc"), seen
     (3, [3])
+    >>> writer.close()
+    >>> writer.write(b"d")
+    Traceback (most recent call last):
+    ...
+    ValueError: write to a closed writer
     """
 
     def __init__(self, raw: IO[bytes], report: Callable[[int], None]) -> None:
         self._raw = raw
         self._report = report
         self._written = 0
+        self._closed = False
+
+    def close(self) -> None:
+        """Refuse any further write (``raw`` stays open): stops work left running on another thread."""
+        self._closed = True
 
     def write(self, data: bytes) -> int:
-        """Write and report."""
+        """Write and report.
+
+        :raises ValueError: once closed.
+        """
+        if self._closed:
+            raise ValueError("write to a closed writer")
         count = self._raw.write(data)
         self._written += len(data)
         with contextlib.suppress(Exception):
