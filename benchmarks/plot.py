@@ -15,7 +15,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 STEPS = (
     ("load", "load"),
@@ -27,6 +27,7 @@ STYLE = {"relgraph": "-o", "rdflib": "--s", "pyoxigraph": ":^"}
 
 
 def main() -> None:
+    """Plot ``sys.argv[1]`` (results JSON) to ``sys.argv[2]`` (PNG)."""
     results = json.loads(Path(sys.argv[1]).read_text())
     output = Path(sys.argv[2])
     sizes = results["sizes"]

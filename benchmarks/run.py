@@ -32,12 +32,12 @@ HERE = Path(__file__).resolve().parent
 ENGINES = ("relgraph", "rdflib", "pyoxigraph")
 
 
-class Budget(Exception):
+class BudgetExceededError(Exception):
     """A step ran past its time budget."""
 
 
 def _alarm(_signum: int, _frame: Any) -> None:
-    raise Budget
+    raise BudgetExceededError
 
 
 def timed(function: Any, budget: float) -> float | None:
@@ -47,7 +47,7 @@ def timed(function: Any, budget: float) -> float | None:
     start = time.perf_counter()
     try:
         function()
-    except Budget:
+    except BudgetExceededError:
         return None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
@@ -55,6 +55,7 @@ def timed(function: Any, budget: float) -> float | None:
 
 
 def peak_mib() -> float:
+    """Return this process's peak resident memory so far, in MiB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -64,6 +65,7 @@ def peak_mib() -> float:
 
 
 def worker(engine: str, files: list[str], new_readout: str, repeat: int, budget: float, steps: str) -> None:
+    """Measure one engine on one corpus (in its own process) and print its figures as one JSON line."""
     from relgraph.catalogue import Catalogue
 
     catalogue = list(Catalogue.load(check_sparql=False))
@@ -245,6 +247,7 @@ def paired_queries(
 def run_worker(
     engine: str, files: list[Path], new_readout: Path, args: argparse.Namespace, steps: str
 ) -> Any:
+    """Run :func:`worker` for one engine in a subprocess and return its figures."""
     command = [
         sys.executable, __file__, "--worker", engine, "--steps", steps, "--new", str(new_readout),
         "--repeat", str(args.repeat), "--budget", str(args.budget), *map(str, files),
@@ -259,6 +262,7 @@ def run_worker(
 
 
 def cold_start(args: argparse.Namespace, extra: list[str] | None = None, repeat: int = 0) -> float | None:
+    """Return the median wall time of a fresh ``relgraph query session-co-chairs`` process."""
     relgraph = Path(sys.executable).with_name("relgraph")
     times = []
     for _ in range(repeat or args.cold_repeat):
@@ -274,12 +278,14 @@ def cold_start(args: argparse.Namespace, extra: list[str] | None = None, repeat:
 
 
 def parse_size_arg(text: str) -> int:
+    """Parse a size such as ``10k`` or ``1M`` (as ``relgraph synth --triples`` does)."""
     from relgraph.synth import parse_size
 
     return parse_size(text)
 
 
 def fmt(seconds: float | str | None, budget: float | None = None) -> str:
+    """Format seconds for the table: ``>budget`` for a step cut off, a note as it is."""
     if isinstance(seconds, str):
         return seconds
     if seconds is None:
@@ -290,6 +296,7 @@ def fmt(seconds: float | str | None, budget: float | None = None) -> str:
 
 
 def main() -> None:
+    """Run the benchmark at each size and print (and optionally save) the tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10k,100k,1M")
     parser.add_argument("--repeat", type=int, default=3)
@@ -359,6 +366,7 @@ def main() -> None:
 
 
 def machine() -> dict[str, str]:
+    """Describe the machine and the versions measured."""
     from importlib import metadata
 
     cpu = "?"
@@ -380,6 +388,7 @@ def machine() -> dict[str, str]:
 
 
 def print_table(results: dict[str, Any], budget: float) -> None:
+    """Print the results as Markdown tables: one row per step, then the paired query ratios."""
     sizes = results["sizes"]
     if not sizes:
         return
