@@ -443,3 +443,135 @@ def test_unsorted_export_writes_nothing_more_after_the_timeout(monkeypatch: pyte
     assert finished.wait(5)
     assert out.getvalue() == b"<http://ex/a> <http://ex/p> 1 .\n"
     assert refused == ["write to a closed writer"]
+
+
+# --- where the output goes: links, pipes, standard output -----------------------------------------
+
+
+@pytest.mark.parametrize("sort", [True, False], ids=["sorted", "unsorted"])
+def test_export_through_a_symbolic_link_keeps_the_link(tmp_path: Path, sort: bool) -> None:
+    real = tmp_path / "real.nt"
+    real.write_bytes(b"old\n")
+    link = tmp_path / "link.nt"
+    link.symlink_to(real.name)
+    kg = KnowledgeGraph()
+    kg.oxigraph.add(ox.Quad(ox.NamedNode("http://ex/a"), ox.NamedNode("http://ex/p"), ox.Literal("x")))
+    export(kg, "ntriples", link, sort=sort)
+    assert link.is_symlink() and link.readlink() == Path("real.nt")
+    assert real.read_bytes() == b'<http://ex/a> <http://ex/p> "x" .\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.nt", "real.nt"]
+
+
+@pytest.mark.parametrize("sort", [True, False], ids=["sorted", "unsorted"])
+def test_export_to_a_named_pipe_writes_into_it(fixtures: Path, tmp_path: Path, sort: bool) -> None:
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    kg = graph_from(source_files(fixtures)[:2])
+    export(kg, "ntriples", fifo, sort=sort)
+    reader.join(10)
+    assert fifo.is_fifo()  # not replaced by a file
+    assert sorted(received[0].splitlines()) == sorted(serialize(kg, "ntriples").splitlines())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
+
+
+@pytest.mark.parametrize("sort", [True, False], ids=["sorted", "unsorted"])
+def test_export_to_a_closed_standard_output(monkeypatch: pytest.MonkeyPatch, sort: bool) -> None:
+    monkeypatch.setattr(sys, "stdout", None)
+    with pytest.raises(RelgraphError, match=r"^standard output: cannot write: it is closed$"):
+        export(KnowledgeGraph(), "turtle", sort=sort)
+
+
+class _Failing:
+    """A binary standard output whose writes fail with ``error`` from the ``after``-th on."""
+
+    def __init__(self, error: OSError, after: int = 0) -> None:
+        self.error, self.after, self.written = error, after, []
+
+    def write(self, data: bytes) -> int:
+        if len(self.written) >= self.after:
+            raise self.error
+        self.written.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("sort", [True, False], ids=["sorted", "unsorted"])
+def test_export_to_a_full_standard_output(
+    fixtures: Path, monkeypatch: pytest.MonkeyPatch, sort: bool
+) -> None:
+    stdout = _Failing(OSError(28, "No space left on device"))
+    monkeypatch.setattr(sys, "stdout", type("Out", (), {"buffer": stdout})())
+    with pytest.raises(RelgraphError, match=r"^standard output: cannot write: No space left on device$"):
+        export(graph_from(source_files(fixtures)), "turtle", sort=sort)
+
+
+class _Partial(_Failing):
+    """A raw standard output (unbuffered) that writes at most 1,000 bytes at a time."""
+
+    def __init__(self) -> None:
+        super().__init__(OSError(5, "unused"), after=10**9)
+
+    def write(self, data: bytes) -> int:
+        return super().write(data[:1000])
+
+
+def test_a_reader_going_away_is_a_broken_pipe_in_both_orders(monkeypatch: pytest.MonkeyPatch) -> None:
+    kg = KnowledgeGraph.default()
+    data = serialize(kg, "ntriples")
+    stdout = _Failing(BrokenPipeError(32, "Broken pipe"), after=1)
+    monkeypatch.setattr(sys, "stdout", type("Out", (), {"buffer": stdout})())
+    big = data * (2_000_000 // len(data) + 1)  # more than one piece of 1 MiB
+    with pytest.raises(BrokenPipeError):
+        export_module._write_all(stdout, big)  # type: ignore[arg-type]
+    assert stdout.written == [big[: 1 << 20]]
+    partial = _Partial()
+    export_module._write_all(partial, big)  # type: ignore[arg-type]
+    assert b"".join(partial.written) == big and len(partial.written) > 2
+    stdout.written.clear()
+    with pytest.raises(BrokenPipeError):
+        export(kg, "ntriples", sort=False)
+
+
+def test_a_streaming_write_failure_is_a_write_error(
+    fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "out.nt"
+    target.write_bytes(b"old\n")
+
+    def too_large(kg: KnowledgeGraph, fmt: str, writer: object) -> None:
+        raise OSError(27, "File too large")
+
+    monkeypatch.setattr(export_module, "_dump", too_large)
+    with pytest.raises(RelgraphError, match=f"^{target}: cannot write: File too large$"):
+        export(graph_from(source_files(fixtures)), "ntriples", target, sort=False)
+    assert target.read_bytes() == b"old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.nt"]
+
+
+def test_relgraph_export_into_a_closed_pipe_stops_quietly_with_exit_1() -> None:
+    for order in ("--sort", "--no-sort"):  # the shipped graph's N-Triples are more than a pipe holds
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from relgraph.cli import main; main()",
+                "export",
+                order,
+                "-f",
+                "ntriples",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.read(10).startswith(b"<http")
+        process.stdout.close()
+        assert process.wait(30) == 1, order
+        assert process.stderr.read() == b"", order

@@ -56,23 +56,23 @@ def command_sections(text: str) -> dict[str, str]:
     return {heading.split()[-1]: body for heading, body in zip(parts[1::2], parts[2::2], strict=True)}
 
 
+def mentions(text: str, spellings: list[str]) -> bool:
+    return any(re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", text) for o in spellings)
+
+
 def test_every_cli_option_is_documented(root):
-    """Each option is in its command's section, or, if several commands share it, anywhere in the README."""
+    """Each option is in its command's section, or in a paragraph that names the command too."""
     text = readme(root)
     sections = command_sections(text)
-    commands = {name: cli.commands[name] for name in cli.list_commands(None)}  # type: ignore[arg-type]
-    uses: dict[str, int] = {}
-    for command in commands.values():
-        for param in command.params:
-            uses[param.name or ""] = uses.get(param.name or "", 0) + 1
+    paragraphs = re.split(r"\n\s*\n", text)
     checked = 0
-    for name, command in commands.items():
-        for param in command.params:
+    for name in cli.list_commands(None):  # type: ignore[arg-type]
+        for param in cli.commands[name].params:
             if param.param_type_name != "option" or param.name == "help":
                 continue
-            where = text if uses[param.name or ""] > 1 else sections[name]
             spellings = [*param.opts, *param.secondary_opts]
-            assert any(re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", where) for o in spellings), (
+            named = [p for p in paragraphs if f"`{name}`" in p or f"relgraph {name}" in p]
+            assert mentions(sections[name], spellings) or any(mentions(p, spellings) for p in named), (
                 name,
                 spellings,
             )

@@ -312,14 +312,11 @@ def export_command(
     fmt: str, output: Path | None, data_only: bool, sort: bool, data_files: tuple[Path, ...]
 ) -> None:
     """Write the whole knowledge graph, deterministically (same graph, same bytes) unless --no-sort."""
-    from relgraph.export import export, serialize
+    from relgraph.export import export
     from relgraph.store import KnowledgeGraph
 
     kg = KnowledgeGraph.default(extra_files=data_files, data_only=data_only)
-    if output is None and sort:
-        click.echo(serialize(kg, fmt), nl=False)  # bytes go to the binary stdout
-    else:
-        export(kg, fmt, output, sort=sort)
+    export(kg, fmt, output, sort=sort)
 
 
 @cli.command("report")

@@ -26,7 +26,8 @@ class ExitCode(IntEnum):
     """Exit codes of the ``relgraph`` command, as documented in the README."""
 
     OK = 0
-    #: validation found violations, or a quality check returned rows
+    #: validation found violations, or a quality check returned rows (also: the reader of standard
+    #: output went away, a broken pipe, and the command stopped quietly)
     NOT_CONFORMING = 1
     #: bad command line, bad parameter, unreadable or invalid input file, bad query
     USAGE = 2

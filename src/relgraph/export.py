@@ -27,6 +27,7 @@ Everything is in the default graph, so N-Quads and TriG hold no graph names.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import stat
@@ -362,16 +363,19 @@ def export(
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
     if output is None:
+        stdout: IO[bytes] | None = getattr(sys.stdout, "buffer", None)
+        if stdout is None:
+            raise RelgraphError("standard output: cannot write: it is closed")
         if sort:
-            sys.stdout.buffer.write(serialize(kg, fmt))
-            sys.stdout.buffer.flush()
+            data = serialize(kg, fmt)
+            _write_errors(lambda: _write_all(stdout, data), fmt, None)
         else:
-            _stream_errors(lambda: _stream(kg, fmt, sys.stdout.buffer), fmt, None)
+            _write_errors(lambda: _stream(kg, fmt, stdout), fmt, None)
         return
     path = Path(output)
     if not sort:
         with _atomic_file(path) as stream:
-            _stream_errors(lambda: _stream(kg, fmt, stream), fmt, path)
+            _write_errors(lambda: _stream(kg, fmt, stream), fmt, path)
         return
     try:
         data = serialize(kg, fmt)
@@ -382,16 +386,38 @@ def export(
     atomic_write(path, data)
 
 
-def _stream_errors(write: Callable[[], None], fmt: str, path: Path | None) -> None:
-    """Run ``write``, its errors as :class:`RelgraphError` naming the file (a timeout keeps its class)."""
-    where = f"{path}: " if path is not None else ""
+def _write_all(stream: IO[bytes], data: bytes) -> None:
+    """Write all of ``data``, so that a reader going away is seen as a broken pipe.
+
+    Unbuffered standard output (``python -u``, ``PYTHONUNBUFFERED``) is a raw file, whose ``write``
+    may write only part of the bytes: to a pipe whose reader has gone, without an error. The rest
+    is written again, which then fails.
+    """
+    view = memoryview(data)
+    while view:
+        written = stream.write(view[: 1 << 20])
+        if not written:  # None: a non-blocking stream that would block
+            raise BlockingIOError(errno.EAGAIN, "the output would block")
+        view = view[written:]
+    stream.flush()
+
+
+def _write_errors(write: Callable[[], None], fmt: str, path: Path | None) -> None:
+    """Run ``write``, its errors as :class:`RelgraphError` naming the file or standard output.
+
+    A relgraph error (a timeout) keeps its class; a broken pipe is raised as it is (the reader of
+    standard output went away: the ``relgraph`` command stops quietly).
+    """
+    where = "standard output: " if path is None else f"{path}: "
     try:
         write()
     except RelgraphError as error:
         raise type(error)(f"{where}{error.message}") from error
-    except (ValueError, TypeError, OSError) as error:
-        if isinstance(error, BrokenPipeError):
-            raise  # the reader of standard output went away: the command stops quietly
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise RelgraphError(f"{where}cannot write: {error.strerror or error}") from error
+    except (ValueError, TypeError) as error:
         raise RelgraphError(f"{where}cannot serialize the graph as {fmt}: {error}") from error
 
 
@@ -400,7 +426,9 @@ def atomic_write(path: Path, data: bytes) -> None:
 
     The bytes go to a temporary file in the same folder, are flushed to disk, and the file is
     renamed over ``path``. On error the temporary file is removed. A replaced file keeps its
-    permissions; a new one gets the usual ones (``0o666`` less the umask).
+    permissions; a new one gets the usual ones (``0o666`` less the umask). Through a symbolic link,
+    the file it points to is replaced and the link kept. A device, pipe or socket (``/dev/null``, a
+    FIFO) is written in place, as the shell's ``>`` does: a rename would replace it with a file.
 
     :param path: the file to write.
     :param data: its new content.
@@ -421,26 +449,35 @@ def atomic_write(path: Path, data: bytes) -> None:
 def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
     """Yield a temporary file next to ``path``, renamed over it if the block ends without an error.
 
-    The file is flushed to disk before the rename; on error it is closed and removed.
+    The file is flushed to disk before the rename; on error it is closed and removed. See
+    :func:`atomic_write` for symbolic links, devices and pipes.
 
     :raises RelgraphError: naming the file, if it cannot be created, written or renamed.
     """
-    folder = path.parent
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
+        info: os.stat_result | None = path.stat()  # through a symbolic link
     except FileNotFoundError:
-        mode = 0o666 & ~_umask()
+        info = None
     except OSError as error:
         raise RelgraphError(f"{path}: cannot write: {error.strerror or error}") from None
+    if info is not None and not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+        try:
+            with path.open("wb") as stream:
+                yield stream
+        except OSError as error:
+            raise RelgraphError(f"{path}: cannot write: {error.strerror or error}") from None
+        return
+    target = path.resolve() if path.is_symlink() else path  # the link is kept, its file replaced
+    mode = 0o666 & ~_umask() if info is None else stat.S_IMODE(info.st_mode)
     temp_name: str | None = None
     try:
-        handle, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         with os.fdopen(handle, "wb") as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
         Path(temp_name).chmod(mode)
-        Path(temp_name).replace(path)
+        Path(temp_name).replace(target)
         temp_name = None
     except OSError as error:
         raise RelgraphError(f"{path}: cannot write: {error.strerror or error}") from None

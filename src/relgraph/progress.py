@@ -144,7 +144,10 @@ class CountingWriter:
         self._closed = False
 
     def close(self) -> None:
-        """Refuse any further write (``raw`` stays open): stops work left running on another thread."""
+        """Refuse any further write (``raw`` stays open): stops work left running on another thread.
+
+        A write already under way on another thread when this is called still completes, unreported.
+        """
         self._closed = True
 
     def write(self, data: bytes) -> int:
@@ -156,8 +159,9 @@ class CountingWriter:
             raise ValueError("write to a closed writer")
         count = self._raw.write(data)
         self._written += len(data)
-        with contextlib.suppress(Exception):
-            self._report(self._written)
+        if not self._closed:
+            with contextlib.suppress(Exception):
+                self._report(self._written)
         return count
 
     def flush(self) -> None:
