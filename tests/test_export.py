@@ -197,8 +197,9 @@ def test_failed_serialization_keeps_the_old_file(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.ttl"]
 
 
+@pytest.mark.parametrize("sort", [True, False], ids=["sorted", "unsorted"])
 def test_failed_write_keeps_the_old_file_and_removes_the_temp(
-    fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sort: bool
 ) -> None:
     target = tmp_path / "graph.ttl"
     target.write_bytes(b"old content\n")
@@ -208,7 +209,7 @@ def test_failed_write_keeps_the_old_file_and_removes_the_temp(
 
     monkeypatch.setattr(export_module.os, "fsync", no_space)
     with pytest.raises(RelgraphError, match=f"^{target}: cannot write: No space left on device"):
-        export(graph_from(source_files(fixtures)), "turtle", target)
+        export(graph_from(source_files(fixtures)), "turtle", target, sort=sort)
     assert target.read_bytes() == b"old content\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.ttl"]
 
@@ -372,22 +373,6 @@ def test_unsorted_export_past_the_timeout_keeps_the_old_file(fixtures: Path, tmp
     kg = graph_from(source_files(fixtures))
     with use_timeout(1e-9), pytest.raises(QueryTimeoutError, match=f"^{target}: export as turtle stopped"):
         export(kg, "turtle", target, sort=False)
-    assert target.read_bytes() == b"old content\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.ttl"]
-
-
-def test_unsorted_export_failed_write_keeps_the_old_file(
-    fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    target = tmp_path / "graph.ttl"
-    target.write_bytes(b"old content\n")
-
-    def no_space(fd: int) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(export_module.os, "fsync", no_space)
-    with pytest.raises(RelgraphError, match=f"^{target}: cannot write: No space left on device"):
-        export(graph_from(source_files(fixtures)), "turtle", target, sort=False)
     assert target.read_bytes() == b"old content\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.ttl"]
 
