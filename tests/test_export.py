@@ -540,23 +540,27 @@ def test_a_streaming_write_failure_is_a_write_error(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.nt"]
 
 
-def test_relgraph_export_into_a_closed_pipe_stops_quietly_with_exit_1() -> None:
-    for order in ("--sort", "--no-sort"):  # the shipped graph's N-Triples are more than a pipe holds
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "from relgraph.cli import main; main()",
-                "export",
-                order,
-                "-f",
-                "ntriples",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        assert process.stdout is not None and process.stderr is not None
-        assert process.stdout.read(10).startswith(b"<http")
-        process.stdout.close()
-        assert process.wait(30) == 1, order
-        assert process.stderr.read() == b"", order
+@pytest.mark.parametrize("unbuffered", ["", "1"], ids=["buffered", "unbuffered"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export", "--sort", "-f", "ntriples"],
+        ["export", "--no-sort", "-f", "ntriples"],
+        ["report", "-f", "json"],
+    ],
+    ids=["export", "export --no-sort", "report"],
+)
+def test_output_into_a_closed_pipe_stops_quietly_with_exit_1(command: list[str], unbuffered: str) -> None:
+    # each writes more than a pipe holds (64 KiB) from the shipped graph; PYTHONUNBUFFERED as `python -u`
+    env = {**os.environ, "PYTHONUNBUFFERED": unbuffered}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from relgraph.cli import main; main()", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(1) in (b"<", b"{", b"[")
+    process.stdout.close()
+    assert process.wait(60) == 1
+    assert process.stderr.read() == b""

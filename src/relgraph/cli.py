@@ -610,6 +610,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     :param argv: the arguments (default: ``sys.argv[1:]``).
     """
     logging.getLogger("rdflib").addHandler(logging.NullHandler())  # no logged tracebacks
+    _buffer_stdout()
     try:
         code = cli.main(
             args=None if argv is None else list(argv), prog_name="relgraph", standalone_mode=False
@@ -626,6 +627,26 @@ def main(argv: Sequence[str] | None = None) -> None:
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(1)
     _exit(code if isinstance(code, int) else 0)
+
+
+def _buffer_stdout() -> None:
+    """Put a buffered writer under unbuffered standard output (``python -u``, ``PYTHONUNBUFFERED``).
+
+    Unbuffered, its binary layer is a raw file, whose writes may write only part of the bytes,
+    which the text layer does not notice: to a pipe whose reader has gone, without an error, so
+    the command would end with exit 0. A buffered writer writes everything, or raises.
+    """
+    import io
+
+    raw = getattr(sys.stdout, "buffer", None)
+    if isinstance(sys.stdout, io.TextIOWrapper) and isinstance(raw, io.RawIOBase):
+        sys.stdout = io.TextIOWrapper(
+            io.BufferedWriter(raw),
+            encoding=sys.stdout.encoding,
+            errors=sys.stdout.errors,
+            line_buffering=sys.stdout.line_buffering,
+            write_through=True,
+        )
 
 
 def _exit(code: int) -> NoReturn:
