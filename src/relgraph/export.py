@@ -82,6 +82,17 @@ _BARE = {
 }
 
 
+def _rdf_format(fmt: str) -> ox.RdfFormat:
+    """Return pyoxigraph's format for an export format name.
+
+    :raises UsageError: for an unknown name, listing the known ones.
+    """
+    rdf_format = EXPORT_FORMATS.get(fmt)
+    if rdf_format is None:
+        raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    return rdf_format
+
+
 def canonical_triples(triples: Iterable[ox.Triple | ox.Quad]) -> list[ox.Triple]:
     """Return the triples with canonical blank node labels, in the canonical export order.
 
@@ -115,9 +126,7 @@ def serialize_triples(
     >>> serialize_triples([t], "ntriples")
     b'<http://ex/a> <http://ex/p> "x" .\n'
     """
-    rdf_format = EXPORT_FORMATS.get(fmt)
-    if rdf_format is None:
-        raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    rdf_format = _rdf_format(fmt)
     ordered = canonical_triples(triples)
     if fmt in _AS_TURTLE:
         lines = ox.serialize(ordered, format=ox.RdfFormat.N_TRIPLES)
@@ -150,8 +159,7 @@ def serialize(kg: KnowledgeGraph, fmt: str = "turtle", *, sort: bool = True) -> 
     """
     from relgraph.limits import run_in_thread, run_in_worker
 
-    if fmt not in EXPORT_FORMATS:
-        raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    _rdf_format(fmt)
     what = f"export as {fmt}"
     try:
         if not sort:
@@ -201,15 +209,9 @@ def _stream(kg: KnowledgeGraph, fmt: str, output: IO[bytes]) -> None:
 def _serialize_sorted_lines(kg: KnowledgeGraph, fmt: str) -> bytes | None:
     """Serialize a graph without blank nodes by sorting its N-Triples lines; :data:`None` if it has some.
 
-    A progress bar (:mod:`relgraph.progress`) counts the triples written as Turtle or TriG.
+    A progress bar (:mod:`relgraph.progress`) counts the triples written as Turtle or TriG; its total
+    is the number of sorted lines (``len(kg)`` would count the store again: 0.3 s at 1M triples).
     """
-    from relgraph.progress import progress
-
-    with progress(len(kg), f"exporting as {fmt}") as update:
-        return _sort_and_write(kg, fmt, update)
-
-
-def _sort_and_write(kg: KnowledgeGraph, fmt: str, update: Callable[[int], None]) -> bytes | None:
     lines = kg.oxigraph.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
     assert lines is not None  # no output given, so pyoxigraph returns the bytes
     if lines.startswith(b"_:") or b"\n_:" in lines or b" _:" in lines or b"\x01" in lines:
@@ -222,10 +224,12 @@ def _sort_and_write(kg: KnowledgeGraph, fmt: str, update: Callable[[int], None])
     ordered.sort()
     if ordered and not ordered[0]:
         del ordered[0]  # the empty string after the last line break
-    update(0)  # sorted: a bar, if there is to be one, shows from here
     if fmt in _AS_TURTLE:  # rdf:type is still <\x01> in the lines (and in a literal that held its text)
+        from relgraph.progress import progress
+
         names = {_TYPE_FIRST[2:-1]: b"a", _RDF_TYPE.encode(): b"a"}
-        return _turtle(ordered, PREFIXES, names, (_TYPE_FIRST, _TYPE_PREDICATE), update)
+        with progress(len(ordered), f"exporting as {fmt}") as update:
+            return _turtle(ordered, PREFIXES, names, (_TYPE_FIRST, _TYPE_PREDICATE), update)
     ordered.append(b"")  # so that the text ends with a line break (an empty graph stays empty)
     joined = b"\n".join(ordered)
     del ordered
@@ -360,8 +364,7 @@ def export(
     :raises RelgraphError: naming the file, if it cannot be serialized or written.
     :raises QueryTimeoutError: if it takes longer than the timeout.
     """
-    if fmt not in EXPORT_FORMATS:
-        raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    _rdf_format(fmt)
     if output is None:
         stdout: IO[bytes] | None = getattr(sys.stdout, "buffer", None)
         if stdout is None:
@@ -379,9 +382,7 @@ def export(
         return
     try:
         data = serialize(kg, fmt)
-    except RelgraphError as error:
-        if isinstance(error, UsageError):
-            raise
+    except RelgraphError as error:  # the format is known (checked above)
         raise type(error)(f"{path}: {error.message}") from error  # same class, same exit code
     atomic_write(path, data)
 
