@@ -266,6 +266,26 @@ def test_timeout_must_be_positive() -> None:
     assert_error(run("sparql", ASK, "--timeout", "0"), 2, "--timeout 0: must be a positive number of seconds")
 
 
+@pytest.mark.parametrize("command", [("sparql", ASK), ("export", "--format", "ntriples")])
+def test_infinite_timeout_is_a_usage_error_not_a_traceback(command: tuple[str, ...]) -> None:
+    # float("inf") is positive: it used to reach the wait and end in an OverflowError traceback
+    assert_error(run(*command, "--timeout", "inf"), 2, "--timeout inf: must be a positive number of seconds")
+
+
+@pytest.mark.parametrize("value", ["inf", "soon"])
+@pytest.mark.parametrize("variable", ["RELGRAPH_TIMEOUT", "RELGRAPH_MAX_FILE_BYTES", "RELGRAPH_MAX_DEPTH"])
+def test_bad_limit_in_the_environment_is_a_usage_error(variable: str, value: str) -> None:
+    # "inf" used to end in an OverflowError traceback; either was reported as a broken shipped graph (3)
+    result = run("sparql", ASK, env={variable: value})
+    assert_error(result, int(ExitCode.USAGE), f"{variable}='{value}': must be a positive number")
+
+
+def test_a_timeout_beyond_what_the_platform_can_wait_is_waited_in_full() -> None:
+    # 1e12 s is more than threading.TIMEOUT_MAX and time_t: the wait is capped, not an error
+    result = run("sparql", ASK, "--timeout", "1e12")
+    assert (result.exit_code, result.output) == (0, "true\n")
+
+
 def test_ctrl_c_during_query_exits_130_at_once() -> None:
     process = _relgraph("sparql", SLOW_QUERY)
     _wait_for_query_thread(process.pid)

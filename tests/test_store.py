@@ -369,6 +369,20 @@ def test_worker_threads_are_reused_and_one_left_behind_ends_with_its_work() -> N
     assert abandoned_work() == 0  # the thread left behind ended with its work
 
 
+def test_a_worker_thread_keeps_nothing_of_an_answer_once_handed_back() -> None:
+    import gc
+    import weakref
+
+    class Answer:  # a stand-in for a big answer (a list of rows)
+        pass
+
+    answer = run_in_thread(Answer)
+    kept = weakref.ref(answer)
+    del answer
+    gc.collect()
+    assert kept() is None  # the idle thread holds no reference to the last answer it made
+
+
 def test_to_rdflib_is_an_isomorphic_copy(fixtures: Path) -> None:
     kg = KnowledgeGraph()
     kg.load(fixtures / "rdf" / "good.ttl")

@@ -131,6 +131,7 @@ class KnowledgeGraph:
             persisted._store, _built = open_store(store, files)
             persisted.files = files
             return persisted
+        Limits.from_env()  # a bad RELGRAPH_* variable is the user's error (exit 2), not the shipped files'
         kg = cls()
         try:
             kg.load(*default_files(data_only))
