@@ -18,6 +18,7 @@ import netrc
 import os
 import re
 import socket
+import threading
 import urllib.error
 import urllib.parse
 from collections.abc import Mapping, Sequence
@@ -54,6 +55,8 @@ _GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9"
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s]*@")
 _QUERY_FORM = re.compile(r"(?i)\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b")
 _DETAIL_LENGTH = 200
+#: the longest wait a socket accepts (about 292 years); a longer --timeout waits this long
+_LONGEST_WAIT = threading.TIMEOUT_MAX
 
 
 def scrub(text: str) -> str:
@@ -172,7 +175,7 @@ class SparqlClient:
             raise UsageError(f"--timeout must be a positive number of seconds, not {timeout}")
         self.endpoint = endpoint
         self.update_endpoint = update_endpoint or endpoint.sibling(None, "update")
-        self.timeout = timeout
+        self.timeout = min(timeout, _LONGEST_WAIT)
         self.default_graph = default_graph
 
     def query(self, text: str, bindings: Mapping[str, RdfTerm] | None = None) -> QueryResult:
@@ -233,7 +236,7 @@ class SparqlClient:
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
         where = endpoint.url
-        timeout = self.timeout if timeout is None else timeout
+        timeout = self.timeout if timeout is None else min(timeout, _LONGEST_WAIT)
         wrapper = SPARQLWrapper(endpoint.url, updateEndpoint=endpoint.url)
         wrapper.setMethod(POST)
         wrapper.setOnlyConneg(True)  # no format=... parameter, only the Accept header
@@ -304,7 +307,7 @@ def post_graph(store: Endpoint, graph: str, body: bytes, *, timeout: float = DEF
         token = base64.b64encode(f"{store.user}:{store.password or ''}".encode()).decode("ascii")
         request.add_header("Authorization", f"Basic {token}")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=min(timeout, _LONGEST_WAIT)) as response:
             status: int = response.status
             headers = response.headers
             answer: bytes = response.read()

@@ -179,12 +179,14 @@ def test_timeout(stub):
     assert_one_line_error(output, url, "no answer within 1 s", "--timeout")
 
 
-def test_connection_refused():
+@pytest.mark.parametrize("options", [(), ("--timeout", "1e300")])
+def test_connection_refused(options):
+    # a timeout longer than a socket can wait (about 292 years) is capped: it was an OverflowError traceback
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again: nothing listens there
     url = f"http://127.0.0.1:{port}/query"
-    code, output = run(url)
+    code, output = run(url, *options)
     assert code == 4
     assert_one_line_error(output, url, "connection refused")
 
