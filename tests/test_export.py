@@ -343,6 +343,23 @@ def test_unsorted_export_is_the_same_graph(fixtures: Path, fmt: str) -> None:
         assert b"a owl:Ontology" in unsorted
 
 
+@pytest.mark.parametrize("fmt", list(EXPORT_FORMATS))
+def test_unsorted_export_of_an_empty_graph_is_the_sorted_one(
+    fmt: str, tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    # Turtle and TriG: the prefix block (pyoxigraph alone wrote 0 bytes), to a file and to stdout
+    kg = KnowledgeGraph()
+    expected = serialize(kg, fmt)
+    assert serialize(kg, fmt, sort=False) == expected
+    export(kg, fmt, tmp_path / "out", sort=False)
+    assert (tmp_path / "out").read_bytes() == expected
+    export(kg, fmt, sort=False)
+    assert capsysbinary.readouterr().out == expected
+    if fmt in ("turtle", "trig"):
+        assert expected.startswith(b"@prefix rg: <https://w3id.org/relgraph/ontology#> .")
+        assert len(triples_of(expected, fmt)) == 0
+
+
 def test_unsorted_export_follows_the_store_not_a_sort(tmp_path: Path) -> None:
     source = tmp_path / "tricky.ttl"
     source.write_text(TRICKY)

@@ -176,7 +176,18 @@ def serialize(kg: KnowledgeGraph, fmt: str = "turtle", *, sort: bool = True) -> 
 
 
 def _dump(kg: KnowledgeGraph, fmt: str, output: CountingWriter | None) -> bytes | None:
-    """Write the graph with pyoxigraph's serializer, in the store's order; without ``output``, return it."""
+    """Write the graph with pyoxigraph's serializer, in the store's order; without ``output``, return it.
+
+    An empty graph in Turtle or TriG is the prefix block alone, as sorted: pyoxigraph writes the
+    prefixes with the first triple, so it would write nothing.
+    """
+    first = next(kg.oxigraph.quads_for_pattern(None, None, None, ox.DefaultGraph()), None)
+    if fmt in _AS_TURTLE and first is None:
+        block = turtle_from_lines([])
+        if output is None:
+            return block
+        output.write(block)
+        return None
     prefixes = dict(PREFIXES) if fmt in _WITH_PREFIXES else None
     return kg.oxigraph.dump(
         output,  # type: ignore[arg-type]  # pyoxigraph needs only write() and flush()
