@@ -27,6 +27,7 @@ from relgraph.errors import ExitCode
 from relgraph.prefixes import PREFIXES
 
 ROOT = Path(__file__).resolve().parent.parent
+READOUT = resources.data_dir() / "readouts" / "ani-2023-09-27-us-india-2plus2-intersessional.ttl"
 RG, RGD, RDFS, OWL = PREFIXES["rg"], PREFIXES["rgd"], PREFIXES["rdfs"], PREFIXES["owl"]
 RDF_NS = PREFIXES["rdf"]
 ASK = "ASK { ?s ?p ?o }"
@@ -260,6 +261,20 @@ def test_runaway_query_in_a_worker_is_killed_with_no_orphan() -> None:
 def test_runaway_query_is_stopped_by_default_timeout() -> None:
     process = _relgraph("sparql", SLOW_QUERY, RELGRAPH_TIMEOUT="0.5")
     _assert_stopped(process, int(ExitCode.TIMEOUT), "timeout of 0.5 s", 30)
+
+
+@pytest.mark.parametrize(
+    ("command", "what"),
+    [
+        (("validate", str(READOUT)), "validation"),  # --timeout was accepted and did nothing
+        (("report",), "query"),  # these two said 3, a broken canned query
+        (("explain", "rgd:ely-ratner"), "query"),
+        (("check",), "query"),
+    ],
+)
+def test_every_command_with_a_timeout_stops_at_it_with_exit_5(command: tuple[str, ...], what: str) -> None:
+    result = run(*command, "--timeout", "0.000001")
+    assert_error(result, int(ExitCode.TIMEOUT), f"{what} stopped after the timeout of 1e-06 s")
 
 
 def test_timeout_must_be_positive() -> None:
@@ -520,6 +535,19 @@ def test_add_nonconforming_readout_changes_nothing(data_copy: Path) -> None:
     assert result.exit_code == int(ExitCode.NOT_CONFORMING), result.output
     assert "Violation: rgd:test-role" in result.stdout
     assert result.stdout.endswith(f"{bad}: not added; the data is unchanged\n")
+    assert snapshot(data_copy) == before
+
+
+def test_add_past_the_timeout_exits_5_and_changes_nothing(tmp_path: Path, data_copy: Path) -> None:
+    new = tmp_path / "note.ttl"
+    new.write_text(NOTE)
+    before = snapshot(data_copy)
+    result = run("add", str(new), "--data-dir", str(data_copy), "--timeout", "0.000001")
+    assert result.exit_code == int(ExitCode.TIMEOUT), result.output
+    assert result.stderr.splitlines() == [  # what it was doing, then the one-line error
+        f"validating {new} (1 triples) against the graph",
+        "Error: validation stopped after the timeout of 1e-06 s (raise it with --timeout SECONDS)",
+    ]
     assert snapshot(data_copy) == before
 
 

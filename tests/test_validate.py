@@ -145,3 +145,34 @@ def test_report_names_files_in_the_existing_graph_when_the_fault_is_there(tmp_pa
     assert [str(r.source_shape) for r in report.results] == [str(RGSH["Organization-country"])]
     assert report.results[0].location == f"{new}:2"
     assert Path(report.results[0].location.split(":")[0]).name == "extra.ttl"
+
+
+@pytest.mark.parametrize("engine", ["auto", "pyshacl"])
+def test_validation_stops_at_the_timeout_and_leaves_the_graph_as_it_was(tmp_path, engine):
+    import time
+
+    from relgraph.limits import QueryTimeoutError, abandoned_work, use_timeout
+    from relgraph.store import KnowledgeGraph
+
+    kg = KnowledgeGraph.default()  # not the shared one: the new triples go into its store for a while
+    before = len(kg)
+    new = tmp_path / "new-readout.ttl"
+    new.write_text(NEW_OUTCOME)
+    with (
+        use_timeout(0.000001),
+        pytest.raises(QueryTimeoutError, match=r"^validation stopped after the timeout of 1e-06 s"),
+    ):
+        validate([new], kg=kg, engine=engine)
+    assert len(kg) == before  # the new triples are taken out at the timeout, not when the checks end
+    assert not kg.query("ASK { ?s ?p ?o FILTER(?s = <https://w3id.org/relgraph/id/test-outcome>) }").boolean
+    for _ in range(600):  # the checks left behind end on their own
+        if abandoned_work() == 0:
+            break
+        time.sleep(0.05)
+    assert abandoned_work() == 0
+    report = validate([new], kg=kg, engine=engine)  # and the graph still validates as before
+    assert sorted(str(r.source_shape) for r in report.results) == [
+        str(RGSH["Outcome-outcomeType"]),
+        str(RGSH["Outcome-statedIn"]),
+    ]
+    assert len(kg) == before

@@ -298,12 +298,16 @@ class CannedQuery:
         It is run on an empty graph with a dummy value for every parameter.
 
         :raises ConfigurationError: naming the file (and ``line:column`` for a syntax error).
+        :raises QueryTimeoutError: if even that runs past the timeout.
         """
+        from relgraph.limits import QueryTimeoutError
         from relgraph.store import KnowledgeGraph
 
         probe = {p.name: _PROBE[p.type] for p in self.params}
         try:
             KnowledgeGraph().query(self.text, probe, source=str(self.path))
+        except QueryTimeoutError:
+            raise  # a --timeout too short for anything (exit 5), not a broken query
         except QueryError as error:
             unprojected = next((p.name for p in self.params if f"?{p.name} is bound" in error.message), None)
             if unprojected is not None:

@@ -461,6 +461,7 @@ def validate_kg(
     :param new: the new data.
     :param shapes: the shapes graph.
     :param strict: warnings and infos make the data not conform too.
+    :raises QueryTimeoutError: if the checks run past the query timeout (:mod:`relgraph.limits`).
     """
     try:
         checks = compile_shapes(shapes)
@@ -485,8 +486,15 @@ def validate_kg(
         copy.bulk_extend(store.quads_for_pattern(None, None, None, None))
         store, added = copy, [*added]
         store.extend(added)
+    from relgraph.limits import run_in_thread
+
     try:
-        return validate_store(store, shapes, focus=focus, strict=strict, checks=checks)
+        # with the query timeout; at the timeout the new triples are taken out at once, while the
+        # checks, which cannot be interrupted, finish on their thread with nothing waiting for them
+        return run_in_thread(
+            lambda: validate_store(store, shapes, focus=focus, strict=strict, checks=checks),
+            what="validation",
+        )
     except NotCompilableError:
         return None
     finally:

@@ -186,6 +186,7 @@ def validate(
         nodes the files mention and the nodes that point to those, not the whole graph.
     :raises InputError: if a file is missing or not valid RDF (one line with ``file:line:column``).
     :raises ConfigurationError: if the shapes are broken.
+    :raises QueryTimeoutError: if it runs past the query timeout (``--timeout``, :mod:`relgraph.limits`).
 
     >>> report = validate([])
     >>> report.conforms, report.results
@@ -211,16 +212,23 @@ def validate(
 
     import pyshacl  # imported here: it is slow to import and only this command needs it
 
+    from relgraph.limits import QueryTimeoutError, run_in_thread
+
     try:
         with guard.sandbox(new_files):  # no network, whatever the shapes say
-            _conforms, report_graph, _text = pyshacl.validate(
-                data,
-                shacl_graph=shapes_graph,
-                inference="none",
-                advanced=True,
-                allow_warnings=not strict,
-                allow_infos=not strict,
+            _conforms, report_graph, _text = run_in_thread(  # with the query timeout
+                lambda: pyshacl.validate(
+                    data,
+                    shacl_graph=shapes_graph,
+                    inference="none",
+                    advanced=True,
+                    allow_warnings=not strict,
+                    allow_infos=not strict,
+                ),
+                what="validation",
             )
+    except QueryTimeoutError:
+        raise
     except Exception as error:  # pyshacl raises its own errors for broken shapes
         raise ConfigurationError(f"shapes: {type(error).__name__}: {str(error).splitlines()[0]}") from error
     search_files = [*new_files, *(f for f in (base.files or default_files()) if f not in new_files)]
