@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from rdflib import URIRef
@@ -46,6 +47,29 @@ def test_unknown_and_ambiguous_names_are_usage_errors(kg, tmp_path):
     )
     with pytest.raises(UsageError, match="'ely ratner' names 2 resources: rgd:ely-ratner, rgd:test-a"):
         resolve(KnowledgeGraph.default(extra_files=[twins]), "ely ratner")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("http://example.org/a b", "'http://example.org/a b' is not an IRI: it contains ' '"),
+        ("<http://a b>", "'<http://a b>' is not an IRI: it contains ' '"),
+        ("<rgd:ely-ratner>", "an IRI in <...> must start with http(s):// or urn:"),
+        ("file:///etc/passwd", "unknown prefix 'file:'"),
+    ],
+)
+def test_an_invalid_iri_is_a_usage_error_not_a_traceback(kg, text, message):
+    # these raised ValueError out of the command (exit 1 with a traceback)
+    from click.testing import CliRunner
+
+    from relgraph.cli import cli
+
+    with pytest.raises(UsageError, match=re.escape(message)):
+        resolve(kg, text)
+    result = CliRunner().invoke(cli, ["explain", text])
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: ") and message in line
 
 
 def test_person_is_explained_through_roles_holdings_and_outcomes_with_sentences(kg):

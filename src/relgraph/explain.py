@@ -136,7 +136,7 @@ def resolve(kg: KnowledgeGraph, entity: str) -> URIRef:
 
     :param kg: the knowledge graph.
     :param entity: what the user typed.
-    :raises UsageError: if nothing, or more than one resource, has that name.
+    :raises UsageError: if nothing, or more than one resource, has that name, or an IRI is invalid.
 
     >>> kg = KnowledgeGraph.default()
     >>> resolve(kg, "vani rao")
@@ -144,7 +144,10 @@ def resolve(kg: KnowledgeGraph, entity: str) -> URIRef:
     """
     text = entity.strip()
     if text.startswith("<") or "://" in text or text.startswith("urn:"):
-        return URIRef(str(convert_value(text, "iri")))
+        try:
+            return URIRef(str(convert_value(text, "iri")))
+        except ValueError as error:
+            raise UsageError(str(error)) from None
     if ":" in text and " " not in text:
         try:
             iri = URIRef(str(convert_value(text, "iri")))
