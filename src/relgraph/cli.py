@@ -607,10 +607,15 @@ def _progress(total: int, label: str) -> Any:
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the ``relgraph`` command and exit with its code.
 
+    Standard output is checked (:mod:`relgraph.output`): a write that fails is a one-line error
+    (exit 2), a reader going away (a broken pipe) ends the command quietly with exit 1.
+
     :param argv: the arguments (default: ``sys.argv[1:]``).
     """
+    from relgraph import output
+
     logging.getLogger("rdflib").addHandler(logging.NullHandler())  # no logged tracebacks
-    _buffer_stdout()
+    output.take_over()
     try:
         code = cli.main(
             args=None if argv is None else list(argv), prog_name="relgraph", standalone_mode=False
@@ -621,39 +626,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.ClickException as error:
         error.show()
         _exit(error.exit_code)
-    except BrokenPipeError:
-        # the reader went away (e.g. `relgraph export | head`): stop quietly
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(1)
+    except BrokenPipeError:  # the reader went away (e.g. `relgraph export | head`): stop quietly
+        _exit(int(ExitCode.NOT_CONFORMING))
     _exit(code if isinstance(code, int) else 0)
 
 
-def _buffer_stdout() -> None:
-    """Put a buffered writer under unbuffered standard output (``python -u``, ``PYTHONUNBUFFERED``).
-
-    Unbuffered, its binary layer is a raw file, whose writes may write only part of the bytes,
-    which the text layer does not notice: to a pipe whose reader has gone, without an error, so
-    the command would end with exit 0. A buffered writer writes everything, or raises.
-    """
-    import io
-
-    raw = getattr(sys.stdout, "buffer", None)
-    if isinstance(sys.stdout, io.TextIOWrapper) and isinstance(raw, io.RawIOBase):
-        sys.stdout = io.TextIOWrapper(
-            io.BufferedWriter(raw),
-            encoding=sys.stdout.encoding,
-            errors=sys.stdout.errors,
-            line_buffering=sys.stdout.line_buffering,
-            write_through=True,
-        )
-
-
 def _exit(code: int) -> NoReturn:
-    """Exit with ``code``; at once if a timed-out query still runs on its thread (that stops it)."""
+    """Exit with ``code`` once standard output is flushed (:func:`relgraph.output.settle`).
+
+    At once (:func:`os._exit`) if a timed-out query still runs on its thread: that stops it.
+    """
+    from relgraph import output
+
+    code = output.settle(code)
     limits = sys.modules.get("relgraph.limits")
     if limits is not None and limits.abandoned_work():
-        sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
     sys.exit(code)

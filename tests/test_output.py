@@ -1,0 +1,63 @@
+"""Standard output of the `relgraph` command that cannot be written: one line, exit 2, nothing after it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from relgraph.resources import data_dir
+
+READOUT = data_dir() / "readouts" / "ani-2023-09-27-us-india-2plus2-intersessional.ttl"
+
+COMMANDS = {
+    "queries": ["queries"],
+    "query": ["query", "dialogue-sessions"],
+    "sparql": ["sparql", "ASK { ?s ?p ?o }"],
+    "report": ["report"],
+    "explain": ["explain", "rgd:ely-ratner"],
+    "check": ["check"],
+    "validate": ["validate", str(READOUT)],
+    "export": ["export", "-f", "ntriples"],
+    "export --no-sort": ["export", "--no-sort", "-f", "ntriples"],
+}
+
+
+def relgraph(*args: str, unbuffered: str = "", **popen: object) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "PYTHONUNBUFFERED": unbuffered}
+    return subprocess.run(  # type: ignore[call-overload, no-any-return]
+        [sys.executable, "-c", "from relgraph.cli import main; main()", *args],
+        stderr=subprocess.PIPE,
+        env=env,
+        timeout=120,
+        check=False,
+        **popen,
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("unbuffered", ["", "1"], ids=["buffered", "unbuffered"])
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_full_standard_output_is_one_line_and_exit_2(command: str, unbuffered: str) -> None:
+    # all but export were an OSError traceback (exit 1, or 120 from the flush at exit)
+    with Path("/dev/full").open("wb") as full:
+        done = relgraph(*COMMANDS[command], unbuffered=unbuffered, stdout=full)
+    assert done.returncode == 2
+    assert done.stderr == b"Error: standard output: cannot write: No space left on device\n"
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_closed_standard_output_is_one_line_and_exit_2(command: str) -> None:
+    # all but export exited 0 with their output lost
+    done = relgraph(*COMMANDS[command], pass_fds=(), preexec_fn=lambda: os.close(1))
+    assert (done.returncode, done.stderr) == (2, b"Error: standard output: cannot write: it is closed\n")
+
+
+def test_a_closed_standard_output_is_no_matter_when_nothing_is_written_there(tmp_path: Path) -> None:
+    target = tmp_path / "graph.nt"
+    done = relgraph("export", "-f", "ntriples", "-o", str(target), preexec_fn=lambda: os.close(1))
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert target.read_bytes().count(b"\n") > 1000  # the shipped graph
