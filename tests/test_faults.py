@@ -528,6 +528,20 @@ def test_add_valid_readout(tmp_path: Path, data_copy: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_an_added_readout_gets_the_mode_of_a_new_file(tmp_path: Path, data_copy: Path, umask: int) -> None:
+    # it was 0o600 (mkstemp) whatever the umask: other users could not load the data any more
+    new = tmp_path / "note.ttl"
+    new.write_text(NOTE)
+    old = os.umask(umask)
+    try:
+        result = run("add", str(new), "--data-dir", str(data_copy))
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert (data_copy / "readouts" / "note.ttl").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
 def test_add_nonconforming_readout_changes_nothing(data_copy: Path) -> None:
     bad = ROOT / "tests" / "shapes" / "invalid" / "SessionRole-hadRole.ttl"
     before = snapshot(data_copy)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from relgraph import resources
 from relgraph.errors import InputError, UsageError
+from relgraph.export import new_file_mode
 from relgraph.locking import LockedError, locked
 from relgraph.store import KnowledgeGraph
 from relgraph.validate import ValidationReport
@@ -109,6 +110,7 @@ def _write_new(target: Path, data: bytes) -> None:
     temp_name: str | None = None
     try:
         handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        os.fchmod(handle, new_file_mode())  # readable as the other readouts are, not 0o600
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()

@@ -51,6 +51,7 @@ __all__ = [
     "atomic_write",
     "canonical_triples",
     "export",
+    "new_file_mode",
     "serialize",
     "serialize_triples",
     "turtle_from_lines",
@@ -480,7 +481,7 @@ def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
             raise RelgraphError(f"{path}: cannot write: {error.strerror or error}") from None
         return
     target = path.resolve() if path.is_symlink() else path  # the link is kept, its file replaced
-    mode = 0o666 & ~_umask() if info is None else stat.S_IMODE(info.st_mode)
+    mode = new_file_mode() if info is None else stat.S_IMODE(info.st_mode)
     temp_name: str | None = None
     try:
         handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
@@ -499,7 +500,15 @@ def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
                 Path(temp_name).unlink()
 
 
-def _umask() -> int:
+def new_file_mode() -> int:
+    """Return the permissions a new file gets from :func:`open`: ``0o666`` less the umask.
+
+    A temporary file from :func:`tempfile.mkstemp` is ``0o600`` whatever the umask; a file it
+    becomes is given this mode, as the shell's ``>`` would.
+
+    >>> 0 <= new_file_mode() <= 0o666
+    True
+    """
     mask = os.umask(0o022)
     os.umask(mask)
-    return mask
+    return 0o666 & ~mask
