@@ -82,6 +82,19 @@ def test_unsorted_export_to_stdout(source_graph):
     assert isomorphic(exported, source_graph)
 
 
+@pytest.mark.parametrize("order", ["--sort", "--no-sort"])
+def test_output_dash_is_standard_output_and_dot_slash_dash_a_file(tmp_path, monkeypatch, source_graph, order):
+    # "-o -" wrote a file named "-"; "./-" still names that file
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["export", order, "-f", "ntriples", "-o", "-"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert isomorphic(rdflib.Graph().parse(data=result.stdout_bytes, format="nt"), source_graph)
+    assert list(tmp_path.iterdir()) == []
+    result = CliRunner().invoke(cli, ["export", order, "-f", "ntriples", "-o", "./-"], catch_exceptions=False)
+    assert (result.exit_code, result.stdout_bytes) == (0, b"")
+    assert isomorphic(rdflib.Graph().parse(tmp_path / "-", format="nt"), source_graph)
+
+
 def test_unsorted_export_past_its_timeout_exits_5_and_keeps_the_file(tmp_path):
     out = tmp_path / "relgraph.ttl"
     out.write_text("old\n")

@@ -296,7 +296,10 @@ def sparql_command(
 @store_option
 @format_option(EXPORT_FORMATS, "turtle")
 @click.option(
-    "-o", "--output", type=click.Path(path_type=Path), help="Write to this file instead of standard output."
+    "-o",
+    "--output",
+    type=click.Path(allow_dash=True),
+    help="Write to this file instead of standard output (- is standard output).",
 )
 @click.option("--data-only", is_flag=True, help="Leave out the ontology.")
 @click.option(
@@ -309,14 +312,14 @@ def sparql_command(
 @data_option
 @local_options()
 def export_command(
-    fmt: str, output: Path | None, data_only: bool, sort: bool, data_files: tuple[Path, ...]
+    fmt: str, output: str | None, data_only: bool, sort: bool, data_files: tuple[Path, ...]
 ) -> None:
     """Write the whole knowledge graph, deterministically (same graph, same bytes) unless --no-sort."""
     from relgraph.export import export
     from relgraph.store import KnowledgeGraph
 
     kg = KnowledgeGraph.default(extra_files=data_files, data_only=data_only)
-    export(kg, fmt, output, sort=sort)
+    export(kg, fmt, None if output in (None, "-") else Path(output), sort=sort)
 
 
 @cli.command("report")
