@@ -176,3 +176,43 @@ def test_validation_stops_at_the_timeout_and_leaves_the_graph_as_it_was(tmp_path
         str(RGSH["Outcome-statedIn"]),
     ]
     assert len(kg) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "line"),
+    [
+        (  # rdf:about="..." ends with > or /> (the line was not found: "(no file)")
+            "new.rdf",
+            '<?xml version="1.0"?>\n'
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"\n'
+            '         xmlns:rg="https://w3id.org/relgraph/ontology#">\n'
+            '  <rg:Region rdf:about="https://w3id.org/relgraph/id/test-region"/>\n'
+            "</rdf:RDF>\n",
+            4,
+        ),
+        (
+            "new.ttl",  # an IRI relative to the file's @base
+            "@base <https://w3id.org/relgraph/id/> .\n@prefix rg: <https://w3id.org/relgraph/ontology#> .\n\n"
+            "<test-region> a rg:Region .\n",
+            4,
+        ),
+        (
+            "new.rdf",  # relative to xml:base, on a line of its own
+            '<?xml version="1.0"?>\n'
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"\n'
+            '         xmlns:rg="https://w3id.org/relgraph/ontology#" xml:base="https://w3id.org/relgraph/id/">\n'
+            "  <rg:Region\n"
+            '      rdf:about="test-region">\n'
+            "  </rg:Region>\n"
+            "</rdf:RDF>\n",
+            5,
+        ),
+    ],
+)
+def test_results_are_located_in_rdfxml_and_relative_iris(tmp_path, kg, name, content, line):
+    new = tmp_path / name
+    new.write_text(content)
+    report = validate([new], kg=kg)
+    assert [str(r.source_shape) for r in report.results] == [str(RGSH.EnglishLabel)]
+    assert report.results[0].focus == RGD["test-region"]
+    assert report.results[0].location == f"{new}:{line}"

@@ -2,8 +2,8 @@
 
 RDF parsers do not keep the position of each triple, so this reads the file as text: it looks for
 the resource's IRI in every form the file can write it (``<iri>``, a prefixed name with one of the
-file's own prefixes, a quoted IRI in JSON-LD or RDF/XML) and prefers a line where it starts a
-statement (the subject position).
+file's own prefixes, a quoted IRI in JSON-LD or RDF/XML, an IRI relative to the file's base) and
+prefers a line where it starts a statement (the subject position).
 """
 
 from __future__ import annotations
@@ -17,6 +17,12 @@ __all__ = ["find_line"]
 _TURTLE_PREFIX = re.compile(r"""(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>""", re.IGNORECASE)
 _JSONLD_PREFIX = re.compile(r'"([A-Za-z][\w.-]*)"\s*:\s*"([^"]+[/#:])"')
 _XML_PREFIX = re.compile(r"""xmlns:([A-Za-z][\w.-]*)\s*=\s*["']([^"']*)["']""")
+# a base IRI against which the file writes relative IRIs: Turtle/TriG, RDF/XML, JSON-LD
+_BASE = re.compile(
+    r"""(?:(?:@base|BASE)\s*<([^>]*)>|xml:base\s*=\s*["']([^"']*)["']|"@base"\s*:\s*"([^"]*)")""",
+    re.IGNORECASE,
+)
+_BASE_PREFIX = "\x00base"  # stands for a base IRI among the prefixes: relative forms, not prefixed names
 
 
 @lru_cache(maxsize=64)
@@ -25,6 +31,8 @@ def _read(path: Path, mtime_ns: int) -> tuple[tuple[str, ...], tuple[tuple[str, 
     prefixes: list[tuple[str, str]] = []
     for pattern in (_TURTLE_PREFIX, _JSONLD_PREFIX, _XML_PREFIX):
         prefixes.extend((m.group(1) or "", m.group(2)) for m in pattern.finditer(text))
+    for match in _BASE.finditer(text):
+        prefixes.append((_BASE_PREFIX, next(g for g in match.groups() if g is not None)))
     return tuple(text.splitlines()), tuple(prefixes)
 
 
@@ -33,7 +41,10 @@ def _forms(iri: str, prefixes: tuple[tuple[str, str], ...]) -> list[str]:
     for prefix, namespace in prefixes:
         if namespace and iri.startswith(namespace) and len(iri) > len(namespace):
             local = iri[len(namespace) :]
-            forms.extend([f"{prefix}:{local}", f'"{prefix}:{local}"'])
+            if prefix == _BASE_PREFIX:  # written relative to the base
+                forms.extend([f"<{local}>", f'"{local}"', f"'{local}'"])
+            else:
+                forms.extend([f"{prefix}:{local}", f'"{prefix}:{local}"'])
     return forms
 
 
@@ -55,7 +66,7 @@ def find_line(path: Path, iri: str) -> int | None:
     except OSError:
         return None
     forms = _forms(iri, prefixes)
-    boundary = r"(?=$|[\s;,.\])}\"'])"
+    boundary = r"(?=$|[\s;,.\])}\"'>/])"  # > and / end an RDF/XML attribute's tag
     subject = re.compile(r"^\s*(?:" + "|".join(re.escape(f) for f in forms) + r")" + boundary)
     anywhere = re.compile(r"(?:^|[\s(\[,;{:=])(?:" + "|".join(re.escape(f) for f in forms) + r")" + boundary)
     first_anywhere: int | None = None
