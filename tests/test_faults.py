@@ -638,6 +638,16 @@ SHAPES_HEAD = (
 )
 
 
+@pytest.mark.parametrize("name", ["missing.ttl", "."])
+def test_a_shapes_path_that_is_no_file_is_a_usage_error(tmp_path: Path, name: str) -> None:
+    # it said "(the shapes are broken)" with exit 3, as for the shipped shapes
+    data = tmp_path / "data.ttl"
+    data.write_text(NOTE)
+    result = run("validate", str(data), "--shapes", str(tmp_path / name))
+    line = assert_error(result, int(ExitCode.USAGE), str(tmp_path / name))
+    assert "broken" not in line
+
+
 def test_broken_shapes_file_is_a_configuration_error(tmp_path: Path) -> None:
     result = _validate_with_shapes(
         tmp_path, SHAPES_HEAD + "rgsh:S a sh:NodeShape ;\n  sh:targetClass rg:Official\n"

@@ -9,6 +9,7 @@ names its severity, the focus node (by label where it has one), the path, the sh
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,18 +146,22 @@ class ValidationReport:
 def load_shapes(path: Path | None = None) -> rdflib.Graph:
     """Parse the SHACL shapes graph.
 
-    :param path: a shapes file; by default the shipped ``ontology/shapes.ttl``.
-    :raises ConfigurationError: if the file is missing or not valid Turtle (``file:line:column``), or
-        uses SHACL-JavaScript or SHACL-SPARQL that could reach the network (:func:`guard.check_shapes`).
+    :param path: a shapes file (``--shapes``); by default the shipped ``ontology/shapes.ttl``.
+    :raises InputError: if the given path is not a file that can be read (a usage error).
+    :raises ConfigurationError: if the shapes are not valid RDF (``file:line:column``), or use
+        SHACL-JavaScript or SHACL-SPARQL that could reach the network (:func:`guard.check_shapes`).
 
     >>> len(load_shapes()) > 100
     True
     """
+    shipped = path is None
     path = path or resources.ontology_dir() / "shapes.ttl"
     shapes = KnowledgeGraph()
     try:
         shapes.load(path)  # pyoxigraph's strict, located parse (rdflib's parser accepts invalid RDF)
     except InputError as error:
+        if not shipped and not (path.is_file() and os.access(path, os.R_OK)):
+            raise  # --shapes names no file it can read: a usage error (2), not broken shapes (3)
         raise ConfigurationError(f"{error.message} (the shapes are broken)") from error
     try:
         graph = shapes.to_rdflib()  # copied, not parsed again
