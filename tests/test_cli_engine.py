@@ -186,6 +186,28 @@ def test_sparql_text_file_and_stdin(shipped: Path, tmp_path: Path) -> None:
     assert json.loads(ask.stdout) == {"head": {}, "boolean": True}
 
 
+def test_sparql_from_a_named_pipe_or_a_file_without_suffix(shipped: Path, tmp_path: Path) -> None:
+    # as `relgraph sparql <(...)` or /dev/stdin: the path was taken as the query text
+    import os
+    import threading
+
+    text = f"PREFIX rgd: <{RGD}>\nSELECT ?o WHERE {{ rgd:dod ?p ?o }} ORDER BY ?o"
+    direct = run("sparql", text)
+    fifo = tmp_path / "query"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_text, args=(text,), daemon=True)
+    writer.start()
+    try:
+        assert run("sparql", str(fifo)).stdout == direct.stdout
+    finally:
+        if writer.is_alive():  # nothing read the pipe: open it, so that the writer does not hang
+            os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+        writer.join(10)
+    plain = tmp_path / "query.txt"
+    plain.write_text(text)
+    assert run("sparql", str(plain)).stdout == direct.stdout
+
+
 def test_sparql_syntax_error_in_a_file_names_it(shipped: Path, tmp_path: Path) -> None:
     query_file = tmp_path / "broken.rq"
     query_file.write_text("SELECT ?s\nWHERE { ?s")

@@ -673,7 +673,9 @@ def _query_text(argument: str) -> tuple[str, str | None]:
             raise InputError("<stdin>: not UTF-8 text") from None
     path = Path(argument)
     looks_like_file = not any(c.isspace() for c in argument) and path.suffix.lower() in (".rq", ".sparql")
-    if looks_like_file or (len(argument) < 4096 and "{" not in argument and path.is_file()):
+    # a file, or a named pipe or device such as <(...) or /dev/stdin
+    names_a_file = len(argument) < 4096 and "{" not in argument and path.exists() and not path.is_dir()
+    if looks_like_file or names_a_file:
         try:
             return path.read_text(encoding="utf-8"), str(path)
         except FileNotFoundError:
