@@ -78,3 +78,42 @@ def test_every_cli_option_is_documented(root):
             )
             checked += 1
     assert checked > 30
+
+
+# examples that run on the shipped graph alone; the others need files made earlier in the README
+RUNNABLE_EXAMPLES = ("queries", "query", "sparql", "validate tests/", "explain")
+
+
+def examples(text: str) -> list[tuple[str, list[str]]]:
+    """Each ``text`` block that shows a ``$ relgraph ...`` command: the command and the lines after it."""
+    found = []
+    for block in re.findall(r"```text\n(.*?)```", text, re.DOTALL):
+        first, *output = block.splitlines()
+        command = first.removeprefix("$ relgraph ")
+        if command == first or not command.startswith(RUNNABLE_EXAMPLES):
+            continue
+        if any(line.startswith("$ ") for line in output) or "--data" in command or "--store" in command:
+            continue  # a session of several commands, or one on files made earlier
+        found.append((command, output))
+    return found
+
+
+def test_readme_examples_show_what_the_commands_print(root, monkeypatch):
+    import shlex
+
+    from click.testing import CliRunner
+
+    monkeypatch.chdir(root)
+    shown = examples(readme(root))
+    assert len(shown) >= 5
+    for command, expected in shown:
+        result = CliRunner().invoke(cli, shlex.split(command))
+        printed = result.stdout.splitlines()
+        if expected and expected[-1].strip() == "...":  # the first lines only
+            expected = expected[:-1]
+            printed = printed[: len(expected)]
+        assert len(printed) == len(expected), command
+        for line, shown_line in zip(printed, expected, strict=True):
+            # "…" in a shown line stands for text left out
+            pattern = ".*".join(re.escape(part) for part in shown_line.split("…"))
+            assert re.fullmatch(pattern, line), (command, line, shown_line)
