@@ -208,6 +208,30 @@ def test_sparql_from_a_named_pipe_or_a_file_without_suffix(shipped: Path, tmp_pa
     assert run("sparql", str(plain)).stdout == direct.stdout
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["sparql", "ASK {}", "--graph", "http://ex/g"], "--graph needs --endpoint"),
+        (["query", "is-co-chair", "--graph", "http://ex/g"], "--graph needs --endpoint"),
+        (
+            ["query", "is-co-chair", "--endpoint", "http://127.0.0.1:9/query", "--store", "st"],
+            "--store cannot be combined with --endpoint",
+        ),
+        (
+            ["sparql", "ASK {}", "--endpoint", "http://127.0.0.1:9/query", "--allow-imports"],
+            "--allow-imports cannot be combined with --endpoint",
+        ),
+    ],
+)
+def test_options_that_would_be_ignored_are_refused(
+    shipped: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
+) -> None:
+    # each was accepted and had no effect (nothing reaches port 9: the options are checked first)
+    monkeypatch.chdir(tmp_path)
+    assert_one_line_error(run(*args), ExitCode.USAGE, message)
+    assert list(tmp_path.iterdir()) == []  # no store made
+
+
 def test_sparql_syntax_error_in_a_file_names_it(shipped: Path, tmp_path: Path) -> None:
     query_file = tmp_path / "broken.rq"
     query_file.write_text("SELECT ?s\nWHERE { ?s")

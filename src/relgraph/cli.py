@@ -86,6 +86,28 @@ def endpoint_options(function: F) -> F:
     )(function)
 
 
+def _check_endpoint_options(endpoint: str | None, graph: str | None) -> None:
+    """Refuse options that would be ignored: ``--graph`` without ``--endpoint``, local ones with it.
+
+    :raises UsageError: naming the option.
+    """
+    from click.core import ParameterSource
+
+    if endpoint is None:
+        if graph is not None:
+            raise UsageError("--graph needs --endpoint: the embedded graph is queried as one default graph")
+        return
+    ctx = click.get_current_context()
+    given = [
+        "--" + name.replace("_", "-")
+        for name in ("store", "allow_imports")
+        if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE
+    ]
+    if given:
+        options = " and ".join(given)
+        raise UsageError(f"{options} cannot be combined with --endpoint: they apply to the embedded graph")
+
+
 def local_options(timeout: bool = True) -> Callable[[F], F]:
     """Return the decorator adding ``--allow-imports`` and (unless ``timeout`` is false) ``--timeout``.
 
@@ -234,6 +256,7 @@ def query_command(
     from relgraph.catalogue import Catalogue
     from relgraph.store import KnowledgeGraph
 
+    _check_endpoint_options(endpoint, graph)
     query = Catalogue.load_one(name)  # reads one file; only the query run needs the SPARQL check
     query.check_sparql()
     raw: dict[str, str] = {}
@@ -279,6 +302,7 @@ def sparql_command(
     """
     from relgraph.store import KnowledgeGraph
 
+    _check_endpoint_options(endpoint, graph)
     text, source = _query_text(query)
     if endpoint is not None:
         from relgraph.remote import query_endpoint
