@@ -4,14 +4,18 @@
 local run) and updates. Every failure becomes a :class:`relgraph.errors.RemoteError` (exit code 4)
 with one line naming the endpoint: connection refused, DNS failure, no answer within the timeout,
 an HTTP error status, a ``200`` with an HTML page, a truncated or unparseable body, and Virtuoso's
-partial-result headers. Credentials come from the URL, the environment
-(``RELGRAPH_ENDPOINT_USER``/``RELGRAPH_ENDPOINT_PASSWORD``) or ``~/.netrc``, and are never part of a
-message: :func:`scrub` removes user information from every URL that is printed.
+partial-result headers. The timeout is a deadline for the whole request: connecting, sending, the
+answer's headers and its last byte (a server trickling its answer cannot stretch it). Credentials
+come from the URL, the environment (``RELGRAPH_ENDPOINT_USER``/``RELGRAPH_ENDPOINT_PASSWORD``) or
+``~/.netrc``, and are never part of a message: :func:`scrub` removes user information from every
+URL that is printed.
 """
 
 from __future__ import annotations
 
+import functools
 import http.client
+import io
 import json
 import math
 import netrc
@@ -19,8 +23,10 @@ import os
 import re
 import socket
 import threading
+import time
 import urllib.error
 import urllib.parse
+import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,7 +163,8 @@ class SparqlClient:
     :param endpoint: the query endpoint.
     :param update_endpoint: the update endpoint (default: Oxigraph's ``/update`` beside a
         ``/query`` URL, else the query endpoint itself, as with Virtuoso's ``/sparql``).
-    :param timeout: seconds to wait for an answer (a finite number).
+    :param timeout: seconds each request may take, from connecting to the last byte of the answer
+        (a finite number).
     :param default_graph: an IRI sent as the ``default-graph-uri`` protocol parameter of every
         query, so that the query sees that graph as its default graph.
     :raises UsageError: if the timeout is not a positive number.
@@ -217,7 +224,7 @@ class SparqlClient:
         """Run a SPARQL 1.1 Update request on the update endpoint.
 
         :param text: the update.
-        :param timeout: seconds to wait for this request, if not the client's timeout.
+        :param timeout: seconds this request may take, if not the client's timeout.
         :raises RemoteError: for every failure of the endpoint.
         """
         self._request(self.update_endpoint, text, update=True, accept="*/*", params=[], timeout=timeout)
@@ -232,15 +239,16 @@ class SparqlClient:
         params: list[tuple[str, str]],
         timeout: float | None = None,
     ) -> tuple[Mapping[str, str], bytes]:
-        from SPARQLWrapper import POST, SPARQLWrapper
+        from SPARQLWrapper import POST
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
         where = endpoint.url
         timeout = self.timeout if timeout is None else min(timeout, _LONGEST_WAIT)
-        wrapper = SPARQLWrapper(endpoint.url, updateEndpoint=endpoint.url)
+        deadline = time.monotonic() + timeout
+        wrapper = _wrapper_class()(endpoint.url, updateEndpoint=endpoint.url)
+        wrapper.deadline = deadline
         wrapper.setMethod(POST)
         wrapper.setOnlyConneg(True)  # no format=... parameter, only the Accept header
-        wrapper.setTimeout(max(1, math.ceil(timeout)))
         wrapper.setQuery(text)
         if update and not wrapper.isSparqlUpdateRequest():
             raise UsageError("not a SPARQL update request")
@@ -291,12 +299,12 @@ def post_graph(store: Endpoint, graph: str, body: bytes, *, timeout: float = DEF
     :param store: the Graph Store endpoint (Oxigraph's ``/store``, Virtuoso's ``/sparql-graph-crud``).
     :param graph: the IRI of the graph to add to.
     :param body: the triples, as UTF-8 N-Triples.
-    :param timeout: seconds to wait for the answer.
+    :param timeout: seconds the request may take, from connecting to the last byte of the answer.
     :raises RemoteError: for every failure of the endpoint.
     """
     import base64
-    import urllib.request
 
+    deadline = time.monotonic() + min(timeout, _LONGEST_WAIT)
     where = store.url
     separator = "&" if urllib.parse.urlsplit(store.url).query else "?"
     url = store.url + separator + urllib.parse.urlencode({"graph": graph})
@@ -307,7 +315,7 @@ def post_graph(store: Endpoint, graph: str, body: bytes, *, timeout: float = DEF
         token = base64.b64encode(f"{store.user}:{store.password or ''}".encode()).decode("ascii")
         request.add_header("Authorization", f"Basic {token}")
     try:
-        with urllib.request.urlopen(request, timeout=min(timeout, _LONGEST_WAIT)) as response:
+        with _open(request, deadline) as response:
             status: int = response.status
             headers = response.headers
             answer: bytes = response.read()
@@ -373,6 +381,189 @@ def query_endpoint(
         Endpoint.parse(url), timeout=DEFAULT_TIMEOUT if timeout is None else timeout, default_graph=graph
     )
     return client.query(text, bindings)
+
+
+def _time_left(deadline: float) -> float:
+    """Return the seconds left before a deadline, for a socket timeout.
+
+    :param deadline: a :func:`time.monotonic` time.
+    :raises TimeoutError: if the deadline has passed.
+    """
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("timed out")
+    return min(left, _LONGEST_WAIT)
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket's reader whose every read waits only for the time left before a deadline.
+
+    :param raw: the socket's unbuffered reader (``socket.makefile("rb", buffering=0)``).
+    :param sock: the socket, whose timeout is set before each read.
+    :param deadline: a :func:`time.monotonic` time.
+    """
+
+    def __init__(self, raw: io.RawIOBase, sock: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self._raw = raw
+        self._sock = sock
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        """Return :data:`True`: the reader reads."""
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        """Read into a buffer, waiting until the deadline at most.
+
+        :param buffer: a writable buffer.
+        :raises TimeoutError: if the deadline passes first.
+        """
+        self._sock.settimeout(_time_left(self._deadline))
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        """Close the socket's reader (the socket closes with its last reader)."""
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    """An HTTP response whose status line, headers and body are all read before a deadline.
+
+    :param sock: the connection's socket.
+    :param deadline: a :func:`time.monotonic` time.
+    """
+
+    def __init__(self, sock: socket.socket, *args: Any, deadline: float, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        buffered: io.BufferedReader = self.fp
+        self.fp = io.BufferedReader(_DeadlineReader(buffered.detach(), sock, deadline))
+
+
+class _DeadlineHTTPConnection(http.client.HTTPConnection):
+    """An HTTP connection that connects, sends and reads its answer before a deadline.
+
+    :param deadline: a :func:`time.monotonic` time; the other parameters are those of
+        :class:`http.client.HTTPConnection`.
+    """
+
+    def __init__(self, *args: Any, deadline: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+        self._create_connection = self._connect_socket
+        self.response_class = functools.partial(_DeadlineResponse, deadline=deadline)  # type: ignore[assignment]
+
+    def _connect_socket(self, address: tuple[str, int], _timeout: object, *args: Any) -> socket.socket:
+        # the TLS handshake (of an HTTPS connection) and a proxy tunnel then wait for the time left
+        sock = socket.create_connection(address, _time_left(self._deadline), *args)
+        sock.settimeout(_time_left(self._deadline))
+        return sock
+
+    def send(self, data: Any) -> None:
+        """Send data (connecting first if need be), before the deadline.
+
+        :param data: bytes, or a file or iterable of bytes.
+        :raises TimeoutError: if the deadline passes first.
+        """
+        if self.sock is not None:
+            self.sock.settimeout(_time_left(self._deadline))
+        super().send(data)
+
+
+class _DeadlineHTTPSConnection(_DeadlineHTTPConnection, http.client.HTTPSConnection):
+    """An HTTPS connection that connects, sends and reads its answer before a deadline."""
+
+
+class _DeadlineHandler(urllib.request.AbstractHTTPHandler):
+    """Open URLs with connections bound by a deadline (the base of the HTTP and HTTPS handlers).
+
+    :param deadline: a :func:`time.monotonic` time.
+    """
+
+    def __init__(self, deadline: float) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+    def do_open(self, http_class: Any, req: urllib.request.Request, **http_conn_args: Any) -> Any:
+        """Open a request on a deadline-bound connection.
+
+        :param http_class: the :mod:`http.client` connection class to use the deadline version of.
+        :param req: the request.
+        :param http_conn_args: passed on to the connection.
+        :raises urllib.error.URLError: if the connection fails.
+        """
+        secure = issubclass(http_class, http.client.HTTPSConnection)
+        connection = _DeadlineHTTPSConnection if secure else _DeadlineHTTPConnection
+        return super().do_open(functools.partial(connection, deadline=self.deadline), req, **http_conn_args)
+
+
+class _DeadlineHTTPHandler(_DeadlineHandler, urllib.request.HTTPHandler):
+    """Open ``http://`` URLs with connections bound by a deadline."""
+
+
+class _DeadlineHTTPSHandler(_DeadlineHandler, urllib.request.HTTPSHandler):
+    """Open ``https://`` URLs with connections bound by a deadline."""
+
+
+def _open(request: urllib.request.Request, deadline: float) -> Any:
+    """Send a request and return the response, whose ``read`` also ends at the deadline.
+
+    Every wait (connecting, the TLS handshake, sending, the headers and each read of the body) gets
+    the time left before the deadline as its socket timeout, so a server answering a byte at a time
+    cannot stretch the request past it.
+
+    :param request: the request.
+    :param deadline: a :func:`time.monotonic` time.
+    :raises urllib.error.HTTPError: for an HTTP error status.
+    :raises urllib.error.URLError: if the connection fails (a :class:`TimeoutError` reason at the deadline).
+    :raises OSError: if the answer does not come in time (:class:`TimeoutError`) or the connection fails.
+    :raises http.client.HTTPException: for a malformed answer.
+    """
+    opener = urllib.request.build_opener(_DeadlineHTTPHandler(deadline), _DeadlineHTTPSHandler(deadline))
+    return opener.open(request, timeout=_time_left(deadline))
+
+
+@functools.cache
+def _wrapper_class() -> Any:
+    """Return a :class:`SPARQLWrapper.SPARQLWrapper` whose requests end at its ``deadline``.
+
+    :raises ImportError: if SPARQLWrapper is not installed.
+    """
+    from SPARQLWrapper import SPARQLWrapper
+    from SPARQLWrapper.SPARQLExceptions import (
+        EndPointInternalError,
+        EndPointNotFound,
+        QueryBadFormed,
+        Unauthorized,
+        URITooLong,
+    )
+
+    errors: dict[int, type[Exception]] = {
+        400: QueryBadFormed,
+        401: Unauthorized,
+        404: EndPointNotFound,
+        414: URITooLong,
+        500: EndPointInternalError,
+    }
+
+    class DeadlineWrapper(SPARQLWrapper):
+        """SPARQLWrapper sending its request with :func:`_open` (as its ``_query``, with a deadline)."""
+
+        deadline: float
+
+        def _query(self) -> tuple[Any, str]:
+            request = self._createRequest()
+            try:
+                return _open(request, self.deadline), self.returnFormat
+            except urllib.error.HTTPError as error:
+                kind = errors.get(error.code)
+                if kind is None:
+                    raise
+                raise kind(error.read()) from error
+
+    return DeadlineWrapper
 
 
 def _netrc_credentials(

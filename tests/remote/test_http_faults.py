@@ -20,9 +20,12 @@ from click.testing import CliRunner
 
 from relgraph.cli import cli
 from relgraph.errors import ExitCode, RemoteError
-from relgraph.remote import Endpoint, SparqlClient, scrub
+from relgraph.remote import Endpoint, SparqlClient, post_graph, scrub
 
 ASK_TRUE = json.dumps({"head": {}, "boolean": True}).encode()
+#: a valid ASK answer long enough to take 6 s at one byte every 0.1 s (JSON allows the leading spaces)
+TRICKLED = b" " * (60 - len(ASK_TRUE)) + ASK_TRUE
+TRICKLE_DELAY = 0.1
 SELECT = json.dumps(
     {"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "literal", "value": "1"}}] * 50}}
 ).encode()
@@ -53,6 +56,16 @@ class Stub(BaseHTTPRequestHandler):
         self.end_headers()
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
             self.wfile.write(body)
+
+    def _trickle(self, data: bytes, delay: float) -> bool:
+        """Write one byte every ``delay`` seconds; False if the client gave up."""
+        try:
+            for byte in data:
+                self.wfile.write(bytes([byte]))
+                time.sleep(delay)
+        except (BrokenPipeError, ConnectionResetError):
+            return False
+        return True
 
     def _answer(self) -> None:
         Stub.seen_auth.append(self.headers.get("Authorization"))
@@ -92,6 +105,26 @@ class Stub(BaseHTTPRequestHandler):
         elif kind == "slow":
             time.sleep(3)
             self._send(200, ASK_TRUE, "application/sparql-results+json")
+        elif kind == "trickle":  # headers at once, then a valid body one byte at a time (6 s in all)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(TRICKLED)))
+            self.end_headers()
+            self._trickle(TRICKLED, TRICKLE_DELAY)
+        elif kind == "stall":  # headers at once, 5 s of the body a byte at a time, then nothing more
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(TRICKLED)))
+            self.end_headers()
+            if self._trickle(TRICKLED[:50], TRICKLE_DELAY):
+                time.sleep(10)
+        elif kind == "slow-headers":  # the status line and headers a byte at a time (4 s), then nothing
+            head = (
+                "HTTP/1.0 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+                f"Content-Length: {len(ASK_TRUE)}\r\n\r\n"
+            )
+            if self._trickle(head.encode("ascii"), 0.05):
+                time.sleep(10)
         elif kind == "auth":
             if self.headers.get("Authorization") is None:
                 self._send(401, b"", "text/plain", {"WWW-Authenticate": 'Basic realm="x"'})
@@ -177,6 +210,83 @@ def test_timeout(stub):
     code, output = run(url, "--timeout", "1")
     assert code == 4
     assert_one_line_error(output, url, "no answer within 1 s", "--timeout")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "trickle",  # a valid answer, too slowly: each byte came well within the timeout (exit 0 after 6 s)
+        "stall",  # part of the body, slowly, then nothing: the timeout started again after each byte
+        "slow-headers",  # the headers a byte at a time, then nothing
+    ],
+)
+def test_timeout_bounds_the_whole_answer(stub, path):
+    url = f"{stub}/{path}"
+    started = time.monotonic()
+    code, output = run(url, "--timeout", "1")
+    elapsed = time.monotonic() - started
+    assert code == 4
+    assert_one_line_error(output, url, "no answer within 1 s (raise it with --timeout)")
+    assert elapsed < 1 + 3, elapsed
+
+
+def test_timeout_bounds_the_whole_answer_of_a_select(stub):
+    url = f"{stub}/trickle"
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, ["sparql", "SELECT ?x {?x ?p ?o}", "--endpoint", url, "--timeout", "2"])
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 4
+    assert_one_line_error(result.output, url, "no answer within 2 s (raise it with --timeout)")
+    assert elapsed < 2 + 3, elapsed
+
+
+def test_update_timeout_of_its_own_bounds_the_whole_answer(stub):
+    """push gives its final MOVE a longer timeout than the client's: that is the request's deadline."""
+    url = f"{stub}/trickle"
+    client = SparqlClient(Endpoint.parse(url), timeout=1)
+    started = time.monotonic()
+    with pytest.raises(RemoteError) as caught:
+        client.update("CLEAR ALL", timeout=2)
+    elapsed = time.monotonic() - started
+    assert caught.value.message == f"{url}: no answer within 2 s (raise it with --timeout)"
+    assert 1.5 < elapsed < 2 + 3, elapsed
+
+
+def test_graph_store_post_timeout_bounds_the_whole_answer(stub):
+    url = f"{stub}/trickle"
+    started = time.monotonic()
+    with pytest.raises(RemoteError) as caught:
+        post_graph(
+            Endpoint.parse(url),
+            "http://example.org/g",
+            b"<http://ex/a> <http://ex/b> <http://ex/c> .\n",
+            timeout=1,
+        )
+    elapsed = time.monotonic() - started
+    assert caught.value.message == f"{url}: no answer within 1 s (raise it with --timeout)"
+    assert caught.value.exit_code == 4
+    assert elapsed < 1 + 3, elapsed
+
+
+def test_push_to_a_trickling_graph_store(stub):
+    store = f"{stub}/trickle"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "push",
+            "--endpoint",
+            f"{stub}/ok",
+            "--store-endpoint",
+            store,
+            "--chunk-size",
+            "100000",
+            "--timeout",
+            "1",
+        ],
+    )
+    assert result.exit_code == 4, result.output
+    assert f"Error: {store}: no answer within 1 s (raise it with --timeout)\n" in result.output
+    assert "Traceback" not in result.output
 
 
 @pytest.mark.parametrize("options", [(), ("--timeout", "1e300")])
