@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import functools
 import http.client
-import io
 import json
 import math
 import netrc
 import os
 import re
 import socket
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -34,6 +32,7 @@ from typing import Any
 
 from rdflib.term import URIRef
 
+from relgraph.deadline import LONGEST_WAIT, open_before
 from relgraph.errors import QueryError, RemoteError, UsageError
 from relgraph.results import QueryResult
 from relgraph.sparql_values import with_values
@@ -61,8 +60,6 @@ _GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9"
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s]*@")
 _QUERY_FORM = re.compile(r"(?i)\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b")
 _DETAIL_LENGTH = 200
-#: the longest wait a socket accepts (about 292 years); a longer --timeout waits this long
-_LONGEST_WAIT = threading.TIMEOUT_MAX
 
 
 def scrub(text: str) -> str:
@@ -182,7 +179,7 @@ class SparqlClient:
             raise UsageError(f"--timeout must be a positive number of seconds, not {timeout}")
         self.endpoint = endpoint
         self.update_endpoint = update_endpoint or endpoint.sibling(None, "update")
-        self.timeout = min(timeout, _LONGEST_WAIT)
+        self.timeout = min(timeout, LONGEST_WAIT)
         self.default_graph = default_graph
 
     def query(self, text: str, bindings: Mapping[str, RdfTerm] | None = None) -> QueryResult:
@@ -243,7 +240,7 @@ class SparqlClient:
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
         where = endpoint.url
-        timeout = self.timeout if timeout is None else min(timeout, _LONGEST_WAIT)
+        timeout = self.timeout if timeout is None else min(timeout, LONGEST_WAIT)
         deadline = time.monotonic() + timeout
         wrapper = _wrapper_class()(endpoint.url, updateEndpoint=endpoint.url)
         wrapper.deadline = deadline
@@ -304,7 +301,7 @@ def post_graph(store: Endpoint, graph: str, body: bytes, *, timeout: float = DEF
     """
     import base64
 
-    deadline = time.monotonic() + min(timeout, _LONGEST_WAIT)
+    deadline = time.monotonic() + min(timeout, LONGEST_WAIT)
     where = store.url
     separator = "&" if urllib.parse.urlsplit(store.url).query else "?"
     url = store.url + separator + urllib.parse.urlencode({"graph": graph})
@@ -315,7 +312,7 @@ def post_graph(store: Endpoint, graph: str, body: bytes, *, timeout: float = DEF
         token = base64.b64encode(f"{store.user}:{store.password or ''}".encode()).decode("ascii")
         request.add_header("Authorization", f"Basic {token}")
     try:
-        with _open(request, deadline) as response:
+        with open_before(request, deadline) as response:
             status: int = response.status
             headers = response.headers
             answer: bytes = response.read()
@@ -383,148 +380,6 @@ def query_endpoint(
     return client.query(text, bindings)
 
 
-def _time_left(deadline: float) -> float:
-    """Return the seconds left before a deadline, for a socket timeout.
-
-    :param deadline: a :func:`time.monotonic` time.
-    :raises TimeoutError: if the deadline has passed.
-    """
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise TimeoutError("timed out")
-    return min(left, _LONGEST_WAIT)
-
-
-class _DeadlineReader(io.RawIOBase):
-    """A socket's reader whose every read waits only for the time left before a deadline.
-
-    :param raw: the socket's unbuffered reader (``socket.makefile("rb", buffering=0)``).
-    :param sock: the socket, whose timeout is set before each read.
-    :param deadline: a :func:`time.monotonic` time.
-    """
-
-    def __init__(self, raw: io.RawIOBase, sock: socket.socket, deadline: float) -> None:
-        super().__init__()
-        self._raw = raw
-        self._sock = sock
-        self._deadline = deadline
-
-    def readable(self) -> bool:
-        """Return :data:`True`: the reader reads."""
-        return True
-
-    def readinto(self, buffer: Any) -> int | None:
-        """Read into a buffer, waiting until the deadline at most.
-
-        :param buffer: a writable buffer.
-        :raises TimeoutError: if the deadline passes first.
-        """
-        self._sock.settimeout(_time_left(self._deadline))
-        return self._raw.readinto(buffer)
-
-    def close(self) -> None:
-        """Close the socket's reader (the socket closes with its last reader)."""
-        if not self.closed:
-            self._raw.close()
-        super().close()
-
-
-class _DeadlineResponse(http.client.HTTPResponse):
-    """An HTTP response whose status line, headers and body are all read before a deadline.
-
-    :param sock: the connection's socket.
-    :param deadline: a :func:`time.monotonic` time.
-    """
-
-    def __init__(self, sock: socket.socket, *args: Any, deadline: float, **kwargs: Any) -> None:
-        super().__init__(sock, *args, **kwargs)
-        buffered: io.BufferedReader = self.fp
-        self.fp = io.BufferedReader(_DeadlineReader(buffered.detach(), sock, deadline))
-
-
-class _DeadlineHTTPConnection(http.client.HTTPConnection):
-    """An HTTP connection that connects, sends and reads its answer before a deadline.
-
-    :param deadline: a :func:`time.monotonic` time; the other parameters are those of
-        :class:`http.client.HTTPConnection`.
-    """
-
-    def __init__(self, *args: Any, deadline: float, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._deadline = deadline
-        self._create_connection = self._connect_socket
-        self.response_class = functools.partial(_DeadlineResponse, deadline=deadline)  # type: ignore[assignment]
-
-    def _connect_socket(self, address: tuple[str, int], _timeout: object, *args: Any) -> socket.socket:
-        # the TLS handshake (of an HTTPS connection) and a proxy tunnel then wait for the time left
-        sock = socket.create_connection(address, _time_left(self._deadline), *args)
-        sock.settimeout(_time_left(self._deadline))
-        return sock
-
-    def send(self, data: Any) -> None:
-        """Send data (connecting first if need be), before the deadline.
-
-        :param data: bytes, or a file or iterable of bytes.
-        :raises TimeoutError: if the deadline passes first.
-        """
-        if self.sock is not None:
-            self.sock.settimeout(_time_left(self._deadline))
-        super().send(data)
-
-
-class _DeadlineHTTPSConnection(_DeadlineHTTPConnection, http.client.HTTPSConnection):
-    """An HTTPS connection that connects, sends and reads its answer before a deadline."""
-
-
-class _DeadlineHandler(urllib.request.AbstractHTTPHandler):
-    """Open URLs with connections bound by a deadline (the base of the HTTP and HTTPS handlers).
-
-    :param deadline: a :func:`time.monotonic` time.
-    """
-
-    def __init__(self, deadline: float) -> None:
-        super().__init__()
-        self.deadline = deadline
-
-    def do_open(self, http_class: Any, req: urllib.request.Request, **http_conn_args: Any) -> Any:
-        """Open a request on a deadline-bound connection.
-
-        :param http_class: the :mod:`http.client` connection class to use the deadline version of.
-        :param req: the request.
-        :param http_conn_args: passed on to the connection.
-        :raises urllib.error.URLError: if the connection fails.
-        """
-        secure = issubclass(http_class, http.client.HTTPSConnection)
-        connection = _DeadlineHTTPSConnection if secure else _DeadlineHTTPConnection
-        return super().do_open(functools.partial(connection, deadline=self.deadline), req, **http_conn_args)
-
-
-class _DeadlineHTTPHandler(_DeadlineHandler, urllib.request.HTTPHandler):
-    """Open ``http://`` URLs with connections bound by a deadline."""
-
-
-class _DeadlineHTTPSHandler(_DeadlineHandler, urllib.request.HTTPSHandler):
-    """Open ``https://`` URLs with connections bound by a deadline."""
-
-
-def _open(request: urllib.request.Request, deadline: float) -> Any:
-    """Send a request and return the response, whose ``read`` also ends at the deadline.
-
-    Every wait (connecting, the TLS handshake, sending, the headers and each read of the body) gets
-    the time left before the deadline as its socket timeout, so a server answering a byte at a time
-    cannot stretch the request past it.
-
-    :param request: the request.
-    :param deadline: a :func:`time.monotonic` time.
-    :raises urllib.error.HTTPError: for an HTTP error status.
-    :raises urllib.error.URLError: if the connection fails (a :class:`TimeoutError` reason at the deadline).
-    :raises OSError: if the answer does not come in time (:class:`TimeoutError`) or the connection fails.
-    :raises http.client.HTTPException: for a malformed answer.
-    """
-    opener = urllib.request.build_opener(_DeadlineHTTPHandler(deadline), _DeadlineHTTPSHandler(deadline))
-    return opener.open(request, timeout=_time_left(deadline))
-
-
 @functools.cache
 def _wrapper_class() -> Any:
     """Return a :class:`SPARQLWrapper.SPARQLWrapper` whose requests end at its ``deadline``.
@@ -549,14 +404,14 @@ def _wrapper_class() -> Any:
     }
 
     class DeadlineWrapper(SPARQLWrapper):
-        """SPARQLWrapper sending its request with :func:`_open` (as its ``_query``, with a deadline)."""
+        """SPARQLWrapper that sends its request before its ``deadline`` (:mod:`relgraph.deadline`)."""
 
         deadline: float
 
         def _query(self) -> tuple[Any, str]:
             request = self._createRequest()
             try:
-                return _open(request, self.deadline), self.returnFormat
+                return open_before(request, self.deadline), self.returnFormat
             except urllib.error.HTTPError as error:
                 kind = errors.get(error.code)
                 if kind is None:
