@@ -552,9 +552,10 @@ def serve_command(
     """
     import tempfile
 
-    from relgraph.serve import build_store, serve
+    from relgraph.serve import build_store, check_port, serve
     from relgraph.store import KnowledgeGraph
 
+    check_port(bind, port)  # before the graph is loaded
     kg = KnowledgeGraph.default(extra_files=data_files)
     with tempfile.TemporaryDirectory(prefix="relgraph-store-") as temporary:
         location = store_dir if store_dir is not None else Path(temporary)
@@ -562,7 +563,7 @@ def serve_command(
         click.echo(f"Loaded {count} triples into {location}")
         code = serve(location, bind=bind, port=port, writable=writable, announce=click.echo)
     if code != 0:
-        raise UsageError(f"the oxigraph server stopped with exit code {code} (is port {port} in use?)")
+        raise UsageError(f"the oxigraph server stopped with exit code {code} (its message is above)")
     click.echo("Server stopped.")
 
 

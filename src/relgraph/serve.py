@@ -8,10 +8,13 @@ with ``--union-default-graph``, so queries typed into its query page (YASGUI) se
 
 from __future__ import annotations
 
+import errno
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -20,11 +23,12 @@ import pyoxigraph as ox
 from relgraph.errors import ConfigurationError, UsageError
 from relgraph.push import DEFAULT_GRAPH
 
-__all__ = ["DEFAULT_PORT", "build_store", "oxigraph_command", "serve"]
+__all__ = ["DEFAULT_PORT", "build_store", "check_port", "oxigraph_command", "serve"]
 
 #: the port ``relgraph serve`` listens on by default (Oxigraph's own default)
 DEFAULT_PORT = 7878
 _STOP_SECONDS = 10
+_START_SECONDS = 60  # for the server to listen (it opens the store first)
 
 
 def oxigraph_command() -> Path:
@@ -39,6 +43,39 @@ def oxigraph_command() -> Path:
     if found is None:
         raise ConfigurationError("the oxigraph server is not installed: pip install oxigraph")
     return Path(found)
+
+
+def check_port(bind: str, port: int) -> None:
+    """Refuse an address and port that cannot be listened on (another server has the port).
+
+    Checked before the graph is loaded, so that a port in use is said at once, not after a
+    server started and failed.
+
+    :param bind: the address to listen on.
+    :param port: the port.
+    :raises UsageError: naming the port, or the address.
+
+    >>> with socket.socket() as held:
+    ...     held.bind(("127.0.0.1", 0))
+    ...     held.listen()
+    ...     check_port("127.0.0.1", held.getsockname()[1])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    relgraph.errors.UsageError: 127.0.0.1:...: the port is in use (another server?); choose another ...
+    """
+    if not 0 < port < 65536:
+        raise UsageError(f"--port must be between 1 and 65535, not {port}")
+    family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+        try:
+            probe.bind((bind, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise UsageError(
+                    f"{_host(bind)}:{port}: the port is in use (another server?); choose another with --port"
+                ) from None
+            raise UsageError(f"--bind {bind}: cannot listen there: {error.strerror or error}") from None
 
 
 def build_store(location: Path, quads: Iterable[ox.Quad], graph: str = DEFAULT_GRAPH) -> int:
@@ -92,7 +129,7 @@ def serve(
     """
     if not 0 < port < 65536:
         raise UsageError(f"--port must be between 1 and 65535, not {port}")
-    host = f"[{bind}]" if ":" in bind else bind
+    host = _host(bind)
     command = [
         str(oxigraph_command()),
         "serve" if writable else "serve-read-only",
@@ -104,22 +141,60 @@ def serve(
     ]
     process = subprocess.Popen(command)
     previous = signal.signal(signal.SIGTERM, _interrupt)  # a SIGTERM stops the server too, like Ctrl-C
-    announce(f"SPARQL endpoint: http://{host}:{port}/query")
-    if writable:
-        announce(f"SPARQL update endpoint: http://{host}:{port}/update")
-    announce(f"Query page: http://{host}:{port}/  (Ctrl-C stops the server)")
     try:
+        if not _listening(process, bind, port):
+            return process.wait()  # it stopped at once, and said why on standard error
+        announce(f"SPARQL endpoint: http://{host}:{port}/query")
+        if writable:
+            announce(f"SPARQL update endpoint: http://{host}:{port}/update")
+        announce(f"Query page: http://{host}:{port}/  (Ctrl-C stops the server)")
         return process.wait()
     except KeyboardInterrupt:
-        process.send_signal(signal.SIGINT)
+        _stop(process)
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _host(bind: str) -> str:
+    return f"[{bind}]" if ":" in bind else bind
+
+
+def _listening(process: subprocess.Popen[bytes], bind: str, port: int) -> bool:
+    """Wait until the server accepts connections; :data:`False` if it stopped first.
+
+    The endpoint is announced only then, so that a script reading it can query it at once.
+    """
+    address = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(bind, bind)
+    deadline = time.monotonic() + _START_SECONDS
+    while process.poll() is None:
+        try:
+            socket.create_connection((address, port), timeout=1).close()
+            return True
+        except OSError:
+            if time.monotonic() > deadline:
+                return True  # slow, but running: announce it anyway
+            time.sleep(0.05)
+    return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the server (SIGTERM, then SIGKILL after a while), with Ctrl-C and SIGTERM ignored meanwhile.
+
+    SIGTERM, not SIGINT: a server started from a script in the background ignores SIGINT. A second
+    Ctrl-C or SIGTERM while it stops would otherwise end relgraph and leave the server running.
+    """
+    held = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        process.terminate()
         try:
             process.wait(timeout=_STOP_SECONDS)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        return 0
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in held.items():
+            signal.signal(sig, handler)
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

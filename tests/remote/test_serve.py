@@ -120,3 +120,52 @@ def test_sigterm_stops_serve_and_its_oxigraph_child(tmp_path):
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def test_serve_refuses_a_port_in_use_before_loading_anything(tmp_path):
+    # it printed the endpoint of the other server, then oxigraph's error and its own
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--port", str(port), "--store", str(tmp_path / "s")])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Error: 127.0.0.1:{port}: the port is in use (another server?); choose another with --port\n"
+    )
+    assert not (tmp_path / "s").exists()
+
+
+def test_serve_in_the_background_stops_on_sigterm_even_sent_twice(tmp_path):
+    # a background job ignores SIGINT, which was all its oxigraph child got: 10 s to stop, and a
+    # second SIGTERM meanwhile ended relgraph with the server left running
+    port = free_port()
+    server = subprocess.Popen(
+        [str(RELGRAPH), "serve", "--port", str(port), "--store", str(tmp_path / "store")],
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # as `relgraph serve &` does
+    )
+    url = f"http://127.0.0.1:{port}/query"
+    try:
+        assert server.stdout is not None
+        while not server.stdout.readline().startswith("Query page:"):
+            assert server.poll() is None
+        client = SparqlClient(Endpoint.parse(url), timeout=5)
+        assert client.query("ASK { ?s ?p ?o }").boolean is True  # it answers as soon as it is announced
+        started = time.monotonic()
+        server.terminate()
+        time.sleep(0.2)
+        server.terminate()
+        assert server.wait(timeout=30) == 0
+        assert time.monotonic() - started < 8  # not the 10 s wait for a child that ignored the signal
+        try:
+            SparqlClient(Endpoint.parse(url), timeout=5).query("ASK {}")
+            raise AssertionError("the oxigraph child still answers")
+        except Exception as error:
+            assert "connection refused" in str(error)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
