@@ -6,6 +6,7 @@ import random
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -382,14 +383,30 @@ def test_unsorted_export_to_a_file_and_to_stdout(
     assert capsysbinary.readouterr().out == serialize(kg, "ntriples", sort=False)
 
 
-def test_unsorted_export_past_the_timeout_keeps_the_old_file(fixtures: Path, tmp_path: Path) -> None:
+def test_unsorted_export_past_the_timeout_keeps_the_old_file(
+    fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
     from relgraph.limits import QueryTimeoutError, use_timeout
 
     target = tmp_path / "graph.ttl"
     target.write_bytes(b"old content\n")
     kg = graph_from(source_files(fixtures))
-    with use_timeout(1e-9), pytest.raises(QueryTimeoutError, match=f"^{target}: export as turtle stopped"):
-        export(kg, "turtle", target, sort=False)
+    released = threading.Event()
+    dump = export_module._dump
+
+    def slow_dump(*args: Any) -> bytes | None:  # past the timeout, whatever the machine's speed
+        released.wait(5)
+        return dump(*args)
+
+    monkeypatch.setattr(export_module, "_dump", slow_dump)
+    stopped = f"^{target}: export as turtle stopped"
+    try:
+        with use_timeout(0.05), pytest.raises(QueryTimeoutError, match=stopped):
+            export(kg, "turtle", target, sort=False)
+    finally:
+        released.set()
     assert target.read_bytes() == b"old content\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.ttl"]
 

@@ -95,10 +95,25 @@ def test_output_dash_is_standard_output_and_dot_slash_dash_a_file(tmp_path, monk
     assert isomorphic(rdflib.Graph().parse(tmp_path / "-", format="nt"), source_graph)
 
 
-def test_unsorted_export_past_its_timeout_exits_5_and_keeps_the_file(tmp_path):
+def test_unsorted_export_past_its_timeout_exits_5_and_keeps_the_file(tmp_path, monkeypatch):
+    import importlib
+    import threading
+
+    export_module = importlib.import_module("relgraph.export")
+    released = threading.Event()
+    dump = export_module._dump
+
+    def slow_dump(*args):  # past the timeout, whatever the machine's speed
+        released.wait(5)
+        return dump(*args)
+
+    monkeypatch.setattr(export_module, "_dump", slow_dump)
     out = tmp_path / "relgraph.ttl"
     out.write_text("old\n")
-    result = CliRunner().invoke(cli, ["export", "--no-sort", "--timeout", "1e-9", "-o", str(out)])
+    try:
+        result = CliRunner().invoke(cli, ["export", "--no-sort", "--timeout", "0.05", "-o", str(out)])
+    finally:
+        released.set()
     assert result.exit_code == 5
     assert result.stderr.startswith(f"Error: {out}: export as turtle stopped after the timeout")
     assert out.read_text() == "old\n"
