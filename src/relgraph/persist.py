@@ -149,7 +149,7 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool) -> None:
 
     from relgraph.progress import CountingReader
     from relgraph.progress import progress as progress_bar
-    from relgraph.store import FORMATS_BY_EXTENSION, _file_syntax_message
+    from relgraph.reading import FORMATS_BY_EXTENSION, file_syntax_message
 
     store_dir.mkdir(parents=True, exist_ok=True)
     fingerprints = [_fingerprint(f, digest=True) for f in files]
@@ -177,7 +177,7 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool) -> None:
                             _default_graph(ox.parse(counted, rdf_format, rename_blank_nodes=True))
                         )
                     except SyntaxError as error:
-                        raise InputError(_file_syntax_message(file, error)) from error
+                        raise InputError(file_syntax_message(file, error)) from error
                     except ValueError as error:
                         raise InputError(f"{file}: {' '.join(str(error).split())}") from error
                 done += file.stat().st_size
