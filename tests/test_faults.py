@@ -13,9 +13,14 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -75,6 +80,54 @@ def own_children() -> set[int]:
         if int(fields[1]) == os.getpid():
             children.add(int(stat.parent.name))
     return children
+
+
+RELGRAPH = Path(sys.executable).parent / "relgraph"
+
+
+@dataclass
+class Unwritable:
+    """A folder of this user's that ``run`` (relgraph, as another user if need be) cannot write into.
+
+    ``seal`` makes the folders in it read-only for ``run``; until then this user fills it.
+    """
+
+    folder: Path
+    run: Callable[..., Any]
+    seal: Callable[[], None]
+
+
+@pytest.fixture
+def unwritable() -> Iterator[Unwritable]:
+    folder = Path(tempfile.mkdtemp(prefix="relgraph-unwritable-"))
+    folder.chmod(0o755)
+    folders = lambda: [folder, *(p for p in folder.rglob("*") if p.is_dir())]  # noqa: E731
+    try:
+        if os.geteuid() != 0:  # folders made read-only stop this user
+
+            def seal() -> None:
+                for path in folders():
+                    path.chmod(0o555)
+
+            yield Unwritable(folder, run, seal)
+        else:  # nothing stops root: relgraph runs as nobody, in a subprocess
+            setpriv = shutil.which("setpriv")
+            command = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", str(RELGRAPH)]
+            if setpriv is None or subprocess.run([*command, "--version"], capture_output=True).returncode:
+                pytest.skip("relgraph cannot run as another user here (setpriv, a checkout others can read)")
+
+            def as_nobody(*args: str) -> SimpleNamespace:
+                env = {**os.environ, "RELGRAPH_PROGRESS": "0"}
+                done = subprocess.run([*command, *args], capture_output=True, text=True, cwd=folder, env=env)
+                return SimpleNamespace(
+                    exit_code=done.returncode, output=done.stdout + done.stderr, stderr=done.stderr
+                )
+
+            yield Unwritable(folder, as_nobody, lambda: None)
+    finally:
+        for path in folders():
+            path.chmod(0o755)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- strict, located parsing -------------------------------------------------------------------
@@ -775,3 +828,85 @@ def test_store_rebuild_interrupted_by_ctrl_c_keeps_the_old_store(
     assert after == before  # the old store and its manifest, byte for byte; no temporary folder left
     monkeypatch.undo()
     assert CliRunner().invoke(cli, args).output == first.output
+
+
+# --- the on-disk store: the same answers and errors as in memory, never a traceback ----------------
+
+
+def store_snapshot(store: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(store)): p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file()}
+
+
+def test_store_folder_that_cannot_be_created_is_one_line(tmp_path: Path, unwritable: Unwritable) -> None:
+    if Path("/proc/self").is_dir():  # no folder can be made in /proc, whoever asks
+        nope = Path("/proc/relgraph-store")
+        result = run("sparql", ASK, "--store", str(nope))
+        assert_error(result, 2, f"{nope}: cannot create the store folder: No such file or directory")
+    new = unwritable.folder / "new"
+    unwritable.seal()
+    result = unwritable.run("sparql", ASK, "--store", str(new))
+    assert_error(result, 2, f"{new}: cannot create the store folder: permission denied")
+    assert not new.exists()
+
+
+@pytest.mark.parametrize("why", ["stale"])
+def test_store_that_must_be_rebuilt_where_it_cannot_be_written_is_one_line(
+    unwritable: Unwritable, why: str
+) -> None:
+    store = unwritable.folder / "store"
+    first = run("sparql", ASK, "--store", str(store))  # built by its owner
+    assert first.exit_code == 0, first.output
+    extra = unwritable.folder / "extra.ttl"
+    extra.write_text("<http://ex/a> <http://ex/p> 1 .\n")
+    extra.chmod(0o644)
+    args = ["sparql", ASK, "--store", str(store)]
+    if why == "stale":
+        args += ["--data", str(extra)]
+        expected = "(it must be rebuilt: the files or the settings changed): permission denied"
+    before = store_snapshot(store)
+    unwritable.seal()
+    assert_error(unwritable.run(*args), 2, f"{store}: cannot write the store {expected}")
+    assert store_snapshot(store) == before
+
+
+@pytest.mark.parametrize(
+    ("manifest", "fragment"),
+    [
+        ("{not json", "manifest.json is damaged (not JSON: "),
+        ('{"name": "my web app", "version": "1.0"}', "manifest.json is not a relgraph store's"),
+        (
+            '{"format": "relgraph store", "version": 99}',
+            "the store was made by a newer relgraph (store format 99,",
+        ),
+        (
+            '{"format": "relgraph store", "version": 2, "kind": "serve"}',
+            "this is the store of relgraph serve",
+        ),
+    ],
+    ids=["not-json", "not-relgraph", "newer", "serve"],
+)
+def test_store_folder_with_a_manifest_it_cannot_use_says_what_is_wrong(
+    tmp_path: Path, manifest: str, fragment: str
+) -> None:
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(manifest)
+    (folder / "index.html").write_text("mine")
+    before = store_snapshot(folder)
+    line = assert_error(run("sparql", ASK, "--store", str(folder)), 2, f"{folder}: {fragment}")
+    assert "no manifest.json" not in line
+    assert store_snapshot(folder) == before
+
+
+def test_store_of_an_older_relgraph_is_rebuilt(tmp_path: Path, shipped: Path) -> None:
+    import json
+
+    store = tmp_path / "store"
+    (store / "store-old").mkdir(parents=True)
+    (store / "manifest.json").write_text(json.dumps({"version": 1, "store": "store-old", "files": []}))
+    result = run("sparql", "ASK { ?s a ?type }", "-f", "json", "--store", str(store))
+    assert result.exit_code == 0, result.output
+    assert '"boolean": true' in result.stdout
+    manifest = json.loads((store / "manifest.json").read_text())
+    assert (manifest["format"], manifest["version"], manifest["kind"]) == ("relgraph store", 2, "query")
+    assert [p.name for p in store.glob("store-*")] == [manifest["store"]]  # the old store is gone

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, cast
@@ -22,11 +21,10 @@ import pyoxigraph as ox
 
 from relgraph.errors import InputError, UsageError
 from relgraph.locking import locked
+from relgraph.storedir import MANIFEST, check_folder, make_folder, reason, write_manifest
 
 __all__ = ["MANIFEST", "current_store", "open_store", "store_is_fresh", "use_store"]
 
-MANIFEST = "manifest.json"
-_VERSION = 1
 _current: contextvars.ContextVar[Path | None] = contextvars.ContextVar("relgraph_store", default=None)
 
 
@@ -75,27 +73,18 @@ def _sha256(path: Path) -> str:
     return hasher.hexdigest()
 
 
-def _read_manifest(store_dir: Path) -> dict[str, Any] | None:
-    try:
-        manifest = json.loads((store_dir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(manifest, dict) or manifest.get("version") != _VERSION:
-        return None
-    return manifest
-
-
 def store_is_fresh(store_dir: Path, files: Sequence[Path]) -> bool:
     """Return whether ``store_dir`` holds a store built from exactly these files, unchanged.
 
     :param store_dir: the store folder.
     :param files: the files, in load order.
+    :raises UsageError: if ``store_dir`` is not a store folder (:func:`relgraph.storedir.check_folder`).
     :raises InputError: if a file is missing.
 
     >>> store_is_fresh(Path("/nonexistent"), [])
     False
     """
-    manifest = _read_manifest(store_dir)
+    manifest = check_folder(store_dir, "query")
     if manifest is None or not (store_dir / str(manifest.get("store", ""))).is_dir():
         return False
     recorded = manifest.get("files", [])
@@ -117,25 +106,21 @@ def open_store(store_dir: Path, files: Sequence[Path], *, progress: bool = True)
     :param files: the RDF files, in load order.
     :param progress: show a progress bar while building (on a terminal only, see :mod:`relgraph.progress`).
     :return: the store (read-only) and whether it was (re)built.
-    :raises UsageError: if ``store_dir`` is a file, or a folder with other content.
+    :raises UsageError: if ``store_dir`` is a file, a folder with other content or another store, or it
+        cannot be created or written.
     :raises InputError: if a file is missing or not valid RDF (``file:line:column``); the old store is kept.
     """
     files = [Path(f) for f in files]
-    if store_dir.exists() and not store_dir.is_dir():
-        raise UsageError(f"{store_dir}: --store must be a folder")
     built = False
     if not store_is_fresh(store_dir, files):
-        foreign = store_dir.is_dir() and any(store_dir.iterdir()) and _read_manifest(store_dir) is None
-        if foreign and not any(p.name.startswith(".build-") for p in store_dir.iterdir()):
-            raise UsageError(
-                f"{store_dir}: not a relgraph store (no {MANIFEST}); give an empty or new folder"
-            )
-        store_dir.mkdir(parents=True, exist_ok=True)
+        stale = (store_dir / MANIFEST).exists()
+        why = " (it must be rebuilt: the files or the settings changed)" if stale else ""
+        make_folder(store_dir)
         with locked(store_dir):  # a second writer is refused at once ("locked", exit 6)
             if not store_is_fresh(store_dir, files):  # another process may have just built it
-                _build(store_dir, files, progress=progress)
+                _build(store_dir, files, progress=progress, why=why)
                 built = True
-    manifest = _read_manifest(store_dir)
+    manifest = check_folder(store_dir, "query")
     assert manifest is not None
     try:
         return ox.Store.read_only(str(store_dir / manifest["store"])), built
@@ -143,7 +128,12 @@ def open_store(store_dir: Path, files: Sequence[Path], *, progress: bool = True)
         raise InputError(f"{store_dir}: cannot open the store: {error}") from error
 
 
-def _build(store_dir: Path, files: list[Path], *, progress: bool) -> None:
+def _build(store_dir: Path, files: list[Path], *, progress: bool, why: str) -> None:
+    """Build the store of ``files`` in a temporary folder, rename it into place, then write its manifest.
+
+    :param why: why it is built, for the message if the folder cannot be written.
+    :raises UsageError: if the folder cannot be written.
+    """
     import shutil
     import tempfile
 
@@ -151,13 +141,21 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool) -> None:
     from relgraph.progress import progress as progress_bar
     from relgraph.reading import FORMATS_BY_EXTENSION, file_syntax_message
 
-    store_dir.mkdir(parents=True, exist_ok=True)
+    def unwritable(error: BaseException) -> UsageError:
+        return UsageError(f"{store_dir}: cannot write the store{why}: {reason(error)}")
+
     fingerprints = [_fingerprint(f, digest=True) for f in files]
-    temporary = Path(tempfile.mkdtemp(prefix=".build-", dir=store_dir))
+    try:
+        temporary = Path(tempfile.mkdtemp(prefix=".build-", dir=store_dir))
+    except OSError as error:
+        raise unwritable(error) from None
     total = sum(entry["size"] for entry in fingerprints)
     store: ox.Store | None = None
     try:
-        store = ox.Store(str(temporary / "store"))
+        try:
+            store = ox.Store(str(temporary / "store"))
+        except (OSError, RuntimeError) as error:
+            raise unwritable(error) from None
         done = 0
         with progress_bar(total if progress else 0, "building the store") as update:
             for file in files:
@@ -180,16 +178,18 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool) -> None:
                         raise InputError(file_syntax_message(file, error)) from error
                     except ValueError as error:
                         raise InputError(f"{file}: {' '.join(str(error).split())}") from error
+                    except (OSError, RuntimeError) as error:
+                        raise unwritable(error) from None
                 done += file.stat().st_size
-        store.flush()
-        store = None  # closes the database before it is renamed
-        token = temporary.name.removeprefix(".build-")
-        final = store_dir / f"store-{token}"
-        (temporary / "store").rename(final)
-        manifest = {"version": _VERSION, "store": final.name, "files": fingerprints}
-        manifest_tmp = store_dir / f".{MANIFEST}.{token}"
-        manifest_tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        manifest_tmp.replace(store_dir / MANIFEST)
+        try:
+            store.flush()
+            store = None  # closes the database before it is renamed
+            token = temporary.name.removeprefix(".build-")
+            final = store_dir / f"store-{token}"
+            (temporary / "store").rename(final)
+            write_manifest(store_dir, {"kind": "query", "store": final.name, "files": fingerprints}, token)
+        except (OSError, RuntimeError) as error:
+            raise unwritable(error) from None
         for old in store_dir.glob("store-*"):
             if old != final:
                 shutil.rmtree(old, ignore_errors=True)
