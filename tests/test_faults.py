@@ -910,3 +910,73 @@ def test_store_of_an_older_relgraph_is_rebuilt(tmp_path: Path, shipped: Path) ->
     manifest = json.loads((store / "manifest.json").read_text())
     assert (manifest["format"], manifest["version"], manifest["kind"]) == ("relgraph store", 2, "query")
     assert [p.name for p in store.glob("store-*")] == [manifest["store"]]  # the old store is gone
+
+
+def test_store_follows_local_imports_like_the_in_memory_load(tmp_path: Path, shipped: Path) -> None:
+    imported = tmp_path / "imported.ttl"
+    imported.write_text('<http://ex/imported> <http://ex/p> "first" .\n')
+    importer = _importer(tmp_path, imported.as_uri())
+    query = ("sparql", "SELECT ?o WHERE { <http://ex/imported> <http://ex/p> ?o }", "-f", "csv")
+    store = ("--store", str(tmp_path / "store"))
+    for allow in (["--allow-imports"], []):
+        for text in ("first", "second"):  # a changed imported file makes the store stale
+            imported.write_text(f'<http://ex/imported> <http://ex/p> "{text}" .\n')
+            in_memory = run(*query, "--data", str(importer), *allow)
+            stored = run(*query, "--data", str(importer), *allow, *store)
+            assert in_memory.exit_code == stored.exit_code == 0, stored.output
+            assert stored.output == in_memory.output == ("o\n" + (f"{text}\n" if allow else ""))
+
+
+def test_store_build_applies_the_limits_of_the_in_memory_load(tmp_path: Path, shipped: Path) -> None:
+    data = tmp_path / "long.nt"
+    data.write_text('<http://ex/a> <http://ex/p> "' + "x" * 20_000 + '" .\n')
+    store = tmp_path / "store"
+    limit = {"RELGRAPH_MAX_LITERAL_CHARS": "10000"}
+    expected = f"{data}: a literal of <http://ex/a> <http://ex/p> is 20000 characters long (limit 10000;"
+    assert assert_error(run("sparql", ASK, "--data", str(data), env=limit), 2, expected)
+    assert_error(run("sparql", ASK, "--data", str(data), "--store", str(store), env=limit), 2, expected)
+    assert not (store / "manifest.json").exists()  # nothing built
+    assert run("sparql", ASK, "--data", str(data), "--store", str(store)).exit_code == 0
+    # a store built under a higher limit is not reused under a lower one
+    assert_error(run("sparql", ASK, "--data", str(data), "--store", str(store), env=limit), 2, expected)
+    # RDF/XML and JSON-LD are read whole for their checks, so the size limit holds for them too
+    nested = tmp_path / "big.jsonld"
+    nested.write_text('{"@id": "http://ex/a", "http://ex/p": "' + "x" * 2000 + '"}')
+    small = {"RELGRAPH_MAX_FILE_BYTES": "1000"}
+    for place in ([], ["--store", str(tmp_path / "store2")]):
+        result = run("sparql", ASK, "--data", str(nested), *place, env=small)
+        assert_error(result, 2, f"{nested}: file too big to load into memory")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fragment"),
+    [
+        ("empty.ttl", b"", "the file is empty"),
+        ("blank.nt", b" \n\t\n", "the file is empty"),
+        ("bom-blank.ttl", b"\xef\xbb\xbf \n", "the file is empty"),
+        ("wide.ttl", "<http://ex/a> <http://ex/p> 1 .\n".encode("utf-16"), "UTF-8 text only"),
+        (
+            "latin1.nt",
+            b'<http://ex/a> <http://ex/p> "ok" .\n<http://ex/a> <http://ex/p> "caf\xe9" .\n',
+            ":2:33:",
+        ),
+        ("cut.nt", b'<http://ex/a> <http://ex/p> "ok" .\n<http://ex/a> <http://ex/p> "\xe2\x82', ":2:30:"),
+        ("far.nt", b'<http://ex/a> <http://ex/p> "ok" .\n' * 5000 + b'<a> <b> "\xff" .\n', ":5001:10:"),
+        ("data.xyz", b"<http://ex/a> <http://ex/p> 1 .\n", "(known: .json, .jsonld,"),
+        ("folder.ttl", None, "is a directory, not an RDF file"),
+        ("gone.ttl", "missing", "no such file"),
+    ],
+)
+def test_store_build_refuses_a_bad_file_as_the_in_memory_load_does(
+    tmp_path: Path, shipped: Path, name: str, content: bytes | str | None, fragment: str
+) -> None:
+    path = tmp_path / name
+    if content is None:
+        path.mkdir()
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    store = tmp_path / "store"
+    in_memory = assert_error(run("sparql", ASK, "--data", str(path)), 2, str(path), fragment)
+    stored = assert_error(run("sparql", ASK, "--data", str(path), "--store", str(store)), 2)
+    assert stored == in_memory
+    assert not store.exists() or list(store.iterdir()) == []  # nothing built
