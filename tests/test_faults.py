@@ -837,6 +837,28 @@ def store_snapshot(store: Path) -> dict[str, bytes]:
     return {str(p.relative_to(store)): p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.parametrize("damage", ["CURRENT corrupted", "CURRENT missing", "table files corrupted"])
+def test_store_that_cannot_be_opened_is_rebuilt(tmp_path: Path, shipped: Path, damage: str) -> None:
+    store = tmp_path / "store"
+    args = ("sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "-f", "csv", "--store", str(store))
+    first = run(*args)
+    assert first.exit_code == 0, first.output
+    (damaged,) = store.glob("store-*")
+    if damage == "CURRENT corrupted":
+        (damaged / "CURRENT").write_text("junk\n")
+    elif damage == "CURRENT missing":
+        (damaged / "CURRENT").unlink()
+    else:
+        for table in damaged.glob("*.sst"):
+            table.write_bytes(b"junk")
+    again = run(*args)
+    assert again.exit_code == 0, again.output
+    assert again.output == first.output  # the same count, from a store built again
+    (rebuilt,) = store.glob("store-*")  # the damaged one is gone
+    assert rebuilt != damaged
+    assert sorted(p.name for p in store.iterdir()) == ["manifest.json", rebuilt.name]
+
+
 def test_store_folder_that_cannot_be_created_is_one_line(tmp_path: Path, unwritable: Unwritable) -> None:
     if Path("/proc/self").is_dir():  # no folder can be made in /proc, whoever asks
         nope = Path("/proc/relgraph-store")
@@ -849,7 +871,7 @@ def test_store_folder_that_cannot_be_created_is_one_line(tmp_path: Path, unwrita
     assert not new.exists()
 
 
-@pytest.mark.parametrize("why", ["stale"])
+@pytest.mark.parametrize("why", ["stale", "damaged"])
 def test_store_that_must_be_rebuilt_where_it_cannot_be_written_is_one_line(
     unwritable: Unwritable, why: str
 ) -> None:
@@ -863,6 +885,11 @@ def test_store_that_must_be_rebuilt_where_it_cannot_be_written_is_one_line(
     if why == "stale":
         args += ["--data", str(extra)]
         expected = "(it must be rebuilt: the files or the settings changed): permission denied"
+    else:
+        (next(store.glob("store-*")) / "CURRENT").write_text("junk\n")
+        expected = (
+            "(it is damaged and must be rebuilt: Corruption: CURRENT file corrupted): permission denied"
+        )
     before = store_snapshot(store)
     unwritable.seal()
     assert_error(unwritable.run(*args), 2, f"{store}: cannot write the store {expected}")

@@ -7,12 +7,13 @@ were followed, and what the load limits must allow. A run whose files match the 
 store read-only, so several commands can read it at once. The store is rebuilt when a file was
 added, removed or changed (a new mtime with the same content does not count), when imports are
 followed now and were not then (or the other way round) and a file has some, when a limit
-(:mod:`relgraph.limits`) is now lower than the data needs, and when it was made by an older relgraph.
-The build makes the checks of the in-memory load (:mod:`relgraph.reading`), except the file size
-limit for the formats it streams (Turtle, N-Triples, N-Quads, TriG), which never sit whole in memory:
-the files are streamed into a new store in a temporary folder inside ``DIR``, which is renamed into
-place and only then named by a new manifest (written to a temporary file and renamed), so a failed or
-interrupted build leaves the previous store as it was.
+(:mod:`relgraph.limits`) is now lower than the data needs, when it was made by an older relgraph, and
+when it cannot be opened (damaged: it is only a copy of the files). The build makes the checks of the
+in-memory load (:mod:`relgraph.reading`), except the file size limit for the formats it streams
+(Turtle, N-Triples, N-Quads, TriG), which never sit whole in memory: the files are streamed into a
+new store in a temporary folder inside ``DIR``, which is renamed into place and only then named by a
+new manifest (written to a temporary file and renamed), so a failed or interrupted build leaves the
+previous store as it was.
 """
 
 from __future__ import annotations
@@ -93,6 +94,8 @@ def store_is_fresh(store_dir: Path, files: Sequence[Path]) -> bool:
 def open_store(store_dir: Path, files: Sequence[Path], *, progress: bool = True) -> tuple[ox.Store, bool]:
     """Open the persisted store of ``files`` in ``store_dir``, building it first if needed.
 
+    A store that cannot be opened (damaged) is built again, like a stale one.
+
     :param store_dir: the store folder (created if missing; an existing folder must be empty or a store).
     :param files: the RDF files, in load order.
     :param progress: show a progress bar while building (on a terminal only, see :mod:`relgraph.progress`).
@@ -104,24 +107,40 @@ def open_store(store_dir: Path, files: Sequence[Path], *, progress: bool = True)
     :raises LockedError: if another process is building it.
     """
     files = [Path(f) for f in files]
-    built = False
+    opened, why = _open_fresh(store_dir, files)
+    if opened is not None:
+        return opened, False
+    for file in files:  # a missing or unreadable file is named before anything is written
+        rdf_format(file)
+        open_checked(file).close()
+    make_folder(store_dir)
+    with locked(store_dir):  # a second writer is refused at once ("locked", exit 6)
+        opened, why = _open_fresh(store_dir, files)  # another process may have just built it
+        if opened is not None:
+            return opened, False
+        manifest = _build(store_dir, files, progress=progress, why=why)
+        try:
+            return ox.Store.read_only(str(store_dir / manifest["store"])), True
+        except (OSError, RuntimeError) as error:
+            raise InputError(f"{store_dir}: cannot open the store: {reason(error)}") from None
+
+
+def _open_fresh(store_dir: Path, files: list[Path]) -> tuple[ox.Store | None, str]:
+    """Open the store if it is fresh for ``files``; else say why it must be built.
+
+    A store that cannot be opened is damaged (or was just replaced by another process's build): it
+    is built again, as a stale one is. RocksDB reports damage as a ``RuntimeError``.
+
+    :return: the store, or None and why it must be built (for the message if it cannot be).
+    """
     manifest = _fresh_manifest(store_dir, files)
     if manifest is None:
-        for file in files:  # a missing or unreadable file is named before anything is written
-            rdf_format(file)
-            open_checked(file).close()
         stale = (store_dir / MANIFEST).exists()
-        why = " (it must be rebuilt: the files or the settings changed)" if stale else ""
-        make_folder(store_dir)
-        with locked(store_dir):  # a second writer is refused at once ("locked", exit 6)
-            manifest = _fresh_manifest(store_dir, files)  # another process may have just built it
-            if manifest is None:
-                manifest = _build(store_dir, files, progress=progress, why=why)
-                built = True
+        return None, " (it must be rebuilt: the files or the settings changed)" if stale else ""
     try:
-        return ox.Store.read_only(str(store_dir / manifest["store"])), built
-    except OSError as error:
-        raise InputError(f"{store_dir}: cannot open the store: {error}") from error
+        return ox.Store.read_only(str(store_dir / manifest["store"])), ""
+    except (OSError, RuntimeError) as error:
+        return None, f" (it is damaged and must be rebuilt: {reason(error)})"
 
 
 def _fresh_manifest(store_dir: Path, files: list[Path]) -> dict[str, Any] | None:
