@@ -22,6 +22,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner, Result
 
@@ -1007,3 +1008,34 @@ def test_store_build_refuses_a_bad_file_as_the_in_memory_load_does(
     stored = assert_error(run("sparql", ASK, "--data", str(path), "--store", str(store)), 2)
     assert stored == in_memory
     assert not store.exists() or list(store.iterdir()) == []  # nothing built
+
+
+def test_serve_refuses_a_folder_that_is_not_its_store(
+    tmp_path: Path, shipped: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from relgraph import serve as serve_module
+    from relgraph.serve import build_store
+
+    monkeypatch.setattr(serve_module, "serve", lambda *args, **kwargs: 0)  # never start a server
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "LOG").write_text("my own log\n")  # RocksDB would have renamed it to LOG.old.*
+    (mine / "notes.txt").write_text("mine\n")
+    query_store = tmp_path / "query-store"
+    assert run("sparql", ASK, "--store", str(query_store)).exit_code == 0
+    for folder, fragment in [
+        (mine, "not a relgraph store (no manifest.json); give an empty or new folder"),
+        (
+            query_store,
+            "this is the store of --store DIR of the query commands, not the store of relgraph serve",
+        ),
+    ]:
+        before = store_snapshot(folder)
+        assert_error(run("serve", "--port", "9", "--store", str(folder)), 2, f"{folder}: {fragment}")
+        assert store_snapshot(folder) == before
+    # its own store is reused: marked when made, its content replaced
+    own = tmp_path / "served"
+    quad = ox.Quad(ox.NamedNode("http://ex/a"), ox.NamedNode("http://ex/p"), ox.Literal("1"))
+    assert build_store(own, [quad]) == 1
+    assert build_store(own, [quad, ox.Quad(quad.subject, quad.predicate, ox.Literal("2"))]) == 2
+    assert '"kind": "serve"' in (own / "manifest.json").read_text()
