@@ -13,10 +13,16 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner, Result
 
@@ -75,6 +81,54 @@ def own_children() -> set[int]:
         if int(fields[1]) == os.getpid():
             children.add(int(stat.parent.name))
     return children
+
+
+RELGRAPH = Path(sys.executable).parent / "relgraph"
+
+
+@dataclass
+class Unwritable:
+    """A folder of this user's that ``run`` (relgraph, as another user if need be) cannot write into.
+
+    ``seal`` makes the folders in it read-only for ``run``; until then this user fills it.
+    """
+
+    folder: Path
+    run: Callable[..., Any]
+    seal: Callable[[], None]
+
+
+@pytest.fixture
+def unwritable() -> Iterator[Unwritable]:
+    folder = Path(tempfile.mkdtemp(prefix="relgraph-unwritable-"))
+    folder.chmod(0o755)
+    folders = lambda: [folder, *(p for p in folder.rglob("*") if p.is_dir())]  # noqa: E731
+    try:
+        if os.geteuid() != 0:  # folders made read-only stop this user
+
+            def seal() -> None:
+                for path in folders():
+                    path.chmod(0o555)
+
+            yield Unwritable(folder, run, seal)
+        else:  # nothing stops root: relgraph runs as nobody, in a subprocess
+            setpriv = shutil.which("setpriv")
+            command = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", str(RELGRAPH)]
+            if setpriv is None or subprocess.run([*command, "--version"], capture_output=True).returncode:
+                pytest.skip("relgraph cannot run as another user here (setpriv, a checkout others can read)")
+
+            def as_nobody(*args: str) -> SimpleNamespace:
+                env = {**os.environ, "RELGRAPH_PROGRESS": "0"}
+                done = subprocess.run([*command, *args], capture_output=True, text=True, cwd=folder, env=env)
+                return SimpleNamespace(
+                    exit_code=done.returncode, output=done.stdout + done.stderr, stderr=done.stderr
+                )
+
+            yield Unwritable(folder, as_nobody, lambda: None)
+    finally:
+        for path in folders():
+            path.chmod(0o755)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- strict, located parsing -------------------------------------------------------------------
@@ -799,3 +853,213 @@ def test_store_rebuild_interrupted_by_ctrl_c_keeps_the_old_store(
     assert after == before  # the old store and its manifest, byte for byte; no temporary folder left
     monkeypatch.undo()
     assert CliRunner().invoke(cli, args).output == first.output
+
+
+# --- the on-disk store: the same answers and errors as in memory, never a traceback ----------------
+
+
+def store_snapshot(store: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(store)): p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("damage", ["CURRENT corrupted", "CURRENT missing", "table files corrupted"])
+def test_store_that_cannot_be_opened_is_rebuilt(tmp_path: Path, shipped: Path, damage: str) -> None:
+    store = tmp_path / "store"
+    args = ("sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "-f", "csv", "--store", str(store))
+    first = run(*args)
+    assert first.exit_code == 0, first.output
+    (damaged,) = store.glob("store-*")
+    if damage == "CURRENT corrupted":
+        (damaged / "CURRENT").write_text("junk\n")
+    elif damage == "CURRENT missing":
+        (damaged / "CURRENT").unlink()
+    else:
+        for table in damaged.glob("*.sst"):
+            table.write_bytes(b"junk")
+    again = run(*args)
+    assert again.exit_code == 0, again.output
+    assert again.output == first.output  # the same count, from a store built again
+    (rebuilt,) = store.glob("store-*")  # the damaged one is gone
+    assert rebuilt != damaged
+    assert sorted(p.name for p in store.iterdir()) == ["manifest.json", rebuilt.name]
+
+
+def test_store_folder_that_cannot_be_created_is_one_line(tmp_path: Path, unwritable: Unwritable) -> None:
+    if Path("/proc/self").is_dir():  # no folder can be made in /proc, whoever asks
+        nope = Path("/proc/relgraph-store")
+        result = run("sparql", ASK, "--store", str(nope))
+        assert_error(result, 2, f"{nope}: cannot create the store folder: No such file or directory")
+    new = unwritable.folder / "new"
+    unwritable.seal()
+    result = unwritable.run("sparql", ASK, "--store", str(new))
+    assert_error(result, 2, f"{new}: cannot create the store folder: permission denied")
+    assert not new.exists()
+
+
+@pytest.mark.parametrize("why", ["stale", "damaged"])
+def test_store_that_must_be_rebuilt_where_it_cannot_be_written_is_one_line(
+    unwritable: Unwritable, why: str
+) -> None:
+    store = unwritable.folder / "store"
+    first = run("sparql", ASK, "--store", str(store))  # built by its owner
+    assert first.exit_code == 0, first.output
+    extra = unwritable.folder / "extra.ttl"
+    extra.write_text("<http://ex/a> <http://ex/p> 1 .\n")
+    extra.chmod(0o644)
+    args = ["sparql", ASK, "--store", str(store)]
+    if why == "stale":
+        args += ["--data", str(extra)]
+        expected = "(it must be rebuilt: the files or the settings changed): permission denied"
+    else:
+        (next(store.glob("store-*")) / "CURRENT").write_text("junk\n")
+        expected = (
+            "(it is damaged and must be rebuilt: Corruption: CURRENT file corrupted): permission denied"
+        )
+    before = store_snapshot(store)
+    unwritable.seal()
+    assert_error(unwritable.run(*args), 2, f"{store}: cannot write the store {expected}")
+    assert store_snapshot(store) == before
+
+
+@pytest.mark.parametrize(
+    ("manifest", "fragment"),
+    [
+        ("{not json", "manifest.json is damaged (not JSON: "),
+        ('{"name": "my web app", "version": "1.0"}', "manifest.json is not a relgraph store's"),
+        (
+            '{"format": "relgraph store", "version": 99}',
+            "the store was made by a newer relgraph (store format 99,",
+        ),
+        (
+            '{"format": "relgraph store", "version": 2, "kind": "serve"}',
+            "this is the store of relgraph serve",
+        ),
+    ],
+    ids=["not-json", "not-relgraph", "newer", "serve"],
+)
+def test_store_folder_with_a_manifest_it_cannot_use_says_what_is_wrong(
+    tmp_path: Path, manifest: str, fragment: str
+) -> None:
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(manifest)
+    (folder / "index.html").write_text("mine")
+    before = store_snapshot(folder)
+    line = assert_error(run("sparql", ASK, "--store", str(folder)), 2, f"{folder}: {fragment}")
+    assert "no manifest.json" not in line
+    assert store_snapshot(folder) == before
+
+
+def test_store_of_an_older_relgraph_is_rebuilt(tmp_path: Path, shipped: Path) -> None:
+    import json
+
+    store = tmp_path / "store"
+    (store / "store-old").mkdir(parents=True)
+    (store / "manifest.json").write_text(json.dumps({"version": 1, "store": "store-old", "files": []}))
+    result = run("sparql", "ASK { ?s a ?type }", "-f", "json", "--store", str(store))
+    assert result.exit_code == 0, result.output
+    assert '"boolean": true' in result.stdout
+    manifest = json.loads((store / "manifest.json").read_text())
+    assert (manifest["format"], manifest["version"], manifest["kind"]) == ("relgraph store", 2, "query")
+    assert [p.name for p in store.glob("store-*")] == [manifest["store"]]  # the old store is gone
+
+
+def test_store_follows_local_imports_like_the_in_memory_load(tmp_path: Path, shipped: Path) -> None:
+    imported = tmp_path / "imported.ttl"
+    imported.write_text('<http://ex/imported> <http://ex/p> "first" .\n')
+    importer = _importer(tmp_path, imported.as_uri())
+    query = ("sparql", "SELECT ?o WHERE { <http://ex/imported> <http://ex/p> ?o }", "-f", "csv")
+    store = ("--store", str(tmp_path / "store"))
+    for allow in (["--allow-imports"], []):
+        for text in ("first", "second"):  # a changed imported file makes the store stale
+            imported.write_text(f'<http://ex/imported> <http://ex/p> "{text}" .\n')
+            in_memory = run(*query, "--data", str(importer), *allow)
+            stored = run(*query, "--data", str(importer), *allow, *store)
+            assert in_memory.exit_code == stored.exit_code == 0, stored.output
+            assert stored.output == in_memory.output == ("o\n" + (f"{text}\n" if allow else ""))
+
+
+def test_store_build_applies_the_limits_of_the_in_memory_load(tmp_path: Path, shipped: Path) -> None:
+    data = tmp_path / "long.nt"
+    data.write_text('<http://ex/a> <http://ex/p> "' + "x" * 20_000 + '" .\n')
+    store = tmp_path / "store"
+    limit = {"RELGRAPH_MAX_LITERAL_CHARS": "10000"}
+    expected = f"{data}: a literal of <http://ex/a> <http://ex/p> is 20000 characters long (limit 10000;"
+    assert assert_error(run("sparql", ASK, "--data", str(data), env=limit), 2, expected)
+    assert_error(run("sparql", ASK, "--data", str(data), "--store", str(store), env=limit), 2, expected)
+    assert not (store / "manifest.json").exists()  # nothing built
+    assert run("sparql", ASK, "--data", str(data), "--store", str(store)).exit_code == 0
+    # a store built under a higher limit is not reused under a lower one
+    assert_error(run("sparql", ASK, "--data", str(data), "--store", str(store), env=limit), 2, expected)
+    # RDF/XML and JSON-LD are read whole for their checks, so the size limit holds for them too
+    nested = tmp_path / "big.jsonld"
+    nested.write_text('{"@id": "http://ex/a", "http://ex/p": "' + "x" * 2000 + '"}')
+    small = {"RELGRAPH_MAX_FILE_BYTES": "1000"}
+    for place in ([], ["--store", str(tmp_path / "store2")]):
+        result = run("sparql", ASK, "--data", str(nested), *place, env=small)
+        assert_error(result, 2, f"{nested}: file too big to load into memory")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fragment"),
+    [
+        ("empty.ttl", b"", "the file is empty"),
+        ("blank.nt", b" \n\t\n", "the file is empty"),
+        ("bom-blank.ttl", b"\xef\xbb\xbf \n", "the file is empty"),
+        ("wide.ttl", "<http://ex/a> <http://ex/p> 1 .\n".encode("utf-16"), "UTF-8 text only"),
+        (
+            "latin1.nt",
+            b'<http://ex/a> <http://ex/p> "ok" .\n<http://ex/a> <http://ex/p> "caf\xe9" .\n',
+            ":2:33:",
+        ),
+        ("cut.nt", b'<http://ex/a> <http://ex/p> "ok" .\n<http://ex/a> <http://ex/p> "\xe2\x82', ":2:30:"),
+        ("far.nt", b'<http://ex/a> <http://ex/p> "ok" .\n' * 5000 + b'<a> <b> "\xff" .\n', ":5001:10:"),
+        ("data.xyz", b"<http://ex/a> <http://ex/p> 1 .\n", "(known: .json, .jsonld,"),
+        ("folder.ttl", None, "is a directory, not an RDF file"),
+        ("gone.ttl", "missing", "no such file"),
+    ],
+)
+def test_store_build_refuses_a_bad_file_as_the_in_memory_load_does(
+    tmp_path: Path, shipped: Path, name: str, content: bytes | str | None, fragment: str
+) -> None:
+    path = tmp_path / name
+    if content is None:
+        path.mkdir()
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    store = tmp_path / "store"
+    in_memory = assert_error(run("sparql", ASK, "--data", str(path)), 2, str(path), fragment)
+    stored = assert_error(run("sparql", ASK, "--data", str(path), "--store", str(store)), 2)
+    assert stored == in_memory
+    assert not store.exists() or list(store.iterdir()) == []  # nothing built
+
+
+def test_serve_refuses_a_folder_that_is_not_its_store(
+    tmp_path: Path, shipped: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from relgraph import serve as serve_module
+    from relgraph.serve import build_store
+
+    monkeypatch.setattr(serve_module, "serve", lambda *args, **kwargs: 0)  # never start a server
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "LOG").write_text("my own log\n")  # RocksDB would have renamed it to LOG.old.*
+    (mine / "notes.txt").write_text("mine\n")
+    query_store = tmp_path / "query-store"
+    assert run("sparql", ASK, "--store", str(query_store)).exit_code == 0
+    for folder, fragment in [
+        (mine, "not a relgraph store (no manifest.json); give an empty or new folder"),
+        (
+            query_store,
+            "this is the store of --store DIR of the query commands, not the store of relgraph serve",
+        ),
+    ]:
+        before = store_snapshot(folder)
+        assert_error(run("serve", "--port", "9", "--store", str(folder)), 2, f"{folder}: {fragment}")
+        assert store_snapshot(folder) == before
+    # its own store is reused: marked when made, its content replaced
+    own = tmp_path / "served"
+    quad = ox.Quad(ox.NamedNode("http://ex/a"), ox.NamedNode("http://ex/p"), ox.Literal("1"))
+    assert build_store(own, [quad]) == 1
+    assert build_store(own, [quad, ox.Quad(quad.subject, quad.predicate, ox.Literal("2"))]) == 2
+    assert '"kind": "serve"' in (own / "manifest.json").read_text()

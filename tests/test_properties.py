@@ -124,3 +124,51 @@ def test_escape_lookalikes_match_only_themselves(value: str, kg: KnowledgeGraph)
 
     sparql = "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label }"
     assert kg.query(sparql, {"label": Literal(value)}).rows == []
+
+
+class _Trickle:
+    """A reader that returns at most ``step`` bytes a call, so characters are cut across reads."""
+
+    def __init__(self, data: bytes, step: int) -> None:
+        self._data, self._step, self._at = data, step, 0
+
+    def read(self, size: int = -1) -> bytes:
+        size = self._step if size < 0 else min(size, self._step)
+        chunk = self._data[self._at : self._at + size]
+        self._at += len(chunk)
+        return chunk
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pieces=st.lists(
+        st.sampled_from([b"a", b" ", b"\n", "é".encode(), "€".encode(), "😀".encode(), b"\xff", b"\xe2\x82"]),
+        max_size=40,
+    ),
+    bom=st.sampled_from([b"", b"\xef\xbb\xbf", b"\xff\xfe"]),
+    step=st.integers(min_value=1, max_value=7),
+)
+def test_streamed_checks_refuse_what_the_whole_file_checks_refuse(
+    pieces: list[bytes], bom: bytes, step: int
+) -> None:
+    """The store build streams a file through CheckedReader: the same bytes, and the same one-line errors."""
+    from relgraph.reading import CheckedReader, read_checked
+
+    data = bom + b"".join(pieces)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "data.nt")
+        path.write_bytes(data)
+        try:
+            expected: bytes | str = read_checked(path)
+        except InputError as error:
+            expected = error.message
+    reader = CheckedReader(path, _Trickle(data, step))  # type: ignore[arg-type]
+    try:
+        streamed = b""
+        while chunk := reader.read(step):
+            streamed += chunk
+        reader.check_not_empty()
+        got: bytes | str = streamed
+    except InputError as error:
+        got = error.message
+    assert got == expected

@@ -49,6 +49,7 @@ __all__ = [
     "check_file_size",
     "check_literals",
     "current_timeout",
+    "literal_too_long",
     "run_in_thread",
     "run_in_worker",
     "run_query",
@@ -187,10 +188,27 @@ def check_literals(path: Path, data: bytes, quads: Iterable[ox.Quad], limits: Li
     for quad in quads:
         value = quad.object
         if isinstance(value, ox.Literal) and len(value.value) > limits.max_literal_chars:
-            raise InputError(
-                f"{path}: a literal of {quad.subject} {quad.predicate} is {len(value.value)} characters "
-                f"long (limit {limits.max_literal_chars}; raise RELGRAPH_MAX_LITERAL_CHARS)"
-            )
+            raise literal_too_long(path, quad.subject, quad.predicate, len(value.value), limits)
+
+
+def literal_too_long(
+    path: Path, subject: object, predicate: object, length: object, limits: Limits
+) -> InputError:
+    """Return the error refusing a literal longer than the limit.
+
+    :param path: the file.
+    :param subject: the subject of the literal's triple.
+    :param predicate: its predicate.
+    :param length: the literal's length in characters.
+    :param limits: the limits.
+
+    >>> str(literal_too_long(Path("a.ttl"), "<s>", "<p>", 9, Limits(max_literal_chars=5)))
+    'a.ttl: a literal of <s> <p> is 9 characters long (limit 5; raise RELGRAPH_MAX_LITERAL_CHARS)'
+    """
+    return InputError(
+        f"{path}: a literal of {subject} {predicate} is {length} characters "
+        f"long (limit {limits.max_literal_chars}; raise RELGRAPH_MAX_LITERAL_CHARS)"
+    )
 
 
 def current_timeout() -> float:

@@ -1,32 +1,57 @@
 """The on-disk store (``--store DIR``): parse the graph's files once, reuse the store on later runs.
 
-``DIR`` holds ``manifest.json`` — which files were loaded, with their size, modification time and
-SHA-256 — and the Oxigraph (RocksDB) store it names. A run whose files match the manifest opens that
-store read-only, so several commands can read it at once. When a file was added, removed or changed
-(a new mtime with the same content does not count), the store is rebuilt: the files are streamed
-into a new store in a temporary folder inside ``DIR``, which is renamed into place and only then named
-by a new manifest (written to a temporary file and renamed), so an interrupted rebuild leaves the
-previous store usable.
+``DIR`` holds ``manifest.json`` (see :mod:`relgraph.storedir`) and the Oxigraph (RocksDB) store it
+names. The manifest lists the files given and every file loaded (the local ``owl:imports`` followed
+with ``--allow-imports`` too), each with its size, modification time and SHA-256, whether imports
+were followed, and what the load limits must allow. A run whose files match the manifest opens that
+store read-only, so several commands can read it at once. The store is rebuilt when a file was
+added, removed or changed (a new mtime with the same content does not count), when imports are
+followed now and were not then (or the other way round) and a file has some, when a limit
+(:mod:`relgraph.limits`) is now lower than the data needs, when it was made by an older relgraph, and
+when it cannot be opened (damaged: it is only a copy of the files). The build makes the checks of the
+in-memory load (:mod:`relgraph.reading`), except the file size limit for the formats it streams
+(Turtle, N-Triples, N-Quads, TriG), which never sit whole in memory: the files are streamed into a
+new store in a temporary folder inside ``DIR``, which is renamed into place and only then named by a
+new manifest (written to a temporary file and renamed), so a failed or interrupted build leaves the
+previous store as it was.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
-import json
-from collections.abc import Iterator, Sequence
+import hashlib
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
+from relgraph import guard
 from relgraph.errors import InputError, UsageError
+from relgraph.limits import Limits, check_depth
 from relgraph.locking import locked
+from relgraph.reading import (
+    FORMATS_BY_EXTENSION,
+    CheckedReader,
+    checked_quads,
+    file_syntax_message,
+    load_in_order,
+    one_line,
+    open_checked,
+    rdf_format,
+    read_checked,
+    unreadable,
+)
+from relgraph.storedir import MANIFEST, check_folder, make_folder, reason, write_manifest
 
 __all__ = ["MANIFEST", "current_store", "open_store", "store_is_fresh", "use_store"]
 
-MANIFEST = "manifest.json"
-_VERSION = 1
+# formats read whole into memory for their checks (nesting, XML entities), so held to the size limit
+_WHOLE = frozenset({ox.RdfFormat.RDF_XML, ox.RdfFormat.JSON_LD})
+_STORE_NAME = re.compile(r"store-[A-Za-z0-9_]+")
 _current: contextvars.ContextVar[Path | None] = contextvars.ContextVar("relgraph_store", default=None)
 
 
@@ -52,22 +77,135 @@ def use_store(store_dir: Path | None) -> Iterator[None]:
         _current.reset(token)
 
 
-def _fingerprint(path: Path, *, digest: bool) -> dict[str, Any]:
+def store_is_fresh(store_dir: Path, files: Sequence[Path]) -> bool:
+    """Return whether ``store_dir`` holds a store built from exactly these files, unchanged, as they load now.
+
+    :param store_dir: the store folder.
+    :param files: the files given, in load order.
+    :raises UsageError: if ``store_dir`` is not a store folder (:func:`relgraph.storedir.check_folder`).
+    :raises InputError: if a ``RELGRAPH_*`` limit is not a positive number.
+
+    >>> store_is_fresh(Path("/nonexistent"), [])
+    False
+    """
+    return _fresh_manifest(store_dir, [Path(f) for f in files]) is not None
+
+
+def open_store(store_dir: Path, files: Sequence[Path], *, progress: bool = True) -> tuple[ox.Store, bool]:
+    """Open the persisted store of ``files`` in ``store_dir``, building it first if needed.
+
+    A store that cannot be opened (damaged) is built again, like a stale one.
+
+    :param store_dir: the store folder (created if missing; an existing folder must be empty or a store).
+    :param files: the RDF files, in load order.
+    :param progress: show a progress bar while building (on a terminal only, see :mod:`relgraph.progress`).
+    :return: the store (read-only) and whether it was (re)built.
+    :raises UsageError: if ``store_dir`` is a file, a folder with other content or another store, or it
+        cannot be created or written.
+    :raises InputError: if a file is missing or not valid RDF (``file:line:column``) or over a limit;
+        the old store is kept.
+    :raises LockedError: if another process is building it.
+    """
+    files = [Path(f) for f in files]
+    opened, why = _open_fresh(store_dir, files)
+    if opened is not None:
+        return opened, False
+    for file in files:  # a missing or unreadable file is named before anything is written
+        rdf_format(file)
+        open_checked(file).close()
+    make_folder(store_dir)
+    with locked(store_dir):  # a second writer is refused at once ("locked", exit 6)
+        opened, why = _open_fresh(store_dir, files)  # another process may have just built it
+        if opened is not None:
+            return opened, False
+        manifest = _build(store_dir, files, progress=progress, why=why)
+        try:
+            return ox.Store.read_only(str(store_dir / manifest["store"])), True
+        except (OSError, RuntimeError) as error:
+            raise InputError(f"{store_dir}: cannot open the store: {reason(error)}") from None
+
+
+def _open_fresh(store_dir: Path, files: list[Path]) -> tuple[ox.Store | None, str]:
+    """Open the store if it is fresh for ``files``; else say why it must be built.
+
+    A store that cannot be opened is damaged (or was just replaced by another process's build): it
+    is built again, as a stale one is. RocksDB reports damage as a ``RuntimeError``.
+
+    :return: the store, or None and why it must be built (for the message if it cannot be).
+    """
+    manifest = _fresh_manifest(store_dir, files)
+    if manifest is None:
+        stale = (store_dir / MANIFEST).exists()
+        return None, " (it must be rebuilt: the files or the settings changed)" if stale else ""
+    try:
+        return ox.Store.read_only(str(store_dir / manifest["store"])), ""
+    except (OSError, RuntimeError) as error:
+        return None, f" (it is damaged and must be rebuilt: {reason(error)})"
+
+
+def _fresh_manifest(store_dir: Path, files: list[Path]) -> dict[str, Any] | None:
+    """Return the manifest of ``store_dir`` if its store is fresh for ``files``, else None."""
+    manifest = check_folder(store_dir, "query")
+    if manifest is None or not _well_formed(manifest) or not (store_dir / manifest["store"]).is_dir():
+        return None
+    if manifest["given"] != [str(f.resolve()) for f in files]:
+        return None
+    if manifest["imports_found"] and manifest["imports_followed"] != guard.imports_allowed():
+        return None
+    if not _within(manifest, Limits.from_env()):
+        return None
+    return manifest if all(_unchanged(entry) for entry in manifest["files"]) else None
+
+
+_FIELDS = {
+    "store": str,
+    "given": list,
+    "imports_found": bool,
+    "imports_followed": bool,
+    "longest_literal": int,
+    "max_depth": int,
+    "files": list,
+}
+_ENTRY = {"path": str, "size": int, "mtime_ns": int, "sha256": str}
+
+
+def _well_formed(manifest: dict[str, Any]) -> bool:
+    """Tell whether a manifest has every field, of the right type (a damaged one is stale)."""
+    if not all(isinstance(manifest.get(key), kind) for key, kind in _FIELDS.items()):
+        return False
+    for entry in manifest["files"]:
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), t) for k, t in _ENTRY.items()):
+            return False
+    return _STORE_NAME.fullmatch(manifest["store"]) is not None
+
+
+def _within(manifest: dict[str, Any], limits: Limits) -> bool:
+    """Tell whether the load limits now let through everything the store was built from."""
+    if manifest["longest_literal"] > limits.max_literal_chars:
+        return False
+    whole = [
+        e for e in manifest["files"] if FORMATS_BY_EXTENSION.get(Path(e["path"]).suffix.lower()) in _WHOLE
+    ]
+    if not whole:
+        return True
+    return limits.max_depth >= manifest["max_depth"] and all(
+        e["size"] <= limits.max_file_bytes for e in whole
+    )
+
+
+def _unchanged(entry: dict[str, Any]) -> bool:
+    """Tell whether a file is as the manifest records it (a file that cannot be read has changed)."""
+    path = Path(entry["path"])
     try:
         info = path.stat()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot read the file: {error.strerror or error}") from None
-    entry: dict[str, Any] = {"path": str(path.resolve()), "size": info.st_size, "mtime_ns": info.st_mtime_ns}
-    if digest:
-        entry["sha256"] = _sha256(path)
-    return entry
+        if info.st_size != entry["size"]:
+            return False
+        return info.st_mtime_ns == entry["mtime_ns"] or _sha256(path) == str(entry["sha256"])
+    except OSError:
+        return False
 
 
 def _sha256(path: Path) -> str:
-    import hashlib  # here, not at the top: `relgraph query` without --store never needs it
-
     hasher = hashlib.sha256()
     with path.open("rb") as stream:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
@@ -75,156 +213,145 @@ def _sha256(path: Path) -> str:
     return hasher.hexdigest()
 
 
-def _read_manifest(store_dir: Path) -> dict[str, Any] | None:
-    try:
-        manifest = json.loads((store_dir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(manifest, dict) or manifest.get("version") != _VERSION:
-        return None
-    return manifest
+def _build(store_dir: Path, files: list[Path], *, progress: bool, why: str) -> dict[str, Any]:
+    """Build the store of ``files`` in a temporary folder, rename it into place, then write its manifest.
 
-
-def store_is_fresh(store_dir: Path, files: Sequence[Path]) -> bool:
-    """Return whether ``store_dir`` holds a store built from exactly these files, unchanged.
-
-    :param store_dir: the store folder.
-    :param files: the files, in load order.
-    :raises InputError: if a file is missing.
-
-    >>> store_is_fresh(Path("/nonexistent"), [])
-    False
+    :param why: why it is built, for the message if the folder cannot be written.
+    :return: the new manifest.
+    :raises UsageError: if the folder cannot be written.
     """
-    manifest = _read_manifest(store_dir)
-    if manifest is None or not (store_dir / str(manifest.get("store", ""))).is_dir():
-        return False
-    recorded = manifest.get("files", [])
-    if [entry.get("path") for entry in recorded] != [str(Path(f).resolve()) for f in files]:
-        return False
-    for entry, file in zip(recorded, files, strict=True):
-        now = _fingerprint(Path(file), digest=False)
-        if now["size"] != entry.get("size"):
-            return False
-        if now["mtime_ns"] != entry.get("mtime_ns") and _sha256(Path(file)) != entry.get("sha256"):
-            return False
-    return True
-
-
-def open_store(store_dir: Path, files: Sequence[Path], *, progress: bool = True) -> tuple[ox.Store, bool]:
-    """Open the persisted store of ``files`` in ``store_dir``, building it first if needed.
-
-    :param store_dir: the store folder (created if missing; an existing folder must be empty or a store).
-    :param files: the RDF files, in load order.
-    :param progress: show a progress bar while building (on a terminal only, see :mod:`relgraph.progress`).
-    :return: the store (read-only) and whether it was (re)built.
-    :raises UsageError: if ``store_dir`` is a file, or a folder with other content.
-    :raises InputError: if a file is missing or not valid RDF (``file:line:column``); the old store is kept.
-    """
-    files = [Path(f) for f in files]
-    if store_dir.exists() and not store_dir.is_dir():
-        raise UsageError(f"{store_dir}: --store must be a folder")
-    built = False
-    if not store_is_fresh(store_dir, files):
-        foreign = store_dir.is_dir() and any(store_dir.iterdir()) and _read_manifest(store_dir) is None
-        if foreign and not any(p.name.startswith(".build-") for p in store_dir.iterdir()):
-            raise UsageError(
-                f"{store_dir}: not a relgraph store (no {MANIFEST}); give an empty or new folder"
-            )
-        store_dir.mkdir(parents=True, exist_ok=True)
-        with locked(store_dir):  # a second writer is refused at once ("locked", exit 6)
-            if not store_is_fresh(store_dir, files):  # another process may have just built it
-                _build(store_dir, files, progress=progress)
-                built = True
-    manifest = _read_manifest(store_dir)
-    assert manifest is not None
-    try:
-        return ox.Store.read_only(str(store_dir / manifest["store"])), built
-    except OSError as error:
-        raise InputError(f"{store_dir}: cannot open the store: {error}") from error
-
-
-def _build(store_dir: Path, files: list[Path], *, progress: bool) -> None:
     import shutil
     import tempfile
+    import traceback
 
-    from relgraph.progress import CountingReader
     from relgraph.progress import progress as progress_bar
-    from relgraph.store import FORMATS_BY_EXTENSION, _file_syntax_message
 
-    store_dir.mkdir(parents=True, exist_ok=True)
-    fingerprints = [_fingerprint(f, digest=True) for f in files]
-    temporary = Path(tempfile.mkdtemp(prefix=".build-", dir=store_dir))
-    total = sum(entry["size"] for entry in fingerprints)
+    def unwritable(error: BaseException) -> UsageError:
+        return UsageError(f"{store_dir}: cannot write the store{why}: {reason(error)}")
+
+    limits = Limits.from_env()
+    try:
+        temporary = Path(tempfile.mkdtemp(prefix=".build-", dir=store_dir))
+    except OSError as error:
+        raise unwritable(error) from None
     store: ox.Store | None = None
     try:
-        store = ox.Store(str(temporary / "store"))
-        done = 0
+        try:
+            store = ox.Store(str(temporary / "store"))
+        except (OSError, RuntimeError) as error:
+            raise unwritable(error) from None
+        total = sum(_size(f) for f in files)
+        entries: list[dict[str, Any]] = []
+        longest, found = [0], []
         with progress_bar(total if progress else 0, "building the store") as update:
-            for file in files:
-                rdf_format = FORMATS_BY_EXTENSION.get(file.suffix.lower())
-                if rdf_format is None:
-                    raise InputError(f"{file}: unknown RDF file extension {file.suffix!r}")
-                _precheck(file, rdf_format)
-                with file.open("rb") as raw:
-                    offset = done
 
-                    def report(read: int, offset: int = offset) -> None:
-                        update(offset + read)
+            def load(path: Path) -> list[ox.Quad]:
+                assert store is not None
+                done = sum(entry["size"] for entry in entries)
+                imports: list[ox.Quad] = []
+                report: Callable[[int], None] = lambda read: update(min(done + read, total))  # noqa: E731
+                entries.append(_load_file(path, store, (limits, longest, imports), report))
+                found.extend(imports)
+                return imports
 
-                    counted = cast(IO[bytes], CountingReader(raw, report))
-                    try:
-                        store.bulk_extend(
-                            _default_graph(ox.parse(counted, rdf_format, rename_blank_nodes=True))
-                        )
-                    except SyntaxError as error:
-                        raise InputError(_file_syntax_message(file, error)) from error
-                    except ValueError as error:
-                        raise InputError(f"{file}: {' '.join(str(error).split())}") from error
-                done += file.stat().st_size
-        store.flush()
+            try:
+                load_in_order(files, load)
+                store.flush()
+            except (OSError, RuntimeError) as error:  # the files' own errors are InputError
+                raise unwritable(error) from None
         store = None  # closes the database before it is renamed
         token = temporary.name.removeprefix(".build-")
         final = store_dir / f"store-{token}"
-        (temporary / "store").rename(final)
-        manifest = {"version": _VERSION, "store": final.name, "files": fingerprints}
-        manifest_tmp = store_dir / f".{MANIFEST}.{token}"
-        manifest_tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        manifest_tmp.replace(store_dir / MANIFEST)
+        manifest = {
+            "kind": "query",
+            "store": final.name,
+            "given": [str(f.resolve()) for f in files],
+            "imports_found": bool(found),
+            "imports_followed": guard.imports_allowed(),
+            "longest_literal": longest[0],
+            "max_depth": limits.max_depth,
+            "files": entries,
+        }
+        try:
+            (temporary / "store").rename(final)
+            write_manifest(store_dir, manifest, token)
+        except OSError as error:
+            raise unwritable(error) from None
         for old in store_dir.glob("store-*"):
             if old != final:
                 shutil.rmtree(old, ignore_errors=True)
+        return manifest
+    except BaseException as error:
+        # the frames of the error's traceback (the loaders') hold the store: let them go, so that it
+        # is closed below, before its folder goes (RocksDB would write into the folder when closed later)
+        traceback.clear_frames(error.__traceback__)
+        raise
     finally:
-        # closed before its folder goes: an error's traceback would otherwise keep it open, and
-        # RocksDB would write files into the folder when it is closed later
         store = None
         shutil.rmtree(temporary, ignore_errors=True)
 
 
-def _precheck(file: Path, rdf_format: ox.RdfFormat) -> None:
-    """Apply the hostile-input checks of the in-memory load to the nested formats.
+def _load_file(
+    path: Path,
+    store: ox.Store,
+    checks: tuple[Limits, list[int], list[ox.Quad]],
+    report: Callable[[int], None],
+) -> dict[str, Any]:
+    """Load one file into ``store`` with the checks of the in-memory load; return its manifest entry.
 
-    Line formats (N-Triples, N-Quads, Turtle, TriG) are streamed as they are: they cannot nest and
-    declare no entities. RDF/XML is checked for entities and depth, JSON-LD for depth (see
-    :mod:`relgraph.guard` and :mod:`relgraph.limits`).
+    RDF/XML and JSON-LD are read whole (within the size limit) and checked for XML entities and
+    depth as in memory; the other formats are streamed. The SHA-256 is of the bytes loaded.
+
+    :param checks: the limits; the longest literal so far, updated; a list the ``owl:imports`` quads go to.
     """
-    from relgraph.guard import check_xml
-    from relgraph.limits import Limits, check_depth
+    import io
 
-    if rdf_format not in (ox.RdfFormat.RDF_XML, ox.RdfFormat.JSON_LD):
-        return
-    limits = Limits.from_env()
-    data = file.read_bytes()
-    if rdf_format == ox.RdfFormat.RDF_XML:
-        check_xml(file, data, limits.max_depth)
-    check_depth(file, data, rdf_format, limits)
+    from relgraph.progress import CountingReader
 
-
-def _default_graph(quads: Iterator[ox.Quad]) -> Iterator[ox.Quad]:
-    default = ox.DefaultGraph()
-    for quad in quads:
-        if isinstance(quad.subject, ox.Triple) or isinstance(quad.object, ox.Triple):
-            raise ValueError("RDF 1.2 triple terms are not supported")
-        if isinstance(quad.graph_name, ox.DefaultGraph):
-            yield quad
+    limits, longest, imports = checks
+    file_format = rdf_format(path)
+    hasher = hashlib.sha256()
+    with contextlib.ExitStack() as stack:
+        if file_format in _WHOLE:
+            info = _stat(path)
+            data = read_checked(path, limits, seen=hasher.update)
+            if file_format == ox.RdfFormat.RDF_XML:
+                guard.check_xml(path, data, limits.max_depth)
+            check_depth(path, data, file_format, limits)
+            raw: IO[bytes] = io.BytesIO(data)
+            checked = None
         else:
-            yield ox.Quad(quad.subject, quad.predicate, quad.object, default)
+            stream = stack.enter_context(open_checked(path))
+            info = os.fstat(stream.fileno())
+            checked = CheckedReader(path, stream, seen=hasher.update)
+            raw = cast(IO[bytes], checked)
+        source = cast(IO[bytes], CountingReader(raw, report))
+        quads = ox.parse(source, file_format, rename_blank_nodes=True)
+        try:
+            store.bulk_extend(checked_quads(path, quads, limits, longest, imports))
+        except SyntaxError as error:
+            raise InputError(file_syntax_message(path, error)) from error
+        except ValueError as error:
+            raise InputError(f"{path}: {one_line(str(error))}") from error
+        if checked is not None:
+            checked.check_not_empty()
+    return {
+        "path": str(path.resolve()),
+        "size": info.st_size,
+        "mtime_ns": info.st_mtime_ns,
+        "sha256": hasher.hexdigest(),
+    }
+
+
+def _stat(path: Path) -> os.stat_result:
+    try:
+        return path.stat()
+    except OSError as error:
+        raise unreadable(path, error) from None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

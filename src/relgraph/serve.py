@@ -22,6 +22,7 @@ import pyoxigraph as ox
 
 from relgraph.errors import ConfigurationError, UsageError
 from relgraph.push import DEFAULT_GRAPH
+from relgraph.storedir import check_folder, make_folder, reason, write_manifest
 
 __all__ = ["DEFAULT_PORT", "build_store", "check_port", "oxigraph_command", "serve"]
 
@@ -81,10 +82,15 @@ def check_port(bind: str, port: int) -> None:
 def build_store(location: Path, quads: Iterable[ox.Quad], graph: str = DEFAULT_GRAPH) -> int:
     """Replace the content of an on-disk Oxigraph store with the triples, in the named graph ``graph``.
 
+    The folder must be new, empty or a store this function made (marked by its ``manifest.json``,
+    see :func:`relgraph.storedir.check_folder`): any other folder is refused before anything is
+    written into it.
+
     :param location: the store directory (created when missing).
     :param quads: the triples (their graph names are ignored).
     :param graph: the named graph IRI.
-    :raises UsageError: if the store cannot be opened (for example, a server is using it).
+    :raises UsageError: if the folder is not such a store or cannot be created, or the store cannot
+        be opened (for example, a server is using it).
     :return: the number of triples stored.
 
     >>> import tempfile
@@ -93,6 +99,12 @@ def build_store(location: Path, quads: Iterable[ox.Quad], graph: str = DEFAULT_G
     ...     build_store(Path(tmp, "store"), [q])
     1
     """
+    if check_folder(location, "serve") is None:  # new or empty: mark it as a store of relgraph serve
+        make_folder(location)
+        try:
+            write_manifest(location, {"kind": "serve"}, "serve")
+        except OSError as error:
+            raise UsageError(f"{location}: cannot write the store: {reason(error)}") from None
     try:
         store = ox.Store(str(location))
     except OSError as error:

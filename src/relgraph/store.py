@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-import stat
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
@@ -22,11 +21,20 @@ from relgraph.limits import (
     Limits,
     Substitutions,
     check_depth,
-    check_file_size,
     check_literals,
+    literal_too_long,
     run_query,
 )
 from relgraph.prefixes import PREFIXES
+from relgraph.reading import (
+    FORMATS_BY_EXTENSION,
+    IMPORTS,
+    file_syntax_message,
+    load_in_order,
+    one_line,
+    rdf_format,
+    read_checked,
+)
 from relgraph.safety import check_read_only_local
 from relgraph.sparql_values import with_values
 from relgraph.terms import OxTerm, quad_to_rdflib, to_oxigraph, triple_to_rdflib
@@ -39,28 +47,12 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMATS_BY_EXTENSION", "KnowledgeGraph", "default_files", "load_default_graph"]
 
-#: file extension (lower case) -> pyoxigraph parser format
-FORMATS_BY_EXTENSION: dict[str, ox.RdfFormat] = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".trig": ox.RdfFormat.TRIG,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-    ".json": ox.RdfFormat.JSON_LD,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-    ".xml": ox.RdfFormat.RDF_XML,
-}
-
-# pyoxigraph's RDF parser messages start with the location, which SyntaxError also carries
-_PARSER_LOCATION = re.compile(r"^Parser error (?:at|between) [^:]*: ")
 # pyoxigraph's SPARQL parser messages: "error at 3:24: expected ..."
 _QUERY_LOCATION = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
 # pyoxigraph refuses to substitute a variable that a SELECT does not project
 _NOT_PROJECTED = re.compile(r"variable \?(\S+) in its SELECT projection")
 # formats pyoxigraph loads straight into a store (their triples all go to the default graph)
 _RUST_FORMATS = frozenset({ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES})
-_IMPORTS = ox.NamedNode(PREFIXES["owl"] + "imports")
 _TRUE = ox.Literal("true", datatype=ox.NamedNode(PREFIXES["xsd"] + "boolean"))
 _XSD_INTEGER = ox.NamedNode(PREFIXES["xsd"] + "integer")
 
@@ -103,7 +95,7 @@ class KnowledgeGraph:
             try:
                 self._store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
             except OSError as error:
-                raise InputError(f"{path}: cannot open the store: {_one_line(str(error))}") from error
+                raise InputError(f"{path}: cannot open the store: {one_line(str(error))}") from error
         self.files: list[Path] = []
 
     @classmethod
@@ -180,24 +172,17 @@ class KnowledgeGraph:
         staging = ox.Store() if self._in_memory else None
         staged_bytes = 0
         quads: list[ox.Quad] = []
-        new_files: list[Path] = []
-        seen = {p.resolve() for p in self.files}
-        pending = [Path(given) for given in paths]
-        while pending:
-            path = pending.pop(0)
-            if path.resolve() in seen:
-                continue
-            with guard.sandbox([path]):  # no network, no other file (see relgraph.guard)
-                parsed, staged = _parse_file(path, staging)
+
+        def load_one(path: Path) -> list[ox.Quad]:
+            nonlocal staged_bytes
+            parsed, staged = _parse_file(path, staging)
             quads.extend(parsed)
             staged_bytes += staged
-            new_files.append(path)
-            seen.add(path.resolve())
-            if guard.imports_allowed():  # --allow-imports: follow owl:imports of local files
-                found = (
-                    parsed if staging is None else [*parsed, *staging.quads_for_pattern(None, _IMPORTS, None)]
-                )
-                pending.extend(p for p in _local_imports(path, found) if p.resolve() not in seen)
+            if staging is None or not staged or not guard.imports_allowed():
+                return parsed
+            return [*parsed, *staging.quads_for_pattern(None, IMPORTS, None)]
+
+        new_files = load_in_order(paths, load_one, {p.resolve() for p in self.files})
         if staging is None or not staged_bytes:
             self._store.extend(quads)
         else:
@@ -273,7 +258,7 @@ class KnowledgeGraph:
                     f"{where}?{name} is bound as a parameter, so it must be in the SELECT projection "
                     f"(SELECT ?{name} ... or SELECT *)"
                 ) from error
-            raise QueryError(f"{where}query failed: {_one_line(str(error))}") from error
+            raise QueryError(f"{where}query failed: {one_line(str(error))}") from error
 
     def _run(self, sparql: str, substitutions: Substitutions, isolate: bool | None) -> Answer:
         """Run the query with its parameters as a ``VALUES`` block and as substitutions.
@@ -340,29 +325,26 @@ def _parse_file(path: Path, staging: ox.Store | None = None) -> tuple[list[ox.Qu
 
     :returns: the quads parsed in Python, and the number of bytes loaded into ``staging``.
     """
-    rdf_format = FORMATS_BY_EXTENSION.get(path.suffix.lower())
-    if rdf_format is None:
-        known = ", ".join(sorted(FORMATS_BY_EXTENSION))
-        raise InputError(f"{path}: unknown RDF file extension {path.suffix!r} (known: {known})")
-    data = _read_utf8(path)
+    file_format = rdf_format(path)
     limits = Limits.from_env()
-    if rdf_format == ox.RdfFormat.RDF_XML:
+    data = read_checked(path, limits)
+    if file_format == ox.RdfFormat.RDF_XML:
         guard.check_xml(path, data, limits.max_depth)
-    check_depth(path, data, rdf_format, limits)
-    if staging is not None and rdf_format in _RUST_FORMATS:
-        _load_into(path, data, rdf_format, staging, limits)
+    check_depth(path, data, file_format, limits)
+    if staging is not None and file_format in _RUST_FORMATS:
+        _load_into(path, data, file_format, staging, limits)
         return [], len(data)
     default_graph = ox.DefaultGraph()
     quads: list[ox.Quad] = []
     try:
-        for quad in ox.parse(data, rdf_format, rename_blank_nodes=True):
+        for quad in ox.parse(data, file_format, rename_blank_nodes=True):
             if isinstance(quad.subject, ox.Triple) or isinstance(quad.object, ox.Triple):
                 raise InputError(f"{path}: RDF 1.2 triple terms are not supported")
             quads.append(ox.Quad(quad.subject, quad.predicate, quad.object, default_graph))
     except SyntaxError as error:
-        raise InputError(_file_syntax_message(path, error)) from error
+        raise InputError(file_syntax_message(path, error)) from error
     except ValueError as error:
-        raise InputError(f"{path}: {_one_line(str(error))}") from error
+        raise InputError(f"{path}: {one_line(str(error))}") from error
     check_literals(path, data, quads, limits)
     return quads, 0
 
@@ -380,9 +362,9 @@ def _load_into(path: Path, data: bytes, rdf_format: ox.RdfFormat, staging: ox.St
         else:
             staging.load(data, rdf_format)
     except SyntaxError as error:
-        raise InputError(_file_syntax_message(path, error)) from error
+        raise InputError(file_syntax_message(path, error)) from error
     except (ValueError, OSError) as error:
-        raise InputError(f"{path}: {_one_line(str(error))}") from error
+        raise InputError(f"{path}: {one_line(str(error))}") from error
     if b"<<" not in data and not _may_hold_long_literal(data, rdf_format, limits.max_literal_chars):
         return
     check = (
@@ -397,10 +379,7 @@ def _load_into(path: Path, data: bytes, rdf_format: ox.RdfFormat, staging: ox.St
         if found["triple"] == _TRUE:
             raise InputError(f"{path}: RDF 1.2 triple terms are not supported")
         length = found["length"]
-        raise InputError(
-            f"{path}: a literal of {found['s']} {found['p']} is {length.value if length else '?'} characters "
-            f"long (limit {limits.max_literal_chars}; raise RELGRAPH_MAX_LITERAL_CHARS)"
-        )
+        raise literal_too_long(path, found["s"], found["p"], length.value if length else "?", limits)
 
 
 def _may_hold_long_literal(data: bytes, rdf_format: ox.RdfFormat, limit: int) -> bool:
@@ -428,76 +407,13 @@ def _may_hold_long_literal(data: bytes, rdf_format: ox.RdfFormat, limit: int) ->
     return False
 
 
-def _local_imports(path: Path, quads: list[ox.Quad]) -> list[Path]:
-    """Return the local files ``path`` imports with ``owl:imports`` (``file:`` IRIs only)."""
-    from urllib.parse import unquote, urlsplit
-
-    found = []
-    for quad in quads:
-        if quad.predicate != _IMPORTS or not isinstance(quad.object, ox.NamedNode):
-            continue
-        parts = urlsplit(quad.object.value)
-        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-            raise InputError(
-                f"{path}: owl:imports <{quad.object.value}> is not followed: relgraph never fetches over "
-                "the network (save the file and give it with --data)"
-            )
-        found.append(Path(unquote(parts.path)))
-    return found
-
-
-def _read_utf8(path: Path) -> bytes:
-    try:
-        info = path.stat()
-        if stat.S_ISREG(info.st_mode):
-            check_file_size(path, info.st_size)  # before reading it: see relgraph.limits
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not an RDF file") from None
-    except PermissionError:
-        raise InputError(f"{path}: cannot read the file: permission denied") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot read the file: {error.strerror or error}") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]  # a UTF-8 byte order mark is not part of the RDF text
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(f"{path}: the file is UTF-16 (byte order mark); relgraph reads UTF-8 text only")
-    if not data or data.isspace():
-        raise InputError(f"{path}: the file is empty")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        byte = data[error.start : error.start + 1].hex()
-        raise InputError(f"{path}:{line}:{column}: not UTF-8 text (byte 0x{byte})") from None
-    return data
-
-
-def _file_syntax_message(path: Path, error: SyntaxError) -> str:
-    message = _one_line(_PARSER_LOCATION.sub("", str(error.msg)))
-    if "LoadDocumentCallback" in message:
-        message = "remote JSON-LD contexts are never loaded; put the @context in the file"
-    if error.lineno is not None and error.offset is not None:
-        return f"{path}:{error.lineno}:{error.offset}: {message}"
-    if error.lineno is not None:
-        return f"{path}:{error.lineno}: {message}"
-    return f"{path}: {message}"
-
-
 def _query_syntax_message(error: SyntaxError, source: str | None) -> str:
     text = str(error.msg) if error.msg else str(error)
     match = _QUERY_LOCATION.match(text)
     if match is None:
         where = f"{source}: " if source else ""
-        return f"{where}SPARQL syntax error: {_one_line(text)}"
+        return f"{where}SPARQL syntax error: {one_line(text)}"
     line, column, message = match.groups()
     if source:
-        return f"{source}:{line}:{column}: SPARQL syntax error: {_one_line(message)}"
-    return f"SPARQL syntax error at line {line}, column {column}: {_one_line(message)}"
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+        return f"{source}:{line}:{column}: SPARQL syntax error: {one_line(message)}"
+    return f"SPARQL syntax error at line {line}, column {column}: {one_line(message)}"

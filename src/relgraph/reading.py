@@ -1,0 +1,343 @@
+"""Reading RDF files: the checks every load makes, in memory or into the on-disk store.
+
+Both loads (:meth:`relgraph.store.KnowledgeGraph.load` and the build of :mod:`relgraph.persist`) go
+through :func:`load_in_order`, which loads each file once inside the sandbox (:mod:`relgraph.guard`)
+and, with ``--allow-imports``, the local files they ``owl:imports``. A file is refused in one line
+naming it for an unknown extension, for not being a readable regular file, for being empty, UTF-16
+or not UTF-8 (:func:`read_checked` for a file read whole, :class:`CheckedReader` for one streamed),
+for RDF 1.2 triple terms and for a literal over the limit (:func:`checked_quads`).
+"""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+
+from relgraph import guard
+from relgraph.errors import InputError
+from relgraph.limits import Limits, check_file_size, literal_too_long
+from relgraph.prefixes import PREFIXES
+
+__all__ = [
+    "FORMATS_BY_EXTENSION",
+    "IMPORTS",
+    "CheckedReader",
+    "checked_quads",
+    "file_syntax_message",
+    "load_in_order",
+    "local_imports",
+    "one_line",
+    "open_checked",
+    "rdf_format",
+    "read_checked",
+    "unreadable",
+]
+
+#: file extension (lower case) -> pyoxigraph parser format
+FORMATS_BY_EXTENSION: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".json": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+}
+#: the predicate ``owl:imports``
+IMPORTS = ox.NamedNode(PREFIXES["owl"] + "imports")
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def rdf_format(path: Path) -> ox.RdfFormat:
+    """Return the RDF format of ``path``, chosen by its extension.
+
+    :param path: the file.
+    :raises InputError: for an unknown extension, listing the known ones.
+
+    >>> rdf_format(Path("a.TTL"))
+    <RdfFormat Turtle>
+    """
+    found = FORMATS_BY_EXTENSION.get(path.suffix.lower())
+    if found is None:
+        known = ", ".join(sorted(FORMATS_BY_EXTENSION))
+        raise InputError(f"{path}: unknown RDF file extension {path.suffix!r} (known: {known})")
+    return found
+
+
+def load_in_order(
+    paths: Iterable[Path | str], load: Callable[[Path], Iterable[ox.Quad]], seen: set[Path] | None = None
+) -> list[Path]:
+    """Load each file once, in order, then (with ``--allow-imports``) the local files they import.
+
+    :param paths: the files.
+    :param load: loads one file, inside a sandbox that lets it read that file alone, and returns
+        its ``owl:imports`` quads (or more quads: the others are ignored).
+    :param seen: the resolved paths already loaded, skipped; the loaded ones are added.
+    :return: the files loaded, imported ones included, in load order.
+    :raises InputError: from ``load``, or for an import that is not a local ``file:`` IRI.
+    """
+    seen = set() if seen is None else seen
+    loaded: list[Path] = []
+    pending = [Path(given) for given in paths]
+    while pending:
+        path = pending.pop(0)
+        if path.resolve() in seen:
+            continue
+        with guard.sandbox([path]):  # no network, no other file (see relgraph.guard)
+            found = load(path)
+        loaded.append(path)
+        seen.add(path.resolve())
+        if guard.imports_allowed():  # --allow-imports: follow owl:imports of local files
+            pending.extend(p for p in local_imports(path, found) if p.resolve() not in seen)
+    return loaded
+
+
+def local_imports(path: Path, quads: Iterable[ox.Quad]) -> list[Path]:
+    """Return the local files ``path`` imports with ``owl:imports`` (``file:`` IRIs only).
+
+    :param path: the importing file (for the message).
+    :param quads: its quads (those that are not ``owl:imports`` are ignored).
+    :raises InputError: for an import of anything but a local file (relgraph never fetches).
+    """
+    from urllib.parse import unquote, urlsplit
+
+    found = []
+    for quad in quads:
+        if quad.predicate != IMPORTS or not isinstance(quad.object, ox.NamedNode):
+            continue
+        parts = urlsplit(quad.object.value)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            raise InputError(
+                f"{path}: owl:imports <{quad.object.value}> is not followed: relgraph never fetches over "
+                "the network (save the file and give it with --data)"
+            )
+        found.append(Path(unquote(parts.path)))
+    return found
+
+
+def read_checked(
+    path: Path, limits: Limits | None = None, *, seen: Callable[[bytes], object] | None = None
+) -> bytes:
+    """Read a whole RDF file: a regular file within the size limit, UTF-8, not empty; no byte order mark.
+
+    :param path: the file.
+    :param limits: the limits (default: :meth:`Limits.from_env`).
+    :param seen: called with the bytes read, before any check (to hash them).
+    :return: its bytes, without a UTF-8 byte order mark.
+    :raises InputError: one line naming the file (and ``line:column`` for a byte that is not UTF-8).
+    """
+    try:
+        info = path.stat()
+        if stat.S_ISREG(info.st_mode):
+            check_file_size(path, info.st_size, limits)  # before reading it: see relgraph.limits
+        data = path.read_bytes()
+    except OSError as error:
+        raise unreadable(path, error) from None
+    if seen is not None:
+        seen(data)
+    if data.startswith(_UTF8_BOM):
+        data = data[len(_UTF8_BOM) :]  # a UTF-8 byte order mark is not part of the RDF text
+    elif data.startswith(_UTF16_BOMS):
+        raise _utf16(path)
+    if not data or data.isspace():
+        raise InputError(f"{path}: the file is empty")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _not_utf8(path, data, error.start, data.count(b"\n", 0, error.start), 0) from None
+    return data
+
+
+class CheckedReader:
+    r"""A binary reader of an RDF file streamed to a parser, with the checks of :func:`read_checked`.
+
+    A UTF-8 byte order mark is dropped, UTF-16 and bytes that are not UTF-8 are refused as they are
+    read (located as :func:`read_checked` does), and :meth:`check_not_empty` refuses a file of blanks
+    once it has been read. There is no size limit: nothing is held in memory.
+
+    :param path: the file (for the messages).
+    :param raw: the open file.
+    :param seen: called with the bytes read, before any check (to hash them).
+
+    >>> import io
+    >>> CheckedReader(Path("a.nt"), io.BytesIO(b"\xef\xbb\xbf<a>")).read(100)
+    b'<a>'
+    >>> CheckedReader(Path("a.nt"), io.BytesIO(b'<a> "\xff"')).read(100)
+    Traceback (most recent call last):
+    ...
+    relgraph.errors.InputError: a.nt:1:6: not UTF-8 text (byte 0xff)
+    """
+
+    def __init__(self, path: Path, raw: IO[bytes], *, seen: Callable[[bytes], object] | None = None) -> None:
+        self._path = path
+        self._raw = raw
+        self._seen = seen
+        self._started = False
+        self._blank = True
+        self._carry = b""  # the start of a character cut off at the end of the last chunk
+        self._offset = 0  # where the carry starts, in the text (after a byte order mark)
+        self._lines = 0  # line breaks before the carry
+        self._line_start = 0  # where the line of the carry starts
+
+    def read(self, size: int = -1) -> bytes:
+        """Read, check and return the next bytes.
+
+        :raises InputError: for UTF-16 or bytes that are not UTF-8.
+        """
+        data = self._read(size)
+        if not self._started:
+            self._started = True
+            while len(data) < len(_UTF8_BOM) and (more := self._read(size)):
+                data += more
+            if data.startswith(_UTF8_BOM):
+                data = data[len(_UTF8_BOM) :] or self._read(size)  # no bytes would say the end
+            elif data.startswith(_UTF16_BOMS):
+                raise _utf16(self._path)
+        self._check(data)
+        return data
+
+    def check_not_empty(self) -> None:
+        """Refuse a file that held nothing but blanks (call it once the file has been read).
+
+        :raises InputError: naming the file.
+        """
+        if self._blank:
+            raise InputError(f"{self._path}: the file is empty")
+
+    def _read(self, size: int) -> bytes:
+        try:
+            data = self._raw.read(size)
+        except OSError as error:
+            raise unreadable(self._path, error) from None
+        if self._seen is not None:
+            self._seen(data)
+        return data
+
+    def _check(self, data: bytes) -> None:
+        if self._blank and data and not data.isspace():
+            self._blank = False
+        text = self._carry + data
+        try:
+            text.decode("utf-8")
+            cut = len(text)
+        except UnicodeDecodeError as error:
+            cut = error.start
+            if error.end < len(text) or not data or error.reason != "unexpected end of data":
+                lines = self._lines + text.count(b"\n", 0, cut)
+                raise _not_utf8(self._path, text, cut, lines, self._line_start - self._offset) from None
+        newline = text.rfind(b"\n", 0, cut)
+        self._lines += text.count(b"\n", 0, cut)
+        if newline >= 0:
+            self._line_start = self._offset + newline + 1
+        self._offset += cut
+        self._carry = text[cut:]
+
+
+def checked_quads(
+    path: Path, quads: Iterable[ox.Quad], limits: Limits, longest: list[int], imports: list[ox.Quad]
+) -> Iterator[ox.Quad]:
+    """Yield the quads in the default graph; refuse RDF 1.2 triple terms and literals over the limit.
+
+    :param path: the file they come from (for the messages).
+    :param quads: its quads.
+    :param limits: the limits.
+    :param longest: a one-item list, set to the length of the longest literal seen (when longer).
+    :param imports: the ``owl:imports`` quads are added to it.
+    :raises InputError: naming the file (and the subject and predicate of a literal too long).
+    """
+    default = ox.DefaultGraph()
+    limit = limits.max_literal_chars
+    for quad in quads:
+        value = quad.object
+        if type(value) is ox.NamedNode:
+            if quad.predicate == IMPORTS:
+                imports.append(quad)
+        elif type(value) is ox.Literal:
+            length = len(value.value)
+            if length > longest[0]:
+                if length > limit:
+                    raise literal_too_long(path, quad.subject, quad.predicate, length, limits)
+                longest[0] = length
+        elif isinstance(value, ox.Triple) or isinstance(quad.subject, ox.Triple):
+            raise InputError(f"{path}: RDF 1.2 triple terms are not supported")
+        if type(quad.graph_name) is ox.DefaultGraph:
+            yield quad
+        else:
+            yield ox.Quad(quad.subject, quad.predicate, value, default)
+
+
+def file_syntax_message(path: Path, error: SyntaxError) -> str:
+    """Return the one-line message of a parser's syntax error: ``file:line:column: message``.
+
+    :param path: the file.
+    :param error: pyoxigraph's error.
+    """
+    import re
+
+    message = one_line(re.sub(r"^Parser error (?:at|between) [^:]*: ", "", str(error.msg)))
+    if "LoadDocumentCallback" in message:
+        message = "remote JSON-LD contexts are never loaded; put the @context in the file"
+    if error.lineno is not None and error.offset is not None:
+        return f"{path}:{error.lineno}:{error.offset}: {message}"
+    if error.lineno is not None:
+        return f"{path}:{error.lineno}: {message}"
+    return f"{path}: {message}"
+
+
+def one_line(text: str) -> str:
+    r"""Return ``text`` with every run of white space (line breaks too) made one space.
+
+    >>> one_line("a\n  b")
+    'a b'
+    """
+    return " ".join(text.split())
+
+
+def unreadable(path: Path, error: OSError) -> InputError:
+    """Return the error for a file that cannot be opened or read.
+
+    :param path: the file.
+    :param error: why.
+
+    >>> str(unreadable(Path("a.ttl"), IsADirectoryError()))
+    'a.ttl: is a directory, not an RDF file'
+    """
+    if isinstance(error, FileNotFoundError):
+        return InputError(f"{path}: no such file")
+    if isinstance(error, IsADirectoryError):
+        return InputError(f"{path}: is a directory, not an RDF file")
+    if isinstance(error, PermissionError):
+        return InputError(f"{path}: cannot read the file: permission denied")
+    return InputError(f"{path}: cannot read the file: {error.strerror or error}")
+
+
+def _utf16(path: Path) -> InputError:
+    return InputError(f"{path}: the file is UTF-16 (byte order mark); relgraph reads UTF-8 text only")
+
+
+def _not_utf8(path: Path, text: bytes, start: int, lines: int, line_start: int) -> InputError:
+    """Locate byte ``start`` of ``text``, after ``lines`` line breaks, on a line from ``line_start``."""
+    newline = text.rfind(b"\n", 0, start)
+    column = start - newline if newline >= 0 else start - line_start + 1
+    byte = text[start : start + 1].hex()
+    return InputError(f"{path}:{lines + 1}:{column}: not UTF-8 text (byte 0x{byte})")
+
+
+def open_checked(path: Path) -> IO[bytes]:
+    """Open an RDF file to stream it.
+
+    :param path: the file.
+    :raises InputError: one line naming the file (missing, a directory, not readable).
+    """
+    try:
+        return path.open("rb")
+    except OSError as error:
+        raise unreadable(path, error) from None
