@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -23,6 +25,35 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def served(tmp_path: Path, **popen: object) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """Run `relgraph serve` on a free port until it announces its query page; kill it if it is left."""
+    port = free_port()
+    server = subprocess.Popen(  # type: ignore[call-overload]
+        [str(RELGRAPH), "serve", "--port", str(port), "--store", str(tmp_path / "store")],
+        stdout=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
+    try:
+        assert server.stdout is not None
+        while not server.stdout.readline().startswith("Query page:"):
+            assert server.poll() is None
+        yield server, f"http://127.0.0.1:{port}/query"
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
+def assert_nothing_answers(url: str) -> None:
+    try:
+        SparqlClient(Endpoint.parse(url), timeout=5).query("ASK {}")
+        raise AssertionError("the oxigraph child still answers")
+    except Exception as error:
+        assert "connection refused" in str(error)
 
 
 def test_serve_answers_like_the_embedded_graph_and_stops_on_ctrl_c(kg, tmp_path):
@@ -66,12 +97,7 @@ def test_serve_answers_like_the_embedded_graph_and_stops_on_ctrl_c(kg, tmp_path)
         out, _ = server.communicate(timeout=30)
         assert server.returncode == 0
         assert "Server stopped." in out
-        # nothing listens any more
-        try:
-            SparqlClient(Endpoint.parse(url), timeout=5).query("ASK {}")
-            raise AssertionError("the server still answers")
-        except Exception as error:
-            assert "connection refused" in str(error)
+        assert_nothing_answers(url)
     finally:
         if server.poll() is None:  # SIGTERM, so that relgraph serve stops its oxigraph child too
             server.terminate()
@@ -90,36 +116,11 @@ def test_serve_refuses_a_bad_port(tmp_path):
 
 
 def test_sigterm_stops_serve_and_its_oxigraph_child(tmp_path):
-    port = free_port()
-    server = subprocess.Popen(
-        [str(RELGRAPH), "serve", "--port", str(port), "--store", str(tmp_path / "store")],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        while not server.stdout.readline().startswith("Query page:"):
-            assert server.poll() is None
-        url = f"http://127.0.0.1:{port}/query"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                SparqlClient(Endpoint.parse(url), timeout=5).query("ASK {}")
-                break
-            except Exception:
-                assert time.monotonic() < deadline
-                time.sleep(0.1)
+    with served(tmp_path) as (server, url):
+        assert SparqlClient(Endpoint.parse(url), timeout=5).query("ASK {}").boolean is True
         server.terminate()
         assert server.wait(timeout=30) == 0
-        try:
-            SparqlClient(Endpoint.parse(url), timeout=5).query("ASK {}")
-            raise AssertionError("the oxigraph child still answers")
-        except Exception as error:
-            assert "connection refused" in str(error)
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
+        assert_nothing_answers(url)
 
 
 def test_serve_refuses_a_port_in_use_before_loading_anything(tmp_path):
@@ -140,18 +141,8 @@ def test_serve_refuses_a_port_in_use_before_loading_anything(tmp_path):
 def test_serve_in_the_background_stops_on_sigterm_even_sent_twice(tmp_path):
     # a background job ignores SIGINT, which was all its oxigraph child got: 10 s to stop, and a
     # second SIGTERM meanwhile ended relgraph with the server left running
-    port = free_port()
-    server = subprocess.Popen(
-        [str(RELGRAPH), "serve", "--port", str(port), "--store", str(tmp_path / "store")],
-        stdout=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # as `relgraph serve &` does
-    )
-    url = f"http://127.0.0.1:{port}/query"
-    try:
-        assert server.stdout is not None
-        while not server.stdout.readline().startswith("Query page:"):
-            assert server.poll() is None
+    ignore_sigint = lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)  # noqa: E731 - as `relgraph serve &`
+    with served(tmp_path, preexec_fn=ignore_sigint) as (server, url):
         client = SparqlClient(Endpoint.parse(url), timeout=5)
         assert client.query("ASK { ?s ?p ?o }").boolean is True  # it answers as soon as it is announced
         started = time.monotonic()
@@ -160,12 +151,4 @@ def test_serve_in_the_background_stops_on_sigterm_even_sent_twice(tmp_path):
         server.terminate()
         assert server.wait(timeout=30) == 0
         assert time.monotonic() - started < 8  # not the 10 s wait for a child that ignored the signal
-        try:
-            SparqlClient(Endpoint.parse(url), timeout=5).query("ASK {}")
-            raise AssertionError("the oxigraph child still answers")
-        except Exception as error:
-            assert "connection refused" in str(error)
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
+        assert_nothing_answers(url)
