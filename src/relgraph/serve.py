@@ -90,7 +90,7 @@ def build_store(location: Path, quads: Iterable[ox.Quad], graph: str = DEFAULT_G
     :param quads: the triples (their graph names are ignored).
     :param graph: the named graph IRI.
     :raises UsageError: if the folder is not such a store or cannot be created, or the store cannot
-        be opened (for example, a server is using it).
+        be opened (for example, a server is using it, or its files are damaged).
     :return: the number of triples stored.
 
     >>> import tempfile
@@ -110,6 +110,11 @@ def build_store(location: Path, quads: Iterable[ox.Quad], graph: str = DEFAULT_G
     except OSError as error:
         raise UsageError(
             f"{location}: cannot open the Oxigraph store: {' '.join(str(error).split())}"
+        ) from None
+    except RuntimeError as error:  # RocksDB found the files damaged
+        raise UsageError(
+            f"{location}: the Oxigraph store is damaged ({' '.join(str(error).split())}); "
+            "delete the folder and serve again"
         ) from None
     name = ox.NamedNode(graph)
     store.clear()

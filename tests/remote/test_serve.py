@@ -152,3 +152,18 @@ def test_serve_in_the_background_stops_on_sigterm_even_sent_twice(tmp_path):
         assert server.wait(timeout=30) == 0
         assert time.monotonic() - started < 8  # not the 10 s wait for a child that ignored the signal
         assert_nothing_answers(url)
+
+
+def test_serve_on_a_damaged_store_is_one_line(tmp_path):
+    # a RuntimeError traceback from RocksDB before
+    from relgraph.serve import build_store
+
+    store = tmp_path / "store"
+    build_store(store, [])
+    (store / "CURRENT").write_text("junk\n")
+    result = CliRunner().invoke(cli, ["serve", "--port", str(free_port()), "--store", str(store)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {store}: the Oxigraph store is damaged (Corruption: CURRENT file corrupted); "
+        "delete the folder and serve again\n"
+    )
