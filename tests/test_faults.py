@@ -884,6 +884,22 @@ def test_store_that_cannot_be_opened_is_rebuilt(tmp_path: Path, shipped: Path, d
     assert sorted(p.name for p in store.iterdir()) == ["manifest.json", rebuilt.name]
 
 
+def test_store_build_clears_what_a_killed_build_left(tmp_path: Path, shipped: Path) -> None:
+    # a build killed with SIGKILL left .build-* (a whole store) and a manifest's temporary file for ever
+    store = tmp_path / "store"
+    data = tmp_path / "note.nt"
+    data.write_text(NOTE)
+    args = ("sparql", "ASK { ?s ?p ?o }", "--data", str(data), "--store", str(store))
+    assert run(*args).exit_code == 0
+    (store / ".build-killed" / "store").mkdir(parents=True)
+    (store / ".build-killed" / "store" / "000001.sst").write_bytes(b"x" * 1000)
+    (store / ".manifest.json.killed").write_text("{")
+    data.write_text(NOTE + NOTE.replace("test-note", "test-note-2"))  # changed: the store is rebuilt
+    assert run(*args).exit_code == 0
+    (rebuilt,) = store.glob("store-*")
+    assert sorted(p.name for p in store.iterdir()) == ["manifest.json", rebuilt.name]
+
+
 def test_store_folder_that_cannot_be_created_is_one_line(tmp_path: Path, unwritable: Unwritable) -> None:
     if Path("/proc/self").is_dir():  # no folder can be made in /proc, whoever asks
         nope = Path("/proc/relgraph-store")

@@ -230,6 +230,13 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool, why: str) -> d
         return UsageError(f"{store_dir}: cannot write the store{why}: {reason(error)}")
 
     limits = Limits.from_env()
+    # what a build killed outright (SIGKILL, power loss) left: no other build runs while this one
+    # holds the lock, so none of it is in use
+    for leftover in [*store_dir.glob(".build-*"), *store_dir.glob(f".{MANIFEST}.*")]:
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
     try:
         temporary = Path(tempfile.mkdtemp(prefix=".build-", dir=store_dir))
     except OSError as error:
