@@ -423,7 +423,11 @@ def test_broken_shipped_file_is_a_configuration_error(
     with pytest.raises(ConfigurationError, match=r"broken\.ttl:1:") as caught:
         KnowledgeGraph.default()
     assert caught.value.exit_code == ExitCode.CONFIGURATION
+    with pytest.raises(ConfigurationError, match=r"broken\.ttl:1:"):  # the same with --store (it was 2)
+        KnowledgeGraph.default(store=tmp_path / "store")
     # while a broken extra file is the user's input error
     monkeypatch.setattr(store_module.resources, "data_dir", lambda: shipped / "data")
     with pytest.raises(InputError, match=r"bad\.ttl:5:21"):
         KnowledgeGraph.default(extra_files=[shipped / "rdf" / "bad.ttl"])
+    with pytest.raises(InputError, match=r"bad\.ttl:5:21"):
+        KnowledgeGraph.default(extra_files=[shipped / "rdf" / "bad.ttl"], store=tmp_path / "store")

@@ -116,11 +116,17 @@ class KnowledgeGraph:
 
         store = store if store is not None else current_store()
         if store is not None:
-            files = [*default_files(data_only), *(Path(f) for f in extra_files)]
+            shipped = default_files(data_only)
+            files = [*shipped, *(Path(f) for f in extra_files)]
             persisted = cls.__new__(cls)
             persisted._in_memory = False
             persisted._loaded_bytes = 0
-            persisted._store, _built = open_store(store, files)
+            try:
+                persisted._store, _built = open_store(store, files)
+            except InputError as error:  # errors name their file first: "file:line:column: ..."
+                if error.message.startswith(tuple(f"{f}:" for f in shipped)):
+                    raise ConfigurationError(error.message) from error  # as in memory (exit 3)
+                raise
             persisted.files = files
             return persisted
         Limits.from_env()  # a bad RELGRAPH_* variable is the user's error (exit 2), not the shipped files'
