@@ -507,6 +507,7 @@ def push_command(
     Chunks go to a staging graph; one MOVE then replaces the target graph. Credentials come from
     RELGRAPH_ENDPOINT_USER/RELGRAPH_ENDPOINT_PASSWORD or ~/.netrc. Exit 4 if the endpoint fails.
     """
+    from relgraph.progress import progress
     from relgraph.push import DEFAULT_GRAPH, PushPlan, ntriples_lines, push
     from relgraph.remote import Endpoint, SparqlClient
     from relgraph.store import KnowledgeGraph
@@ -518,10 +519,14 @@ def push_command(
     store = None if store_endpoint is None else query_endpoint.sibling(store_endpoint, "store")
     kg = KnowledgeGraph.default(extra_files=data_files, data_only=data_only)
     plan = PushPlan(ntriples_lines(kg.quads()), chunk_size)
-    with click.progressbar(
-        length=len(plan.lines), label=f"pushing to {query_endpoint.url}", file=sys.stderr
-    ) as bar:
-        report = push(client, plan, graph or DEFAULT_GRAPH, resume=resume, progress=bar.update, store=store)
+    pushed = [0]
+    with progress(len(plan.lines), f"pushing to {query_endpoint.url}") as update:  # as every bar
+
+        def advance(triples: int) -> None:
+            pushed[0] += triples
+            update(pushed[0])
+
+        report = push(client, plan, graph or DEFAULT_GRAPH, resume=resume, progress=advance, store=store)
     resumed = f", {report.skipped} already uploaded" if resume else ""
     click.echo(
         f"{report.graph}: {report.triples} triples at {query_endpoint.url} "
