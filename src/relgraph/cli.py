@@ -617,24 +617,18 @@ def synth_command(
     Source texts go to --sources (default: OUTPUT's stem + "-sources"); load the output with the
     shipped graph, e.g. `relgraph validate OUTPUT` or `relgraph query NAME --data OUTPUT`.
     """
+    from relgraph.progress import progress
     from relgraph.synth import generate, parse_size
 
     triples = parse_size(size) if size is not None else None
     if (sessions is None) == (triples is None):
         raise UsageError("give exactly one of --sessions N and --triples SIZE")
-    with _progress(triples or 0, "synth") as bar:
+    with progress(triples or 0, "synth") as bar:
         stats = generate(
             output, sessions=sessions, triples=triples, seed=seed, sources_dir=sources, progress=bar
         )
     where = f"sources in {stats.sources_dir}"
     click.echo(f"{output}: {stats.triples} triples in {stats.sessions} sessions; {where}")
-
-
-def _progress(total: int, label: str) -> Any:
-    """Return a context manager yielding ``update(done)``: a progress bar on a terminal's stderr."""
-    from relgraph.progress import progress
-
-    return progress(total, label)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

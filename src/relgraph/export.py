@@ -182,15 +182,15 @@ def _dump(kg: KnowledgeGraph, fmt: str, output: CountingWriter | None) -> bytes 
     An empty graph in Turtle or TriG is the prefix block alone, as sorted: pyoxigraph writes the
     prefixes with the first triple, so it would write nothing.
     """
-    first = next(kg.oxigraph.quads_for_pattern(None, None, None, ox.DefaultGraph()), None)
-    if fmt in _AS_TURTLE and first is None:
+    store = kg.oxigraph
+    if fmt in _AS_TURTLE and next(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is None:
         block = turtle_from_lines([])
         if output is None:
             return block
         output.write(block)
         return None
     prefixes = dict(PREFIXES) if fmt in _WITH_PREFIXES else None
-    return kg.oxigraph.dump(
+    return store.dump(
         output,  # type: ignore[arg-type]  # pyoxigraph needs only write() and flush()
         format=EXPORT_FORMATS[fmt],
         from_graph=ox.DefaultGraph(),
@@ -380,7 +380,9 @@ def export(
     if output is None:
         stdout: IO[bytes] | None = getattr(sys.stdout, "buffer", None)
         if stdout is None:
-            raise RelgraphError("standard output: cannot write: it is closed")
+            from relgraph.output import closed_error
+
+            raise closed_error()
         if sort:
             data = serialize(kg, fmt)
             _write_errors(lambda: _write_all(stdout, data), fmt, None)
