@@ -7,6 +7,7 @@ no traceback is printed and that nothing changed. docs/faults.md names one test 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import signal
@@ -862,26 +863,167 @@ def store_snapshot(store: Path) -> dict[str, bytes]:
     return {str(p.relative_to(store)): p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.parametrize("damage", ["CURRENT corrupted", "CURRENT missing", "table files corrupted"])
-def test_store_that_cannot_be_opened_is_rebuilt(tmp_path: Path, shipped: Path, damage: str) -> None:
+def _biggest_table(store: Path) -> Path:
+    (database,) = store.glob("store-*")
+    return max(database.glob("*.sst"), key=lambda table: table.stat().st_size)
+
+
+def _flip_bytes(path: Path, *, keep_time: bool) -> None:
+    """Change bytes in the middle of ``path``, keeping its size (and, if asked, its modification time)."""
+    info = path.stat()
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = bytes(b ^ 0x55 for b in data[middle : middle + 64])
+    path.write_bytes(bytes(data))
+    if keep_time:
+        os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
+@pytest.mark.parametrize(
+    ("damage", "found"),
+    [
+        ("CURRENT corrupted", "CURRENT is 5 bytes long, not 16"),
+        ("CURRENT missing", "CURRENT is missing"),
+        ("table changed in place", ".sst was changed"),
+        ("CURRENT names no manifest, time kept", "it cannot be opened: "),
+    ],
+)
+def test_damaged_store_is_rebuilt_with_a_warning(
+    tmp_path: Path, shipped: Path, damage: str, found: str
+) -> None:
     store = tmp_path / "store"
     args = ("sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "-f", "csv", "--store", str(store))
     first = run(*args)
     assert first.exit_code == 0, first.output
     (damaged,) = store.glob("store-*")
+    current = damaged / "CURRENT"
     if damage == "CURRENT corrupted":
-        (damaged / "CURRENT").write_text("junk\n")
+        current.write_text("junk\n")
     elif damage == "CURRENT missing":
-        (damaged / "CURRENT").unlink()
-    else:
-        for table in damaged.glob("*.sst"):
-            table.write_bytes(b"junk")
+        current.unlink()
+    elif damage == "table changed in place":
+        _flip_bytes(_biggest_table(store), keep_time=False)
+    else:  # same size and time: only RocksDB's own check at opening finds it
+        info = current.stat()
+        assert len(current.read_bytes()) == len(b"MANIFEST-999999\n")
+        current.write_bytes(b"MANIFEST-999999\n")
+        os.utime(current, ns=(info.st_atime_ns, info.st_mtime_ns))
     again = run(*args)
     assert again.exit_code == 0, again.output
-    assert again.output == first.output  # the same count, from a store built again
+    assert again.stdout == first.stdout  # the same count, from a store built again
+    (warning,) = again.stderr.splitlines()
+    assert warning.startswith(f"Warning: {store}: the store was damaged (")
+    assert warning.endswith("); it was built again from the files")
+    assert found in warning
     (rebuilt,) = store.glob("store-*")  # the damaged one is gone
     assert rebuilt != damaged
     assert sorted(p.name for p in store.iterdir()) == ["manifest.json", rebuilt.name]
+    third = run(*args)  # the new store is used as it is
+    assert (third.exit_code, third.stdout, third.stderr) == (0, first.stdout, "")
+    assert list(store.glob("store-*")) == [rebuilt]
+
+
+def test_store_copied_without_its_times_is_used_as_it_is(tmp_path: Path, shipped: Path) -> None:
+    store = tmp_path / "store"
+    args = ["sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "-f", "csv"]
+    first = run(*args, "--store", str(store))
+    assert first.exit_code == 0, first.output
+    copy = tmp_path / "copy"
+    shutil.copytree(store, copy, copy_function=shutil.copyfile)  # new modification times
+    (database,) = copy.glob("store-*")
+    assert _biggest_table(copy).stat().st_mtime_ns != _biggest_table(store).stat().st_mtime_ns
+    again = run(*args, "--store", str(copy))
+    assert (again.exit_code, again.stdout, again.stderr) == (0, first.stdout, "")  # no warning
+    assert list(copy.glob("store-*")) == [database]  # not rebuilt: the same bytes
+
+
+def test_store_found_damaged_while_read_is_one_line_and_rebuilt_next(
+    tmp_path: Path, shipped: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # RocksDB checks its blocks as it reads them; a store damaged with its sizes and times kept (a
+    # disk's bit rot) opens, and the first query that reads the block fails (message as pyoxigraph's)
+    from relgraph import store as store_module
+
+    store = tmp_path / "store"
+    query = ["sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "-f", "csv", "--store", str(store)]
+    first = run(*query)
+    assert first.exit_code == 0, first.output
+    (database,) = store.glob("store-*")
+    corruption = (
+        f"Corruption: block checksum mismatch: stored = 1501569605, computed = 3335791103, type = 4 in "
+        f"{database}/000039.sst offset 0 size 4052, block_type = Data"
+    )
+
+    def damaged(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError(corruption)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store_module, "run_query", damaged)
+        line = assert_error(run(*query), 2, f"Error: {store}: the store is damaged ({corruption}); ")
+    assert line.endswith("; the next command builds it again from the files")
+    assert json.loads((store / "manifest.json").read_text())["damaged"] == corruption
+    # export: the store marked damaged is rebuilt first (a warning); found damaged again, it is marked again
+    out = tmp_path / "out.ttl"
+    with monkeypatch.context() as patch:
+        patch.setattr(export_module, "_serialize_sorted_lines", lambda *_: damaged())
+        result = run("export", "--store", str(store), "-o", str(out))
+    assert result.exit_code == 2, result.output
+    damaged_line = f"{store}: the store is damaged ({corruption})"
+    assert result.stderr.splitlines() == [
+        f"Warning: {store}: the store was damaged ({corruption}); it was built again from the files",
+        f"Error: {damaged_line}; the next command builds it again from the files",
+    ]
+    assert not out.exists()
+    assert json.loads((store / "manifest.json").read_text())["damaged"] == corruption
+    (database,) = store.glob("store-*")
+    again = run(*query)
+    assert again.exit_code == 0, again.output
+    assert again.stdout == first.stdout
+    assert (
+        again.stderr
+        == f"Warning: {store}: the store was damaged ({corruption}); it was built again from the files\n"
+    )
+    assert "damaged" not in json.loads((store / "manifest.json").read_text())
+    assert list(store.glob("store-*")) != [database]
+    assert run(*query).stderr == ""  # the new store is used as it is
+
+
+def test_store_query_timeout_checks_the_store_for_damage(tmp_path: Path, shipped: Path) -> None:
+    # a damaged block may be read as something else, and a query then runs until its timeout: on a
+    # timeout the store's files are checked against their SHA-256, and damage is said rather than the timeout
+    store = tmp_path / "store"
+    count = ["sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "-f", "csv", "--store", str(store)]
+    slow = ["sparql", SLOW_QUERY, "--timeout", "0.5", "--store", str(store)]
+    first = run(*count)
+    assert first.exit_code == 0, first.output
+    assert_error(run(*slow), int(ExitCode.TIMEOUT), "query stopped after the timeout of 0.5 s")  # as built
+    table = _biggest_table(store)
+    _flip_bytes(table, keep_time=True)
+    line = assert_error(run(*slow), 2, f"Error: {store}: the store is damaged ({table.name} was changed); ")
+    assert line.endswith("; the next command builds it again from the files")
+    again = run(*count)
+    assert (again.exit_code, again.stdout) == (0, first.stdout)
+    damage = f"{store}: the store was damaged ({table.name} was changed)"
+    assert again.stderr == f"Warning: {damage}; it was built again from the files\n"
+
+
+def test_export_of_a_store_that_cannot_be_read_is_one_line(
+    tmp_path: Path, shipped: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # it was a RuntimeError traceback from pyoxigraph's dump, sorted or not
+    def unreadable(*_args: object) -> None:
+        raise RuntimeError("IO error: No such file or directory: While open a file for random read: x.sst")
+
+    monkeypatch.setattr(export_module, "_serialize_sorted_lines", unreadable)
+    monkeypatch.setattr(export_module, "_dump", unreadable)
+    out = tmp_path / "out.ttl"
+    out.write_text("old\n")
+    for extra in ([], ["--no-sort"]):
+        line = assert_error(
+            run("export", "-o", str(out), *extra), 2, f"{out}: cannot read the graph: IO error: "
+        )
+        assert "While open a file for random read: x.sst" in line
+        assert out.read_text() == "old\n"
 
 
 def test_store_build_clears_what_a_killed_build_left(tmp_path: Path, shipped: Path) -> None:
@@ -928,9 +1070,7 @@ def test_store_that_must_be_rebuilt_where_it_cannot_be_written_is_one_line(
         expected = "(it must be rebuilt: the files or the settings changed): permission denied"
     else:
         (next(store.glob("store-*")) / "CURRENT").write_text("junk\n")
-        expected = (
-            "(it is damaged and must be rebuilt: Corruption: CURRENT file corrupted): permission denied"
-        )
+        expected = "(it is damaged and must be rebuilt: CURRENT is 5 bytes long, not 16): permission denied"
     before = store_snapshot(store)
     unwritable.seal()
     assert_error(unwritable.run(*args), 2, f"{store}: cannot write the store {expected}")

@@ -431,3 +431,26 @@ def test_broken_shipped_file_is_a_configuration_error(
         KnowledgeGraph.default(extra_files=[shipped / "rdf" / "bad.ttl"])
     with pytest.raises(InputError, match=r"bad\.ttl:5:21"):
         KnowledgeGraph.default(extra_files=[shipped / "rdf" / "bad.ttl"], store=tmp_path / "store")
+
+
+def test_store_marked_damaged_only_by_the_holder_of_its_lock(tmp_path: Path) -> None:
+    import json
+
+    from relgraph.locking import locked
+    from relgraph.persist import mark_damaged, open_store, store_is_fresh, verify_store
+
+    data = tmp_path / "a.nt"
+    data.write_text('<http://ex/a> <http://ex/p> "1" .\n')
+    folder = tmp_path / "store"
+    _store, built = open_store(folder, [data], progress=False)
+    del _store
+    assert built and store_is_fresh(folder, [data]) and verify_store(folder) is None
+    with locked(folder):  # another process is rebuilding it: nothing is written
+        assert mark_damaged(folder, "Corruption: test") is False
+    assert "damaged" not in json.loads((folder / "manifest.json").read_text())
+    assert mark_damaged(folder, "Corruption: test") is True
+    assert json.loads((folder / "manifest.json").read_text())["damaged"] == "Corruption: test"
+    assert not store_is_fresh(folder, [data])
+    _store, built = open_store(folder, [data], progress=False)
+    assert built and store_is_fresh(folder, [data])
+    assert mark_damaged(tmp_path / "missing", "Corruption: test") is False

@@ -7,17 +7,18 @@ Heavy modules are imported inside the commands, so ``relgraph --help`` stays fas
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
 
-from relgraph.errors import ExitCode, InputError, UsageError
+from relgraph.errors import ExitCode, InputError, RelgraphError, UsageError
 
 if TYPE_CHECKING:
     from relgraph.catalogue import CannedQuery
@@ -152,7 +153,34 @@ def local_options(timeout: bool = True) -> Callable[[F], F]:
 
 
 def store_option(function: F) -> F:
-    """Add ``--store DIR``: keep the parsed graph in an on-disk store, rebuilt when a file changes."""
+    """Add ``--store DIR``: keep the parsed graph in an on-disk store, rebuilt when a file changes.
+
+    A store found damaged while the command reads it (RocksDB's block checksums; or, after a
+    timeout, the SHA-256 of its files, since a damaged block may be read as something else and the
+    query run on) is an error that says so, and the store is marked for the next command to build
+    again (:func:`relgraph.persist.mark_damaged`).
+    """
+
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except RelgraphError as error:
+            from relgraph.limits import QueryTimeoutError
+            from relgraph.persist import current_store, damage_in, mark_damaged, verify_store
+
+            store = current_store()
+            if store is None:
+                raise
+            damage = verify_store(store) if isinstance(error, QueryTimeoutError) else damage_in(error.message)
+            if damage is None:
+                raise
+            then = (
+                "the next command builds it again from the files"
+                if mark_damaged(store, damage)
+                else "delete the folder and it is built again"
+            )
+            raise UsageError(f"{store}: the store is damaged ({damage}); {then}") from error
 
     def set_store(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
         if value is not None:
@@ -168,7 +196,7 @@ def store_option(function: F) -> F:
         callback=set_store,
         metavar="DIR",
         help="Keep the graph in an on-disk store in DIR: built once, reused until a file changes.",
-    )(function)
+    )(cast(F, run))
 
 
 def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -191,6 +219,21 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 )
 def cli() -> None:
     """Query the knowledge graph of US-India defence relations."""
+    _show_warnings()
+
+
+class _WarningLine(logging.Handler):
+    """Print relgraph's logged warnings (a damaged store rebuilt) as ``Warning: ...`` on standard error."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"Warning: {record.getMessage()}", err=True)
+
+
+def _show_warnings() -> None:
+    """Print the warnings logged by relgraph's modules (once, however many commands run in-process)."""
+    logger = logging.getLogger("relgraph")
+    if not any(isinstance(handler, _WarningLine) for handler in logger.handlers):
+        logger.addHandler(_WarningLine(logging.WARNING))
 
 
 @cli.command("queries")

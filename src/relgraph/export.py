@@ -150,7 +150,7 @@ def serialize(kg: KnowledgeGraph, fmt: str = "turtle", *, sort: bool = True) -> 
     :param sort: sort the triples and relabel blank nodes, so that the same graph gives the same
         bytes; with ``False``, pyoxigraph's serializer writes them in the store's order (faster).
     :raises UsageError: for an unknown format.
-    :raises RelgraphError: if the graph cannot be written in that format.
+    :raises RelgraphError: if the graph cannot be read or written in that format.
     :raises QueryTimeoutError: if it takes longer than the timeout (:mod:`relgraph.limits`): blank-node
         canonicalization is slow on some graphs, such as long chains of blank nodes.
 
@@ -174,6 +174,8 @@ def serialize(kg: KnowledgeGraph, fmt: str = "turtle", *, sort: bool = True) -> 
         return run_in_worker(lambda: serialize_triples(kg.quads(), fmt), what=what)
     except (ValueError, TypeError, OSError, RecursionError) as error:
         raise RelgraphError(f"cannot serialize the graph as {fmt}: {error}") from error
+    except RuntimeError as error:  # the store could not be read (a damaged on-disk store)
+        raise RelgraphError(f"cannot read the graph: {' '.join(str(error).split())}") from error
 
 
 def _dump(kg: KnowledgeGraph, fmt: str, output: CountingWriter | None) -> bytes | None:
@@ -434,6 +436,8 @@ def _write_errors(write: Callable[[], None], fmt: str, path: Path | None) -> Non
         raise RelgraphError(f"{where}cannot write: {error.strerror or error}") from error
     except (ValueError, TypeError) as error:
         raise RelgraphError(f"{where}cannot serialize the graph as {fmt}: {error}") from error
+    except RuntimeError as error:  # the store could not be read (a damaged on-disk store)
+        raise RelgraphError(f"{where}cannot read the graph: {' '.join(str(error).split())}") from error
 
 
 def atomic_write(path: Path, data: bytes) -> None:

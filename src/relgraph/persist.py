@@ -8,7 +8,10 @@ store read-only, so several commands can read it at once. The store is rebuilt w
 added, removed or changed (a new mtime with the same content does not count), when imports are
 followed now and were not then (or the other way round) and a file has some, when a limit
 (:mod:`relgraph.limits`) is now lower than the data needs, when it was made by an older relgraph, and
-when it cannot be opened (damaged: it is only a copy of the files). The build makes the checks of the
+when it is damaged (it is only a copy of the files): it cannot be opened, one of its files is not as
+the build left it, or a command found it damaged while reading it (:func:`mark_damaged`). A damaged
+store is rebuilt with a warning (logged to ``relgraph.persist``; the ``relgraph`` command prints it
+on standard error). The build makes the checks of the
 in-memory load (:mod:`relgraph.reading`), except the file size limit for the formats it streams
 (Turtle, N-Triples, N-Quads, TriG), which never sit whole in memory: the files are streamed into a
 new store in a temporary folder inside ``DIR``, which is renamed into place and only then named by a
@@ -21,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import hashlib
+import logging
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -32,7 +36,7 @@ import pyoxigraph as ox
 from relgraph import guard
 from relgraph.errors import InputError, UsageError
 from relgraph.limits import Limits, check_depth
-from relgraph.locking import locked
+from relgraph.locking import LockedError, locked
 from relgraph.reading import (
     FORMATS_BY_EXTENSION,
     CheckedReader,
@@ -47,12 +51,26 @@ from relgraph.reading import (
 )
 from relgraph.storedir import MANIFEST, check_folder, make_folder, reason, write_manifest
 
-__all__ = ["MANIFEST", "current_store", "open_store", "store_is_fresh", "use_store"]
+__all__ = [
+    "MANIFEST",
+    "current_store",
+    "damage_in",
+    "mark_damaged",
+    "open_store",
+    "store_is_fresh",
+    "use_store",
+    "verify_store",
+]
 
 # formats read whole into memory for their checks (nesting, XML entities), so held to the size limit
 _WHOLE = frozenset({ox.RdfFormat.RDF_XML, ox.RdfFormat.JSON_LD})
 _STORE_NAME = re.compile(r"store-[A-Za-z0-9_]+")
 _current: contextvars.ContextVar[Path | None] = contextvars.ContextVar("relgraph_store", default=None)
+# files of a RocksDB folder that change without the data changing (its log of events, its lock)
+_NOT_DATA = re.compile(r"LOCK|LOG(?:\.old\..*)?")
+# how RocksDB words a damaged or unreadable database (rocksdb::Status::ToString)
+_ROCKSDB_DAMAGE = re.compile(r"\b(?:Corruption|IO error): .*")
+_log = logging.getLogger(__name__)
 
 
 def current_store() -> Path | None:
@@ -88,13 +106,14 @@ def store_is_fresh(store_dir: Path, files: Sequence[Path]) -> bool:
     >>> store_is_fresh(Path("/nonexistent"), [])
     False
     """
-    return _fresh_manifest(store_dir, [Path(f) for f in files]) is not None
+    manifest = _fresh_manifest(store_dir, [Path(f) for f in files])
+    return manifest is not None and _damage(store_dir, manifest) is None
 
 
 def open_store(store_dir: Path, files: Sequence[Path], *, progress: bool = True) -> tuple[ox.Store, bool]:
     """Open the persisted store of ``files`` in ``store_dir``, building it first if needed.
 
-    A store that cannot be opened (damaged) is built again, like a stale one.
+    A damaged store (see the module's description) is built again, like a stale one, with a warning.
 
     :param store_dir: the store folder (created if missing; an existing folder must be empty or a store).
     :param files: the RDF files, in load order.
@@ -107,7 +126,7 @@ def open_store(store_dir: Path, files: Sequence[Path], *, progress: bool = True)
     :raises LockedError: if another process is building it.
     """
     files = [Path(f) for f in files]
-    opened, why = _open_fresh(store_dir, files)
+    opened, why, damage = _open_fresh(store_dir, files)
     if opened is not None:
         return opened, False
     for file in files:  # a missing or unreadable file is named before anything is written
@@ -115,32 +134,132 @@ def open_store(store_dir: Path, files: Sequence[Path], *, progress: bool = True)
         open_checked(file).close()
     make_folder(store_dir)
     with locked(store_dir):  # a second writer is refused at once ("locked", exit 6)
-        opened, why = _open_fresh(store_dir, files)  # another process may have just built it
+        opened, why, damage = _open_fresh(store_dir, files)  # another process may have just built it
         if opened is not None:
             return opened, False
         manifest = _build(store_dir, files, progress=progress, why=why)
+        if damage is not None:
+            _log.warning(
+                "%s: the store was damaged (%s); it was built again from the files", store_dir, damage
+            )
         try:
             return ox.Store.read_only(str(store_dir / manifest["store"])), True
         except (OSError, RuntimeError) as error:
             raise InputError(f"{store_dir}: cannot open the store: {reason(error)}") from None
 
 
-def _open_fresh(store_dir: Path, files: list[Path]) -> tuple[ox.Store | None, str]:
-    """Open the store if it is fresh for ``files``; else say why it must be built.
+def _open_fresh(store_dir: Path, files: list[Path]) -> tuple[ox.Store | None, str, str | None]:
+    """Open the store if it is fresh for ``files`` and not damaged; else say why it must be built.
 
     A store that cannot be opened is damaged (or was just replaced by another process's build): it
     is built again, as a stale one is. RocksDB reports damage as a ``RuntimeError``.
 
-    :return: the store, or None and why it must be built (for the message if it cannot be).
+    :return: the store, or None, why it must be built (for the message if it cannot be) and, if it
+        is damaged, how.
     """
     manifest = _fresh_manifest(store_dir, files)
     if manifest is None:
         stale = (store_dir / MANIFEST).exists()
-        return None, " (it must be rebuilt: the files or the settings changed)" if stale else ""
+        return None, " (it must be rebuilt: the files or the settings changed)" if stale else "", None
+    damage = _damage(store_dir, manifest)
+    if damage is None:
+        try:
+            return ox.Store.read_only(str(store_dir / manifest["store"])), "", None
+        except (OSError, RuntimeError) as error:
+            damage = f"it cannot be opened: {reason(error)}"
+    return None, f" (it is damaged and must be rebuilt: {damage})", damage
+
+
+def _damage(store_dir: Path, manifest: dict[str, Any]) -> str | None:
+    """Say how the store of a fresh manifest is damaged, or return None if it is as built.
+
+    Each file of the database must have its size, and its modification time or else its SHA-256
+    (a copy made without keeping times), as recorded after the build; the store is opened
+    read-only, so none of them changes while it is used.
+    """
+    found = manifest.get("damaged")
+    if isinstance(found, str):
+        return found
+    folder = store_dir / manifest["store"]
+    for entry in manifest["store_files"]:
+        try:
+            info = (folder / entry["name"]).stat()
+        except FileNotFoundError:
+            return f"{entry['name']} is missing"
+        except OSError as error:
+            return f"{entry['name']} cannot be read: {reason(error)}"
+        if info.st_size != entry["size"]:
+            return f"{entry['name']} is {info.st_size} bytes long, not {entry['size']}"
+        if info.st_mtime_ns != entry["mtime_ns"]:
+            try:
+                if _sha256(folder / entry["name"]) != entry["sha256"]:
+                    return f"{entry['name']} was changed"
+            except OSError as error:
+                return f"{entry['name']} cannot be read: {reason(error)}"
+    return None
+
+
+def verify_store(store_dir: Path) -> str | None:
+    """Read every file of the store and say how one differs from the build's SHA-256, if one does.
+
+    For damage that keeps the files' sizes and times, which :func:`open_store` does not read for
+    speed: RocksDB finds some of it by its block checksums (:func:`damage_in`), but a damaged block
+    may also be read as something else, a query then running until its timeout.
+
+    :param store_dir: the store folder.
+    :return: what differs, or None if every file is as built (or the folder holds no built store).
+    """
     try:
-        return ox.Store.read_only(str(store_dir / manifest["store"])), ""
-    except (OSError, RuntimeError) as error:
-        return None, f" (it is damaged and must be rebuilt: {reason(error)})"
+        manifest = check_folder(store_dir, "query")
+    except UsageError:
+        return None
+    if manifest is None or not _well_formed(manifest):
+        return None
+    folder = store_dir / manifest["store"]
+    for entry in manifest["store_files"]:
+        try:
+            if _sha256(folder / entry["name"]) != entry["sha256"]:
+                return f"{entry['name']} was changed"
+        except OSError as error:
+            return f"{entry['name']} cannot be read: {reason(error)}"
+    return None
+
+
+def damage_in(message: str) -> str | None:
+    """Return RocksDB's report of a damaged or unreadable store found in an error message, if any.
+
+    :param message: the message of an error raised while reading a store.
+
+    >>> damage_in("query failed: Corruption: block checksum mismatch in s/000039.sst")
+    'Corruption: block checksum mismatch in s/000039.sst'
+    >>> damage_in("query failed: ?x is not bound") is None
+    True
+    """
+    match = _ROCKSDB_DAMAGE.search(message)
+    return None if match is None else match.group()
+
+
+def mark_damaged(store_dir: Path, damage: str) -> bool:
+    """Record in the manifest that the store was found damaged, so that the next run rebuilds it.
+
+    For damage found while the store was read (RocksDB's block checksums), which the files' sizes
+    and times do not show. Nothing is done if another process holds the lock (it is rebuilding the
+    store) or the folder cannot be written (the next run that can write rebuilds it).
+
+    :param store_dir: the store folder.
+    :param damage: what was found, for the warning of the rebuild.
+    :return: whether it was recorded.
+    """
+    try:
+        with locked(store_dir):
+            manifest = check_folder(store_dir, "query")
+            if manifest is None or not _well_formed(manifest):
+                return False
+            fields = {k: v for k, v in manifest.items() if k not in ("format", "version")}
+            write_manifest(store_dir, {**fields, "damaged": damage}, f"damaged-{os.getpid()}")
+            return True
+    except (LockedError, InputError, UsageError, OSError):
+        return False
 
 
 def _fresh_manifest(store_dir: Path, files: list[Path]) -> dict[str, Any] | None:
@@ -165,17 +284,22 @@ _FIELDS = {
     "longest_literal": int,
     "max_depth": int,
     "files": list,
+    "store_files": list,
 }
 _ENTRY = {"path": str, "size": int, "mtime_ns": int, "sha256": str}
+_STORE_ENTRY = {"name": str, "size": int, "mtime_ns": int, "sha256": str}
 
 
 def _well_formed(manifest: dict[str, Any]) -> bool:
     """Tell whether a manifest has every field, of the right type (a damaged one is stale)."""
     if not all(isinstance(manifest.get(key), kind) for key, kind in _FIELDS.items()):
         return False
-    for entry in manifest["files"]:
-        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), t) for k, t in _ENTRY.items()):
-            return False
+    for key, fields in (("files", _ENTRY), ("store_files", _STORE_ENTRY)):
+        for entry in manifest[key]:
+            if not isinstance(entry, dict) or not all(isinstance(entry.get(k), t) for k, t in fields.items()):
+                return False
+    if any(Path(entry["name"]).name != entry["name"] for entry in manifest["store_files"]):
+        return False  # a file of the store's own folder, never a path elsewhere
     return _STORE_NAME.fullmatch(manifest["store"]) is not None
 
 
@@ -269,6 +393,10 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool, why: str) -> d
         store = None  # closes the database before it is renamed
         token = temporary.name.removeprefix(".build-")
         final = store_dir / f"store-{token}"
+        try:
+            store_files = _store_files(temporary / "store")
+        except OSError as error:
+            raise unwritable(error) from None
         manifest = {
             "kind": "query",
             "store": final.name,
@@ -278,6 +406,7 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool, why: str) -> d
             "longest_literal": longest[0],
             "max_depth": limits.max_depth,
             "files": entries,
+            "store_files": store_files,
         }
         try:
             (temporary / "store").rename(final)
@@ -296,6 +425,23 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool, why: str) -> d
     finally:
         store = None
         shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _store_files(folder: Path) -> list[dict[str, Any]]:
+    """Return the size, modification time and SHA-256 of each file of a closed database."""
+    entries = []
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and not _NOT_DATA.fullmatch(path.name):
+            info = path.stat()
+            entries.append(
+                {
+                    "name": path.name,
+                    "size": info.st_size,
+                    "mtime_ns": info.st_mtime_ns,
+                    "sha256": _sha256(path),
+                }
+            )
+    return entries
 
 
 def _load_file(
