@@ -1007,6 +1007,58 @@ def test_store_query_timeout_checks_the_store_for_damage(tmp_path: Path, shipped
     assert again.stderr == f"Warning: {damage}; it was built again from the files\n"
 
 
+def test_check_reads_the_store_against_its_sha256_before_any_verdict(tmp_path: Path) -> None:
+    # a damaged block may be read as nothing: the checks failed (or passed) for no reason, exit 1
+    store = tmp_path / "store"
+    args = ["check", "--store", str(store)]
+    first = run(*args)
+    assert first.exit_code == 0, first.output
+    assert first.stdout.endswith("8 of 8 checks passed\n")
+    table = _biggest_table(store)
+    _flip_bytes(table, keep_time=True)  # the size and time kept: opening the store does not see it
+    line = assert_error(run(*args), 2, f"Error: {store}: the store is damaged ({table.name} was changed); ")
+    assert line.endswith("; the next command builds it again from the files")
+    again = run(*args)
+    assert (again.exit_code, again.stdout) == (0, first.stdout)
+    assert again.stderr.startswith(f"Warning: {store}: the store was damaged ({table.name} was changed)")
+
+
+def test_validate_with_a_store_that_cannot_be_read_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # validating new data copies the read-only store into memory: a RuntimeError traceback from
+    # RocksDB before (the message as pyoxigraph's, for a block damaged with its size and time kept)
+    from relgraph.store import KnowledgeGraph
+
+    store = tmp_path / "store"
+    args = ["validate", str(READOUT), "--store", str(store)]
+    assert run(*args).exit_code == 0
+    corruption = "Corruption: block checksum mismatch: stored = 1, computed = 2, type = 4 in x.sst"
+
+    class Damaged:
+        def __init__(self, real: ox.Store) -> None:
+            self.real = real
+
+        def __contains__(self, quad: object) -> bool:
+            return quad in self.real
+
+        def quads_for_pattern(self, *_pattern: object) -> None:
+            raise RuntimeError(corruption)
+
+        def extend(self, _quads: object) -> None:
+            raise OSError("read-only")
+
+    real = KnowledgeGraph.oxigraph
+    with monkeypatch.context() as patch:
+        patch.setattr(KnowledgeGraph, "oxigraph", property(lambda kg: Damaged(real.fget(kg))))
+        assert_error(run(*args), 2, f"Error: {store}: the store is damaged ({corruption}); ")
+    assert json.loads((store / "manifest.json").read_text())["damaged"] == corruption
+    again = run(*args)
+    assert again.exit_code == 0, again.output
+    assert again.stdout == f"{READOUT}: conforms (0 violations, 0 warnings, 0 infos)\n"
+    assert again.stderr.startswith(f"Warning: {store}: the store was damaged ({corruption})")
+
+
 def test_export_of_a_store_that_cannot_be_read_is_one_line(
     tmp_path: Path, shipped: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -167,20 +167,21 @@ def store_option(function: F) -> F:
             return function(*args, **kwargs)
         except RelgraphError as error:
             from relgraph.limits import QueryTimeoutError
-            from relgraph.persist import current_store, damage_in, mark_damaged, verify_store
+            from relgraph.persist import (
+                StoreDamagedError,
+                current_store,
+                damage_in,
+                damaged_store_error,
+                verify_store,
+            )
 
             store = current_store()
-            if store is None:
+            if store is None or isinstance(error, StoreDamagedError):
                 raise
             damage = verify_store(store) if isinstance(error, QueryTimeoutError) else damage_in(error.message)
             if damage is None:
                 raise
-            then = (
-                "the next command builds it again from the files"
-                if mark_damaged(store, damage)
-                else "delete the folder and it is built again"
-            )
-            raise UsageError(f"{store}: the store is damaged ({damage}); {then}") from error
+            raise damaged_store_error(store, damage) from error
 
     def set_store(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
         if value is not None:
@@ -484,11 +485,19 @@ def explain_command(entity: str, fmt: str, data_files: tuple[Path, ...]) -> None
 def check_command(fmt: str, data_files: tuple[Path, ...]) -> None:
     """Run the quality checks (queries/checks/*-violation.rq); each must return no rows.
 
-    Exit 0 when every check passes, 1 when any returns rows.
+    Exit 0 when every check passes, 1 when any returns rows. With --store, the store's files are
+    first checked against the SHA-256 of its build.
     """
     from relgraph.checks import run_checks
+    from relgraph.persist import current_store, damaged_store_error, verify_store
 
     outcomes = run_checks(extra_files=data_files)
+    store = current_store()
+    # a damaged block may be read as nothing, which makes a check fail (or pass) for no reason: the
+    # store's files are read against their SHA-256 before any verdict is given
+    damage = None if store is None else verify_store(store)
+    if store is not None and damage is not None:
+        raise damaged_store_error(store, damage)
     failed = [o for o in outcomes if o.result.rows]
     if fmt == "json":
         body = [

@@ -53,8 +53,10 @@ from relgraph.storedir import MANIFEST, check_folder, make_folder, reason, write
 
 __all__ = [
     "MANIFEST",
+    "StoreDamagedError",
     "current_store",
     "damage_in",
+    "damaged_store_error",
     "mark_damaged",
     "open_store",
     "store_is_fresh",
@@ -71,6 +73,10 @@ _NOT_DATA = re.compile(r"LOCK|LOG(?:\.old\..*)?")
 # how RocksDB words a damaged or unreadable database (rocksdb::Status::ToString)
 _ROCKSDB_DAMAGE = re.compile(r"\b(?:Corruption|IO error): .*")
 _log = logging.getLogger(__name__)
+
+
+class StoreDamagedError(UsageError):
+    """An on-disk store was found damaged while a command read it (see :func:`damaged_store_error`)."""
 
 
 def current_store() -> Path | None:
@@ -237,6 +243,20 @@ def damage_in(message: str) -> str | None:
     """
     match = _ROCKSDB_DAMAGE.search(message)
     return None if match is None else match.group()
+
+
+def damaged_store_error(store_dir: Path, damage: str) -> StoreDamagedError:
+    """Mark the store damaged (:func:`mark_damaged`) and return the error that says so and what follows.
+
+    :param store_dir: the store folder.
+    :param damage: what was found.
+    """
+    then = (
+        "the next command builds it again from the files"
+        if mark_damaged(store_dir, damage)
+        else "delete the folder and it is built again"
+    )
+    return StoreDamagedError(f"{store_dir}: the store is damaged ({damage}); {then}")
 
 
 def mark_damaged(store_dir: Path, damage: str) -> bool:

@@ -36,6 +36,7 @@ from rdflib import RDF, RDFS, SH, SKOS, BNode, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
+from relgraph.errors import RelgraphError
 from relgraph.progress import progress
 from relgraph.sparql_values import where_group_start
 from relgraph.terms import to_rdflib
@@ -462,30 +463,34 @@ def validate_kg(
     :param shapes: the shapes graph.
     :param strict: warnings and infos make the data not conform too.
     :raises QueryTimeoutError: if the checks run past the query timeout (:mod:`relgraph.limits`).
+    :raises RelgraphError: if ``base``'s store cannot be read (a damaged on-disk store).
     """
     try:
         checks = compile_shapes(shapes)
     except NotCompilableError:
         return None
     store = base.oxigraph
-    added = [q for q in new.quads() if q not in store]
-    focus: set[ox.NamedNode] | None = None
-    if len(new):
-        subjects = {q.subject for q in new.quads() if isinstance(q.subject, ox.NamedNode)}
-        focus = set(subjects) | {q.object for q in new.quads() if isinstance(q.object, ox.NamedNode)}
-        for subject in subjects:
-            focus.update(
-                q.subject
-                for q in store.quads_for_pattern(None, None, subject, ox.DefaultGraph())
-                if isinstance(q.subject, ox.NamedNode)
-            )
     try:
-        store.extend(added)
-    except (OSError, RuntimeError):  # a read-only on-disk store (--store): validate a copy in memory
-        copy = ox.Store()
-        copy.bulk_extend(store.quads_for_pattern(None, None, None, None))
-        store, added = copy, [*added]
-        store.extend(added)
+        added = [q for q in new.quads() if q not in store]
+        focus: set[ox.NamedNode] | None = None
+        if len(new):
+            subjects = {q.subject for q in new.quads() if isinstance(q.subject, ox.NamedNode)}
+            focus = set(subjects) | {q.object for q in new.quads() if isinstance(q.object, ox.NamedNode)}
+            for subject in subjects:
+                focus.update(
+                    q.subject
+                    for q in store.quads_for_pattern(None, None, subject, ox.DefaultGraph())
+                    if isinstance(q.subject, ox.NamedNode)
+                )
+        try:
+            store.extend(added)
+        except (OSError, RuntimeError):  # a read-only on-disk store (--store): validate a copy in memory
+            copy = ox.Store()
+            copy.bulk_extend(store.quads_for_pattern(None, None, None, None))
+            store, added = copy, [*added]
+            store.extend(added)
+    except RuntimeError as error:  # the store could not be read (a damaged on-disk store)
+        raise RelgraphError(f"cannot read the graph: {' '.join(str(error).split())}") from error
     from relgraph.limits import run_in_thread
 
     try:
