@@ -226,3 +226,84 @@ def test_cli_store_option_gives_the_same_answers(tmp_path: Path) -> None:
     bad = runner.invoke(cli, ["validate", "tests/shapes/invalid/SessionRole-hadRole.ttl", *store])
     assert bad.exit_code == 1
     assert "SessionRole-hadRole.ttl:19: Violation" in bad.output
+
+
+def test_validate_on_a_store_uses_a_checkpoint_and_leaves_the_store_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the new triples cannot go into the read-only store: the whole store was copied into memory,
+    # quad by quad (12 s at a million triples, slower than parsing the files again)
+    from relgraph import persist
+
+    copies: list[Path | None] = []
+    scratch_copy = persist.scratch_copy
+
+    def recorded(store: ox.Store, parent: Path | None) -> object:
+        copies.append(parent)
+        return scratch_copy(store, parent)
+
+    monkeypatch.setattr(persist, "scratch_copy", recorded)
+    folder = tmp_path / "store"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["query", "dialogue-sessions", "--store", str(folder)]).exit_code == 0
+    before = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    invalid = "tests/shapes/invalid/SessionRole-hadRole.ttl"
+    in_memory = runner.invoke(cli, ["validate", invalid])
+    stored = runner.invoke(cli, ["validate", invalid, "--store", str(folder)])
+    assert (
+        (stored.exit_code, stored.output) == (in_memory.exit_code, in_memory.output) == (1, in_memory.output)
+    )
+    assert "SessionRole-hadRole.ttl:19: Violation" in stored.output
+    new = tmp_path / "new.ttl"
+    generate(new, sessions=1, seed=5, prefix="synthcheckpoint")
+    good = runner.invoke(cli, ["validate", str(new), "--store", str(folder)])
+    assert good.exit_code == 0, good.output
+    assert good.output.endswith(": conforms (0 violations, 0 warnings, 0 infos)\n")
+    assert copies == [folder, folder]  # a checkpoint in the store folder, each time
+    after = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert after == before  # no scratch folder left, and the store's files byte for byte
+
+
+def test_scratch_copy_goes_to_the_temporary_folder_when_the_store_folder_cannot_take_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    from relgraph.persist import scratch_copy
+
+    database = tmp_path / "database"
+    writer = ox.Store(str(database))
+    writer.add(ox.Quad(ox.NamedNode("http://ex/a"), ox.NamedNode("http://ex/p"), ox.Literal("1")))
+    writer.flush()
+    del writer
+    store = ox.Store.read_only(str(database))
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    nowhere = tmp_path / "missing" / "folder"  # no folder can be made in it
+    with scratch_copy(store, nowhere) as copy:
+        copy.add(ox.Quad(ox.NamedNode("http://ex/b"), ox.NamedNode("http://ex/p"), ox.Literal("2")))
+        assert len(copy) == 2
+        (scratch,) = temporary.iterdir()
+        assert scratch.name.startswith(".scratch-")
+        del copy  # let go inside the block: the database is closed before its folder is deleted
+    assert len(store) == 1
+    assert list(temporary.iterdir()) == []
+
+
+def test_store_build_deletes_scratch_folders_no_process_uses(tmp_path: Path) -> None:
+    from relgraph.locking import locked
+
+    folder = tmp_path / "store"
+    data = tmp_path / "extra.nt"
+    data.write_text('<http://ex/a> <http://ex/p> "1" .\n')
+    args = ["query", "dialogue-sessions", "--data", str(data), "--store", str(folder)]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    (folder / ".scratch-killed" / "store").mkdir(parents=True)  # left by a process killed outright
+    (folder / ".scratch-killed" / "store" / "000001.sst").write_bytes(b"x" * 100)
+    (folder / ".scratch-busy").mkdir()
+    data.write_text('<http://ex/a> <http://ex/p> "2" .\n')  # changed: the store is rebuilt
+    with locked(folder / ".scratch-busy"):  # another process validates on it now
+        assert CliRunner().invoke(cli, args).exit_code == 0
+    assert not (folder / ".scratch-killed").exists()
+    assert (folder / ".scratch-busy").is_dir()

@@ -59,6 +59,7 @@ __all__ = [
     "damaged_store_error",
     "mark_damaged",
     "open_store",
+    "scratch_copy",
     "store_is_fresh",
     "use_store",
     "verify_store",
@@ -77,6 +78,48 @@ _log = logging.getLogger(__name__)
 
 class StoreDamagedError(UsageError):
     """An on-disk store was found damaged while a command read it (see :func:`damaged_store_error`)."""
+
+
+@contextlib.contextmanager
+def scratch_copy(store: ox.Store, parent: Path | None) -> Iterator[ox.Store]:
+    """Yield a writable copy of a read-only on-disk store, deleted when the ``with`` block ends.
+
+    The copy is a RocksDB checkpoint (:meth:`pyoxigraph.Store.backup`) in a ``.scratch-*`` folder of
+    ``parent``: hard links to the store's table files, which RocksDB never changes, so it takes
+    milliseconds and no room, and the store itself is not touched. The folder is locked while in use;
+    a build deletes the ones left unlocked by a process killed outright. If ``parent`` cannot be
+    written, the checkpoint goes to the temporary folder (a full copy if on another file system).
+    Let go of the copy inside the block: a database still open when its folder is deleted may write
+    into it again, and the folder is then left behind (in a store folder, the next build deletes it).
+
+    :param store: the open store.
+    :param parent: the folder to make the copy in (the store folder of ``--store DIR``), if any.
+    :raises OSError: if no copy can be made.
+    """
+    import shutil
+    import tempfile
+
+    folder: Path | None = None
+    failure: OSError | None = None
+    for where in ([parent] if parent is not None else []) + [None]:
+        try:
+            folder = Path(tempfile.mkdtemp(prefix=".scratch-", dir=where))
+            break
+        except OSError as error:
+            failure = error
+    if folder is None:
+        assert failure is not None
+        raise failure
+    try:
+        with locked(folder):
+            store.backup(str(folder / "store"))
+            copy = ox.Store(str(folder / "store"))
+            try:
+                yield copy
+            finally:
+                del copy  # closes the database before its folder goes
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def current_store() -> Path | None:
@@ -381,6 +424,9 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool, why: str) -> d
             shutil.rmtree(leftover, ignore_errors=True)
         else:
             leftover.unlink(missing_ok=True)
+    for scratch in store_dir.glob(".scratch-*"):  # scratch_copy's, unless another process uses it
+        with contextlib.suppress(LockedError, InputError), locked(scratch):
+            shutil.rmtree(scratch, ignore_errors=True)
     try:
         temporary = Path(tempfile.mkdtemp(prefix=".build-", dir=store_dir))
     except OSError as error:

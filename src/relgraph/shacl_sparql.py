@@ -22,6 +22,7 @@ True
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import contextvars
 import itertools
 import os
@@ -448,6 +449,11 @@ def validate_store(
     return report_graph(rows, shapes, conforms), labels
 
 
+def _remove_all(store: ox.Store, quads: list[ox.Quad]) -> None:
+    for quad in quads:
+        store.remove(quad)
+
+
 def validate_kg(
     base: KnowledgeGraph, new: KnowledgeGraph, shapes: rdflib.Graph, *, strict: bool = False
 ) -> tuple[rdflib.Graph, rdflib.Graph] | None:
@@ -469,39 +475,39 @@ def validate_kg(
         checks = compile_shapes(shapes)
     except NotCompilableError:
         return None
-    store = base.oxigraph
-    try:
-        added = [q for q in new.quads() if q not in store]
-        focus: set[ox.NamedNode] | None = None
-        if len(new):
-            subjects = {q.subject for q in new.quads() if isinstance(q.subject, ox.NamedNode)}
-            focus = set(subjects) | {q.object for q in new.quads() if isinstance(q.object, ox.NamedNode)}
-            for subject in subjects:
-                focus.update(
-                    q.subject
-                    for q in store.quads_for_pattern(None, None, subject, ox.DefaultGraph())
-                    if isinstance(q.subject, ox.NamedNode)
-                )
-        try:
-            store.extend(added)
-        except (OSError, RuntimeError):  # a read-only on-disk store (--store): validate a copy in memory
-            copy = ox.Store()
-            copy.bulk_extend(store.quads_for_pattern(None, None, None, None))
-            store, added = copy, [*added]
-            store.extend(added)
-    except RuntimeError as error:  # the store could not be read (a damaged on-disk store)
-        raise RelgraphError(f"cannot read the graph: {' '.join(str(error).split())}") from error
     from relgraph.limits import run_in_thread
 
-    try:
-        # with the query timeout; at the timeout the new triples are taken out at once, while the
-        # checks, which cannot be interrupted, finish on their thread with nothing waiting for them
-        return run_in_thread(
-            lambda: validate_store(store, shapes, focus=focus, strict=strict, checks=checks),
-            what="validation",
-        )
-    except NotCompilableError:
-        return None
-    finally:
-        for quad in added:
-            store.remove(quad)
+    store = base.oxigraph
+    with contextlib.ExitStack() as cleanup:
+        try:
+            added = [q for q in new.quads() if q not in store]
+            focus: set[ox.NamedNode] | None = None
+            if len(new):
+                subjects = {q.subject for q in new.quads() if isinstance(q.subject, ox.NamedNode)}
+                focus = set(subjects) | {q.object for q in new.quads() if isinstance(q.object, ox.NamedNode)}
+                for subject in subjects:
+                    focus.update(
+                        q.subject
+                        for q in store.quads_for_pattern(None, None, subject, ox.DefaultGraph())
+                        if isinstance(q.subject, ox.NamedNode)
+                    )
+            if added:
+                try:
+                    store.extend(added)
+                    # at the end (at the timeout too) the new triples are taken out at once, while
+                    # the checks, which cannot be interrupted, finish on their thread unawaited
+                    cleanup.callback(_remove_all, store, added)
+                except (OSError, RuntimeError):  # a read-only on-disk store (--store): a scratch copy
+                    store = cleanup.enter_context(base.writable_copy())
+                    store.extend(added)
+        except (OSError, RuntimeError) as error:  # the store could not be read (a damaged on-disk store)
+            raise RelgraphError(f"cannot read the graph: {' '.join(str(error).split())}") from error
+        try:
+            return run_in_thread(  # with the query timeout
+                lambda: validate_store(store, shapes, focus=focus, strict=strict, checks=checks),
+                what="validation",
+            )
+        except NotCompilableError:
+            return None
+        finally:
+            store = base.oxigraph  # a scratch copy is let go, so closed before its folder is deleted

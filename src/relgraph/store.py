@@ -6,6 +6,7 @@ store's default graph.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -88,6 +89,7 @@ class KnowledgeGraph:
 
     def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
         self._in_memory = path is None
+        self._scratch_parent = None if path is None else Path(path).parent  # see writable_copy
         self._loaded_bytes = 0  # bytes of the files loaded so far: a cheap stand-in for the size
         if path is None:
             self._store = ox.Store()
@@ -120,6 +122,7 @@ class KnowledgeGraph:
             files = [*shipped, *(Path(f) for f in extra_files)]
             persisted = cls.__new__(cls)
             persisted._in_memory = False
+            persisted._scratch_parent = store
             persisted._loaded_bytes = 0
             try:
                 persisted._store, _built = open_store(store, files)
@@ -142,6 +145,33 @@ class KnowledgeGraph:
     def oxigraph(self) -> ox.Store:
         """Return the underlying :class:`pyoxigraph.Store` (for bulk work such as compiled validation)."""
         return self._store
+
+    @contextlib.contextmanager
+    def writable_copy(self) -> Iterator[ox.Store]:
+        """Yield a writable copy of the store, for work that adds triples to a read-only one; deleted after.
+
+        An on-disk store is copied as a RocksDB checkpoint, in milliseconds
+        (:func:`relgraph.persist.scratch_copy`), an in-memory one quad by quad.
+
+        :raises OSError: if an on-disk store cannot be copied, nor read into memory.
+
+        >>> with KnowledgeGraph().writable_copy() as copy:
+        ...     len(copy)
+        0
+        """
+        with contextlib.ExitStack() as stack:
+            checkpoint: ox.Store | None = None
+            if not self._in_memory:
+                from relgraph.persist import scratch_copy
+
+                with contextlib.suppress(OSError):  # no room for a checkpoint: in memory, below
+                    checkpoint = stack.enter_context(scratch_copy(self._store, self._scratch_parent))
+            if checkpoint is not None:
+                yield checkpoint
+                return
+        copy = ox.Store()
+        copy.bulk_extend(self._store.quads_for_pattern(None, None, None, None))
+        yield copy
 
     def __len__(self) -> int:
         """Return the number of triples."""
