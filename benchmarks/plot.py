@@ -1,6 +1,8 @@
 """Plot benchmark results (from ``run.py --json``): time against graph size, one line per engine and step.
 
-    python benchmarks/plot.py results.json docs/benchmarks.png
+    python benchmarks/plot.py results.json [more-results.json ...] docs/benchmarks.png
+
+Several results files are plotted together, each adding its sizes (a 10M run made apart, say).
 
 Needs matplotlib (``pip install -e '.[bench]'``).
 """
@@ -27,11 +29,14 @@ STYLE = {"relgraph": "-o", "rdflib": "--s", "pyoxigraph": ":^"}
 
 
 def main() -> None:
-    """Plot ``sys.argv[1]`` (results JSON) to ``sys.argv[2]`` (PNG)."""
-    results = json.loads(Path(sys.argv[1]).read_text())
-    output = Path(sys.argv[2])
-    sizes = results["sizes"]
-    labels = list(sizes)
+    """Plot the results JSON files named first to the PNG named last."""
+    if len(sys.argv) < 3:
+        sys.exit("usage: plot.py RESULTS.json [MORE.json ...] OUTPUT.png")
+    runs = [json.loads(Path(name).read_text()) for name in sys.argv[1:-1]]
+    output = Path(sys.argv[-1])
+    results = runs[0]
+    sizes = {label: size for run in runs for label, size in run["sizes"].items()}
+    labels = sorted(sizes, key=lambda label: sizes[label]["triples"])
     xs = [sizes[label]["triples"] for label in labels]
     figure, axes = plt.subplots(1, len(STEPS), figsize=(4.2 * len(STEPS), 4), sharex=True)
     for axis, (key, title) in zip(axes, STEPS, strict=True):
