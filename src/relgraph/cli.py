@@ -486,18 +486,21 @@ def check_command(fmt: str, data_files: tuple[Path, ...]) -> None:
     """Run the quality checks (queries/checks/*-violation.rq); each must return no rows.
 
     Exit 0 when every check passes, 1 when any returns rows. With --store, the store's files are
-    first checked against the SHA-256 of its build.
+    first read against the SHA-256 of its build.
     """
     from relgraph.checks import run_checks
     from relgraph.persist import current_store, damaged_store_error, verify_store
+    from relgraph.store import KnowledgeGraph
 
-    outcomes = run_checks(extra_files=data_files)
+    graph = KnowledgeGraph.default(extra_files=data_files)
     store = current_store()
-    # a damaged block may be read as nothing, which makes a check fail (or pass) for no reason: the
-    # store's files are read against their SHA-256 before any verdict is given
+    # a damaged block may be read as nothing, which makes a check fail (or pass) for no reason, or
+    # as something else, a query then running until its timeout: the store's files are read against
+    # their SHA-256 before any check runs
     damage = None if store is None else verify_store(store)
     if store is not None and damage is not None:
         raise damaged_store_error(store, damage)
+    outcomes = run_checks(graph)
     failed = [o for o in outcomes if o.result.rows]
     if fmt == "json":
         body = [
