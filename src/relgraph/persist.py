@@ -71,8 +71,9 @@ _STORE_NAME = re.compile(r"store-[A-Za-z0-9_]+")
 _current: contextvars.ContextVar[Path | None] = contextvars.ContextVar("relgraph_store", default=None)
 # files of a RocksDB folder that change without the data changing (its log of events, its lock)
 _NOT_DATA = re.compile(r"LOCK|LOG(?:\.old\..*)?")
-# how RocksDB words a damaged or unreadable database (rocksdb::Status::ToString)
-_ROCKSDB_DAMAGE = re.compile(r"\b(?:Corruption|IO error): .*")
+# how RocksDB words a damaged database (rocksdb::Status::ToString); its "IO error: ..." may be a full
+# disk under a scratch copy, not damage (a file gone from the store is seen at the next opening)
+_ROCKSDB_DAMAGE = re.compile(r"\bCorruption: .*")
 _log = logging.getLogger(__name__)
 
 
@@ -274,13 +275,15 @@ def _changed_file(folder: Path, entries: list[dict[str, Any]], *, read_all: bool
 
 
 def damage_in(message: str) -> str | None:
-    """Return RocksDB's report of a damaged or unreadable store found in an error message, if any.
+    """Return RocksDB's report of a damaged store found in an error message, if any.
 
     :param message: the message of an error raised while reading a store.
 
     >>> damage_in("query failed: Corruption: block checksum mismatch in s/000039.sst")
     'Corruption: block checksum mismatch in s/000039.sst'
     >>> damage_in("query failed: ?x is not bound") is None
+    True
+    >>> damage_in("cannot add the new triples: IO error: No space left on device") is None
     True
     """
     match = _ROCKSDB_DAMAGE.search(message)

@@ -499,7 +499,13 @@ def validate_kg(
                     cleanup.callback(_remove_all, store, added)
                 except (OSError, RuntimeError):  # a read-only on-disk store (--store): a scratch copy
                     store = cleanup.enter_context(base.writable_copy())
-                    store.extend(added)
+                    try:
+                        store.extend(added)
+                    except (OSError, RuntimeError) as error:  # a full disk, say: not a damaged store
+                        message = " ".join(str(error).split())
+                        raise RelgraphError(
+                            f"cannot add the new triples to a copy of the store: {message}"
+                        ) from error
         except (OSError, RuntimeError) as error:  # the store could not be read (a damaged on-disk store)
             raise RelgraphError(f"cannot read the graph: {' '.join(str(error).split())}") from error
         try:
