@@ -41,6 +41,7 @@ import pyoxigraph as ox
 
 from relgraph.errors import RelgraphError, UsageError
 from relgraph.prefixes import PREFIXES
+from relgraph.reading import one_line
 
 if TYPE_CHECKING:
     from relgraph.progress import CountingWriter
@@ -175,7 +176,7 @@ def serialize(kg: KnowledgeGraph, fmt: str = "turtle", *, sort: bool = True) -> 
     except (ValueError, TypeError, OSError, RecursionError) as error:
         raise RelgraphError(f"cannot serialize the graph as {fmt}: {error}") from error
     except RuntimeError as error:  # the store could not be read (a damaged on-disk store)
-        raise RelgraphError(f"cannot read the graph: {' '.join(str(error).split())}") from error
+        raise RelgraphError(f"cannot read the graph: {one_line(str(error))}") from error
 
 
 def _dump(kg: KnowledgeGraph, fmt: str, output: CountingWriter | None) -> bytes | None:
@@ -437,7 +438,7 @@ def _write_errors(write: Callable[[], None], fmt: str, path: Path | None) -> Non
     except (ValueError, TypeError) as error:
         raise RelgraphError(f"{where}cannot serialize the graph as {fmt}: {error}") from error
     except RuntimeError as error:  # the store could not be read (a damaged on-disk store)
-        raise RelgraphError(f"{where}cannot read the graph: {' '.join(str(error).split())}") from error
+        raise RelgraphError(f"{where}cannot read the graph: {one_line(str(error))}") from error
 
 
 def atomic_write(path: Path, data: bytes) -> None:

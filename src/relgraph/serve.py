@@ -22,6 +22,7 @@ import pyoxigraph as ox
 
 from relgraph.errors import ConfigurationError, UsageError
 from relgraph.push import DEFAULT_GRAPH
+from relgraph.reading import one_line
 from relgraph.storedir import check_folder, make_folder, reason, write_manifest
 
 __all__ = ["DEFAULT_PORT", "build_store", "check_port", "oxigraph_command", "serve"]
@@ -108,12 +109,10 @@ def build_store(location: Path, quads: Iterable[ox.Quad], graph: str = DEFAULT_G
     try:
         store = ox.Store(str(location))
     except OSError as error:
-        raise UsageError(
-            f"{location}: cannot open the Oxigraph store: {' '.join(str(error).split())}"
-        ) from None
+        raise UsageError(f"{location}: cannot open the Oxigraph store: {one_line(str(error))}") from None
     except RuntimeError as error:  # RocksDB found the files damaged
         raise UsageError(
-            f"{location}: the Oxigraph store is damaged ({' '.join(str(error).split())}); "
+            f"{location}: the Oxigraph store is damaged ({one_line(str(error))}); "
             "delete the folder and serve again"
         ) from None
     name = ox.NamedNode(graph)

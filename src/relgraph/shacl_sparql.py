@@ -39,6 +39,7 @@ from rdflib.term import Node
 
 from relgraph.errors import RelgraphError
 from relgraph.progress import progress
+from relgraph.reading import one_line
 from relgraph.sparql_values import where_group_start
 from relgraph.terms import to_rdflib
 
@@ -502,12 +503,12 @@ def validate_kg(
                     try:
                         store.extend(added)
                     except (OSError, RuntimeError) as error:  # a full disk, say: not a damaged store
-                        message = " ".join(str(error).split())
+                        message = one_line(str(error))
                         raise RelgraphError(
                             f"cannot add the new triples to a copy of the store: {message}"
                         ) from error
         except (OSError, RuntimeError) as error:  # the store could not be read (a damaged on-disk store)
-            raise RelgraphError(f"cannot read the graph: {' '.join(str(error).split())}") from error
+            raise RelgraphError(f"cannot read the graph: {one_line(str(error))}") from error
         try:
             return run_in_thread(  # with the query timeout
                 lambda: validate_store(store, shapes, focus=focus, strict=strict, checks=checks),
