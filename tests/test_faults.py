@@ -923,7 +923,11 @@ def test_damaged_store_is_rebuilt_with_a_warning(
     assert list(store.glob("store-*")) == [rebuilt]
 
 
-def test_store_copied_without_its_times_is_used_as_it_is(tmp_path: Path, shipped: Path) -> None:
+def test_store_copied_without_its_times_is_used_as_it_is(
+    tmp_path: Path, shipped: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from relgraph import persist
+
     store = tmp_path / "store"
     args = ["sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "-f", "csv"]
     first = run(*args, "--store", str(store))
@@ -932,9 +936,23 @@ def test_store_copied_without_its_times_is_used_as_it_is(tmp_path: Path, shipped
     shutil.copytree(store, copy, copy_function=shutil.copyfile)  # new modification times
     (database,) = copy.glob("store-*")
     assert _biggest_table(copy).stat().st_mtime_ns != _biggest_table(store).stat().st_mtime_ns
+    read: list[str] = []
+    sha256 = persist._sha256
+    monkeypatch.setattr(persist, "_sha256", lambda path: read.append(path.name) or sha256(path))
     again = run(*args, "--store", str(copy))
     assert (again.exit_code, again.stdout, again.stderr) == (0, first.stdout, "")  # no warning
     assert list(copy.glob("store-*")) == [database]  # not rebuilt: the same bytes
+    recorded = json.loads((copy / "manifest.json").read_text())["store_files"]
+    assert _biggest_table(copy).name in read
+    assert sorted(read) == sorted(e["name"] for e in recorded)  # each file of the database read once
+    assert {e["name"]: e["mtime_ns"] for e in recorded} == {
+        e["name"]: (database / e["name"]).stat().st_mtime_ns for e in recorded
+    }  # the copy's times, now recorded
+    read.clear()
+    third = run(*args, "--store", str(copy))
+    assert (third.exit_code, third.stdout, third.stderr) == (0, first.stdout, "")
+    assert read == []  # the next start reads no file again
+    assert sorted(p.name for p in copy.iterdir()) == ["manifest.json", database.name]
 
 
 def test_store_found_damaged_while_read_is_one_line_and_rebuilt_next(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -454,3 +455,67 @@ def test_store_marked_damaged_only_by_the_holder_of_its_lock(tmp_path: Path) -> 
     _store, built = open_store(folder, [data], progress=False)
     assert built and store_is_fresh(folder, [data])
     assert mark_damaged(tmp_path / "missing", "Corruption: test") is False
+
+
+def test_new_mtimes_with_the_same_content_are_recorded_once_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from relgraph import persist
+    from relgraph.locking import locked
+
+    data = tmp_path / "a.nt"
+    data.write_text('<http://ex/a> <http://ex/p> "1" .\n')
+    folder = tmp_path / "store"
+    _store, built = persist.open_store(folder, [data], progress=False)
+    del _store
+    read: list[str] = []
+    sha256 = persist._sha256
+    monkeypatch.setattr(persist, "_sha256", lambda path: read.append(path.name) or sha256(path))
+
+    def recorded() -> int:
+        (entry,) = json.loads((folder / "manifest.json").read_text())["files"]
+        return int(entry["mtime_ns"])
+
+    os.utime(data, ns=(10**18, 10**18))  # touched (a checkout): same bytes, a new time
+    with locked(folder):  # another process holds the lock: used as it is, nothing recorded
+        _store, built = persist.open_store(folder, [data], progress=False)
+    del _store
+    assert not built and read == ["a.nt"] and recorded() != 10**18
+    read.clear()
+    _store, built = persist.open_store(folder, [data], progress=False)
+    del _store
+    assert not built and read == ["a.nt"] and recorded() == 10**18  # read once more, and recorded
+    read.clear()
+    _store, built = persist.open_store(folder, [data], progress=False)
+    del _store
+    assert not built and read == []  # not read again
+    data.write_text('<http://ex/a> <http://ex/p> "2" .\n')  # same size, new content and time
+    _store, built = persist.open_store(folder, [data], progress=False)
+    assert built and [str(t["o"]) for t in _store.query("SELECT ?o WHERE { ?s ?p ?o }")] == ['"2"']
+    del _store
+
+
+def test_times_are_not_recorded_over_another_build_or_a_damage_mark(tmp_path: Path) -> None:
+    import json
+
+    from relgraph import persist
+
+    data = tmp_path / "a.nt"
+    data.write_text('<http://ex/a> <http://ex/p> "1" .\n')
+    folder = tmp_path / "store"
+    _store, _built = persist.open_store(folder, [data], progress=False)
+    del _store
+    manifest = folder / "manifest.json"
+    before = manifest.read_bytes()
+    name = json.loads(before)["store"]
+    touched = {("files", str(data.resolve())): 7}
+    persist._record_times(folder, "store-another", touched)  # the store was built again meanwhile
+    assert manifest.read_bytes() == before
+    assert persist.mark_damaged(folder, "Corruption: test")
+    marked = manifest.read_bytes()
+    persist._record_times(folder, name, touched)  # another process found it damaged meanwhile
+    assert manifest.read_bytes() == marked
+    persist._record_times(tmp_path / "missing", name, touched)  # no folder: nothing, and no error
+    assert not (tmp_path / "missing").exists()

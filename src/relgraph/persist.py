@@ -5,7 +5,8 @@ names. The manifest lists the files given and every file loaded (the local ``owl
 with ``--allow-imports`` too), each with its size, modification time and SHA-256, whether imports
 were followed, and what the load limits must allow. A run whose files match the manifest opens that
 store read-only, so several commands can read it at once. The store is rebuilt when a file was
-added, removed or changed (a new mtime with the same content does not count), when imports are
+added, removed or changed (a new mtime with the same content does not count: the file is then read
+once, its SHA-256 found unchanged, and the new mtime recorded, so it is not read again), when imports are
 followed now and were not then (or the other way round) and a file has some, when a limit
 (:mod:`relgraph.limits`) is now lower than the data needs, when it was made by an older relgraph, and
 when it is damaged (it is only a copy of the files): it cannot be opened, one of its files is not as
@@ -207,30 +208,68 @@ def _open_fresh(store_dir: Path, files: list[Path]) -> tuple[ox.Store | None, st
     :return: the store, or None, why it must be built (for the message if it cannot be) and, if it
         is damaged, how.
     """
-    manifest = _fresh_manifest(store_dir, files)
+    touched: dict[tuple[str, str], int] = {}
+    manifest = _fresh_manifest(store_dir, files, touched)
     if manifest is None:
         stale = (store_dir / MANIFEST).exists()
         return None, " (it must be rebuilt: the files or the settings changed)" if stale else "", None
-    damage = _damage(store_dir, manifest)
+    damage = _damage(store_dir, manifest, touched)
     if damage is None:
         try:
-            return ox.Store.read_only(str(store_dir / manifest["store"])), "", None
+            opened = ox.Store.read_only(str(store_dir / manifest["store"]))
         except (OSError, RuntimeError) as error:
             damage = f"it cannot be opened: {reason(error)}"
+        else:
+            if touched:
+                _record_times(store_dir, manifest["store"], touched)
+            return opened, "", None
     return None, f" (it is damaged and must be rebuilt: {damage})", damage
 
 
-def _damage(store_dir: Path, manifest: dict[str, Any]) -> str | None:
+def _record_times(store_dir: Path, store_name: str, touched: dict[tuple[str, str], int]) -> None:
+    """Record in the manifest the new mtimes of files whose SHA-256 was just found unchanged.
+
+    A copy made without keeping times, or files touched (a checkout), are then read only once, not at
+    every start. The lock is taken for the few milliseconds of the write, without waiting: if another
+    process holds it, or the folder cannot be written, nothing is recorded (the files are read again
+    next time). Nothing is recorded either if the manifest now names another store or marks it damaged.
+
+    :param touched: ``(list, path or name)`` of each such entry of the manifest's ``files`` and
+        ``store_files`` -> its mtime (in ns) when its SHA-256 was read.
+    """
+    try:
+        with locked(store_dir):
+            manifest = check_folder(store_dir, "query")
+            if manifest is None or not _well_formed(manifest) or manifest["store"] != store_name:
+                return
+            if "damaged" in manifest:
+                return
+            for key, field in (("files", "path"), ("store_files", "name")):
+                for entry in manifest[key]:
+                    entry["mtime_ns"] = touched.get((key, entry[field]), entry["mtime_ns"])
+            fields = {k: v for k, v in manifest.items() if k not in ("format", "version")}
+            write_manifest(store_dir, fields, f"times-{os.getpid()}")
+    except (LockedError, InputError, UsageError, OSError):
+        return
+
+
+def _damage(
+    store_dir: Path, manifest: dict[str, Any], touched: dict[tuple[str, str], int] | None = None
+) -> str | None:
     """Say how the store of a fresh manifest is damaged, or return None if it is as built.
 
     Each file of the database must have its size, and its modification time or else its SHA-256
     (a copy made without keeping times), as recorded after the build; the store is opened
     read-only, so none of them changes while it is used.
+
+    :param touched: filled as for :func:`_record_times`, if given.
     """
     found = manifest.get("damaged")
     if isinstance(found, str):
         return found
-    return _changed_file(store_dir / manifest["store"], manifest["store_files"], read_all=False)
+    return _changed_file(
+        store_dir / manifest["store"], manifest["store_files"], read_all=False, touched=touched
+    )
 
 
 def verify_store(store_dir: Path) -> str | None:
@@ -252,10 +291,17 @@ def verify_store(store_dir: Path) -> str | None:
     return _changed_file(store_dir / manifest["store"], manifest["store_files"], read_all=True)
 
 
-def _changed_file(folder: Path, entries: list[dict[str, Any]], *, read_all: bool) -> str | None:
+def _changed_file(
+    folder: Path,
+    entries: list[dict[str, Any]],
+    *,
+    read_all: bool,
+    touched: dict[tuple[str, str], int] | None = None,
+) -> str | None:
     """Say which file of a database is not as its manifest entry records, and how; None if all are.
 
     :param read_all: compare every file's SHA-256; else only of the files whose time changed.
+    :param touched: filled as for :func:`_record_times`, if given.
     """
     for entry in entries:
         name = entry["name"]
@@ -263,10 +309,11 @@ def _changed_file(folder: Path, entries: list[dict[str, Any]], *, read_all: bool
             info = (folder / name).stat()
             if info.st_size != entry["size"]:
                 return f"{name} is {info.st_size} bytes long, not {entry['size']}"
-            if (read_all or info.st_mtime_ns != entry["mtime_ns"]) and _sha256(folder / name) != entry[
-                "sha256"
-            ]:
+            moved = info.st_mtime_ns != entry["mtime_ns"]
+            if (read_all or moved) and _sha256(folder / name) != entry["sha256"]:
                 return f"{name} was changed"
+            if moved and touched is not None:
+                touched["store_files", name] = info.st_mtime_ns
         except FileNotFoundError:
             return f"{name} is missing"
         except OSError as error:
@@ -327,8 +374,13 @@ def mark_damaged(store_dir: Path, damage: str) -> bool:
         return False
 
 
-def _fresh_manifest(store_dir: Path, files: list[Path]) -> dict[str, Any] | None:
-    """Return the manifest of ``store_dir`` if its store is fresh for ``files``, else None."""
+def _fresh_manifest(
+    store_dir: Path, files: list[Path], touched: dict[tuple[str, str], int] | None = None
+) -> dict[str, Any] | None:
+    """Return the manifest of ``store_dir`` if its store is fresh for ``files``, else None.
+
+    :param touched: filled as for :func:`_record_times`, if given.
+    """
     manifest = check_folder(store_dir, "query")
     if manifest is None or not _well_formed(manifest) or not (store_dir / manifest["store"]).is_dir():
         return None
@@ -338,7 +390,7 @@ def _fresh_manifest(store_dir: Path, files: list[Path]) -> dict[str, Any] | None
         return None
     if not _within(manifest, Limits.from_env()):
         return None
-    return manifest if all(_unchanged(entry) for entry in manifest["files"]) else None
+    return manifest if all(_unchanged(entry, touched) for entry in manifest["files"]) else None
 
 
 _FIELDS = {
@@ -382,16 +434,25 @@ def _within(manifest: dict[str, Any], limits: Limits) -> bool:
     )
 
 
-def _unchanged(entry: dict[str, Any]) -> bool:
-    """Tell whether a file is as the manifest records it (a file that cannot be read has changed)."""
+def _unchanged(entry: dict[str, Any], touched: dict[tuple[str, str], int] | None = None) -> bool:
+    """Tell whether a file is as the manifest records it (a file that cannot be read has changed).
+
+    :param touched: filled as for :func:`_record_times`, if given.
+    """
     path = Path(entry["path"])
     try:
         info = path.stat()
         if info.st_size != entry["size"]:
             return False
-        return info.st_mtime_ns == entry["mtime_ns"] or _sha256(path) == str(entry["sha256"])
+        if info.st_mtime_ns == entry["mtime_ns"]:
+            return True
+        if _sha256(path) != str(entry["sha256"]):
+            return False
     except OSError:
         return False
+    if touched is not None:
+        touched["files", entry["path"]] = info.st_mtime_ns
+    return True
 
 
 def _sha256(path: Path) -> str:
