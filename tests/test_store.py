@@ -519,3 +519,36 @@ def test_times_are_not_recorded_over_another_build_or_a_damage_mark(tmp_path: Pa
     assert manifest.read_bytes() == marked
     persist._record_times(tmp_path / "missing", name, touched)  # no folder: nothing, and no error
     assert not (tmp_path / "missing").exists()
+
+
+def test_damage_found_in_a_store_is_not_recorded_against_a_newer_build(tmp_path: Path) -> None:
+    import json
+
+    from relgraph import persist
+    from relgraph.locking import locked
+
+    data = tmp_path / "a.nt"
+    data.write_text('<http://ex/a> <http://ex/p> "1" .\n')
+    folder = tmp_path / "store"
+    old, built = persist.open_store(folder, [data], progress=False)  # this process reads it
+    assert built
+    data.write_text('<http://ex/a> <http://ex/p> "22" .\n')
+    with locked(folder):  # meanwhile another process builds the store of the changed file
+        newer = persist._build(folder, [data], progress=False, why="")
+    manifest = folder / "manifest.json"
+    assert json.loads(manifest.read_bytes())["store"] == newer["store"]
+    before = manifest.read_bytes()
+    # the damage this process then finds was in the store it opened, now gone: the new one is kept
+    assert persist.verify_store(folder) is None
+    assert persist.mark_damaged(folder, "Corruption: block checksum mismatch") is False
+    error = persist.damaged_store_error(folder, "Corruption: block checksum mismatch")
+    assert error.message == (
+        f"{folder}: the store is damaged (Corruption: block checksum mismatch); "
+        "another command has built it again since: run the command again"
+    )
+    assert manifest.read_bytes() == before and persist.store_is_fresh(folder, [data])
+    del old
+    again, built = persist.open_store(folder, [data], progress=False)  # now this process reads the new one
+    assert not built and [str(t["o"]) for t in again.query("SELECT ?o WHERE { ?s ?p ?o }")] == ['"22"']
+    del again
+    assert persist.mark_damaged(folder, "Corruption: block checksum mismatch") is True

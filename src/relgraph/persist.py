@@ -76,6 +76,9 @@ _NOT_DATA = re.compile(r"LOCK|LOG(?:\.old\..*)?")
 # disk under a scratch copy, not damage (a file gone from the store is seen at the next opening)
 _ROCKSDB_DAMAGE = re.compile(r"\bCorruption: .*")
 _log = logging.getLogger(__name__)
+# store folder (resolved) -> the name of the store this process last opened in it: damage found while
+# reading that store is not recorded against another process's newer build (mark_damaged, verify_store)
+_opened: dict[Path, str] = {}
 
 
 class StoreDamagedError(UsageError):
@@ -194,9 +197,11 @@ def open_store(store_dir: Path, files: Sequence[Path], *, progress: bool = True)
                 "%s: the store was damaged (%s); it was built again from the files", store_dir, damage
             )
         try:
-            return ox.Store.read_only(str(store_dir / manifest["store"])), True
+            built = ox.Store.read_only(str(store_dir / manifest["store"]))
         except (OSError, RuntimeError) as error:
             raise InputError(f"{store_dir}: cannot open the store: {reason(error)}") from None
+        _opened[store_dir.resolve()] = manifest["store"]
+        return built, True
 
 
 def _open_fresh(store_dir: Path, files: list[Path]) -> tuple[ox.Store | None, str, str | None]:
@@ -220,6 +225,7 @@ def _open_fresh(store_dir: Path, files: list[Path]) -> tuple[ox.Store | None, st
         except (OSError, RuntimeError) as error:
             damage = f"it cannot be opened: {reason(error)}"
         else:
+            _opened[store_dir.resolve()] = manifest["store"]
             if touched:
                 _record_times(store_dir, manifest["store"], touched)
             return opened, "", None
@@ -280,15 +286,22 @@ def verify_store(store_dir: Path) -> str | None:
     may also be read as something else, a query then running until its timeout.
 
     :param store_dir: the store folder.
-    :return: what differs, or None if every file is as built (or the folder holds no built store).
+    :return: what differs, or None if every file is as built (or the folder holds no built store, or
+        another process has built a new one since this process opened it).
     """
     try:
         manifest = check_folder(store_dir, "query")
     except UsageError:
         return None
-    if manifest is None or not _well_formed(manifest):
+    if manifest is None or not _well_formed(manifest) or _replaced(store_dir, manifest):
         return None
     return _changed_file(store_dir / manifest["store"], manifest["store_files"], read_all=True)
+
+
+def _replaced(store_dir: Path, manifest: dict[str, Any]) -> bool:
+    """Tell whether the manifest names another store than the one this process opened in the folder."""
+    opened = _opened.get(store_dir.resolve())
+    return opened is not None and manifest["store"] != opened
 
 
 def _changed_file(
@@ -343,12 +356,22 @@ def damaged_store_error(store_dir: Path, damage: str) -> StoreDamagedError:
     :param store_dir: the store folder.
     :param damage: what was found.
     """
-    then = (
-        "the next command builds it again from the files"
-        if mark_damaged(store_dir, damage)
-        else "delete the folder and it is built again"
-    )
+    if mark_damaged(store_dir, damage):
+        then = "the next command builds it again from the files"
+    elif _rebuilt_since(store_dir):
+        then = "another command has built it again since: run the command again"
+    else:
+        then = "delete the folder and it is built again"
     return StoreDamagedError(f"{store_dir}: the store is damaged ({damage}); {then}")
+
+
+def _rebuilt_since(store_dir: Path) -> bool:
+    """Tell whether another process has built a new store in the folder since this one opened it."""
+    try:
+        manifest = check_folder(store_dir, "query")
+    except UsageError:
+        return False
+    return manifest is not None and _well_formed(manifest) and _replaced(store_dir, manifest)
 
 
 def mark_damaged(store_dir: Path, damage: str) -> bool:
@@ -356,7 +379,8 @@ def mark_damaged(store_dir: Path, damage: str) -> bool:
 
     For damage found while the store was read (RocksDB's block checksums), which the files' sizes
     and times do not show. Nothing is done if another process holds the lock (it is rebuilding the
-    store) or the folder cannot be written (the next run that can write rebuilds it).
+    store), has built a new store since this process opened it (the damage was in the old one), or
+    the folder cannot be written (the next run that can write rebuilds it).
 
     :param store_dir: the store folder.
     :param damage: what was found, for the warning of the rebuild.
@@ -365,7 +389,7 @@ def mark_damaged(store_dir: Path, damage: str) -> bool:
     try:
         with locked(store_dir):
             manifest = check_folder(store_dir, "query")
-            if manifest is None or not _well_formed(manifest):
+            if manifest is None or not _well_formed(manifest) or _replaced(store_dir, manifest):
                 return False
             fields = {k: v for k, v in manifest.items() if k not in ("format", "version")}
             write_manifest(store_dir, {**fields, "damaged": damage}, f"damaged-{os.getpid()}")
