@@ -597,12 +597,17 @@ def test_an_added_readout_gets_the_mode_of_a_new_file(tmp_path: Path, data_copy:
     assert (data_copy / "readouts" / "note.ttl").stat().st_mode & 0o777 == 0o666 & ~umask
 
 
-def test_add_nonconforming_readout_changes_nothing(data_copy: Path) -> None:
-    bad = ROOT / "tests" / "shapes" / "invalid" / "SessionRole-hadRole.ttl"
+@pytest.mark.parametrize("role", ["rgd:test-role", "_:role"], ids=["named", "blank node"])
+def test_add_nonconforming_readout_changes_nothing(tmp_path: Path, data_copy: Path, role: str) -> None:
+    # a role written as a blank node was not checked at all: "added", with 0 violations
+    bad = tmp_path / "role.ttl"
+    shipped = ROOT / "tests" / "shapes" / "invalid" / "SessionRole-hadRole.ttl"
+    bad.write_text(shipped.read_text(encoding="utf-8").replace("rgd:test-role", role), encoding="utf-8")
     before = snapshot(data_copy)
     result = run("add", str(bad), "--data-dir", str(data_copy))
     assert result.exit_code == int(ExitCode.NOT_CONFORMING), result.output
-    assert "Violation: rgd:test-role" in result.stdout
+    assert f"Violation: {role if role.startswith('rgd:') else '_:'}" in result.stdout
+    assert "SessionRole: prov:hadRole must be exactly one of rg:coChair or rg:spokesperson." in result.stdout
     assert result.stdout.endswith(f"{bad}: not added; the data is unchanged\n")
     assert snapshot(data_copy) == before
 

@@ -138,6 +138,51 @@ def test_validating_a_new_file_reports_what_pyshacl_reports(broken: Path) -> Non
     assert compiled.render("json") == reference.render("json")
 
 
+BLANK_NODES = """\
+@prefix rg:   <https://w3id.org/relgraph/ontology#> .
+@prefix rgd:  <https://w3id.org/relgraph/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+
+[] a rg:Official ; foaf:name "Nameless Official" .
+rgd:us-india-2plus2-intersessional-07 prov:qualifiedAssociation [
+    a rg:SessionRole ;
+    rdfs:label "An official, in a role with no prov:hadRole"@en ;
+    prov:agent rgd:test-bn-official ;
+    rg:inCapacityOf rgd:post-us-dod-spokesperson ;
+    rg:statedIn rgd:ani-2023-09-27-s03
+] .
+rgd:test-bn-official a rg:Official ; rdfs:label "Test Official"@en ; foaf:name "Test Official" .
+"""
+
+
+@pytest.mark.parametrize("on_store", [False, True], ids=["in memory", "on-disk store"])
+def test_validating_a_new_file_with_blank_nodes_reports_what_pyshacl_reports(
+    tmp_path: Path, on_store: bool
+) -> None:
+    # a query cannot name a blank node: they were left out of the focus nodes, and a new file of
+    # anonymous nodes "conformed" with 0 violations
+    from rdflib import BNode
+
+    new = tmp_path / "blank.ttl"
+    new.write_text(BLANK_NODES, encoding="utf-8")
+    base = KnowledgeGraph.default(store=tmp_path / "store" if on_store else None)
+    compiled = validate([new], kg=base)
+    reference = validate([new], kg=KnowledgeGraph.default(), engine="pyshacl")
+    blank = {str(r.source_shape).rsplit("#", 1)[1] for r in compiled.results if isinstance(r.focus, BNode)}
+    assert {"EnglishLabel", "SessionRole-hadRole"} <= blank
+    assert not compiled.conforms and not reference.conforms
+
+    def anonymous(results: list[ValidationResult]) -> set[tuple[str, ...]]:  # each parse names them anew
+        return {
+            (k[0], "_:" if isinstance(r.focus, BNode) else k[1], *k[2:]) for r in results for k in keyed([r])
+        }
+
+    assert anonymous(compiled.results) == anonymous(reference.results)
+    assert len(compiled.results) == len(reference.results) == 2
+
+
 def test_validating_a_new_file_leaves_the_graph_unchanged(broken: Path) -> None:
     kg = KnowledgeGraph.default()
     before = len(kg)

@@ -331,7 +331,7 @@ def _term(node: Node) -> str:
 
 
 def run_checks(
-    store: ox.Store, checks: Sequence[Check], focus: Iterable[ox.NamedNode] | None = None
+    store: ox.Store, checks: Sequence[Check], focus: Iterable[ox.NamedNode | ox.BlankNode] | None = None
 ) -> list[ResultRow]:
     """Run compiled checks on a store, optionally only for some focus nodes.
 
@@ -340,8 +340,13 @@ def run_checks(
     :param focus: report only these focus nodes (the target is still evaluated on the whole graph).
     """
     wanted = None if focus is None else set(focus)
-    # few nodes: test each against the targets; many (a big new file): run the whole graph and keep theirs
-    values = None if wanted is None or len(wanted) > _MAX_VALUES else " ".join(str(n) for n in wanted)
+    # few nodes: test each against the targets; many (a big new file), or a blank node (a query cannot
+    # name one): run the whole graph and keep theirs
+    values = (
+        None
+        if wanted is None or len(wanted) > _MAX_VALUES or any(isinstance(n, ox.BlankNode) for n in wanted)
+        else " ".join(str(n) for n in wanted)
+    )
     keep = None if wanted is None or values is not None else {to_rdflib(n) for n in wanted}
 
     def run(check: Check) -> list[ResultRow]:
@@ -418,7 +423,7 @@ def validate_store(
     store: ox.Store,
     shapes: rdflib.Graph,
     *,
-    focus: Iterable[ox.NamedNode] | None = None,
+    focus: Iterable[ox.NamedNode | ox.BlankNode] | None = None,
     strict: bool = False,
     checks: Sequence[Check] | None = None,
 ) -> tuple[rdflib.Graph, rdflib.Graph]:
@@ -463,7 +468,9 @@ def validate_kg(
     Without new triples the whole graph is validated. With them, they are added to ``base``'s store
     for the validation and removed afterwards, and only the nodes ``new`` mentions (as subject or
     object) and the nodes of ``base`` that point to its subjects are reported: the nodes whose
-    constraints the new triples can change, for shapes whose paths and SPARQL reach two steps.
+    constraints the new triples can change, for shapes whose paths and SPARQL reach two steps. Named
+    nodes are checked one by one; if ``new`` has a blank node, which a query cannot name, every
+    check runs on the whole graph and the results of those nodes are kept (slower on a big graph).
 
     :param base: the existing graph.
     :param new: the new data.
@@ -482,15 +489,16 @@ def validate_kg(
     with contextlib.ExitStack() as cleanup:
         try:
             added = [q for q in new.quads() if q not in store]
-            focus: set[ox.NamedNode] | None = None
+            focus: set[ox.NamedNode | ox.BlankNode] | None = None
             if len(new):
-                subjects = {q.subject for q in new.quads() if isinstance(q.subject, ox.NamedNode)}
-                focus = set(subjects) | {q.object for q in new.quads() if isinstance(q.object, ox.NamedNode)}
+                nodes = (ox.NamedNode, ox.BlankNode)
+                subjects = {q.subject for q in new.quads() if isinstance(q.subject, nodes)}
+                focus = set(subjects) | {q.object for q in new.quads() if isinstance(q.object, nodes)}
                 for subject in subjects:
                     focus.update(
                         q.subject
                         for q in store.quads_for_pattern(None, None, subject, ox.DefaultGraph())
-                        if isinstance(q.subject, ox.NamedNode)
+                        if isinstance(q.subject, nodes)
                     )
             if added:
                 try:
