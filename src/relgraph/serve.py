@@ -139,7 +139,8 @@ def serve(
     :param port: the port.
     :param writable: run ``oxigraph serve`` (read-write) instead of ``serve-read-only``.
     :param announce: called with the lines saying where the server is.
-    :raises KeyboardInterrupt: never: Ctrl-C (and SIGTERM) stop the server and return 0.
+    :raises KeyboardInterrupt: never: Ctrl-C (and SIGTERM, and SIGHUP unless ignored) stop the server
+        and return 0; any other error stops it before it is raised.
     :raises ConfigurationError: if the oxigraph program is missing.
     :raises UsageError: if the port is not valid.
     """
@@ -156,7 +157,12 @@ def serve(
         "--union-default-graph",
     ]
     process = subprocess.Popen(command)
-    previous = signal.signal(signal.SIGTERM, _interrupt)  # a SIGTERM stops the server too, like Ctrl-C
+    # SIGTERM and SIGHUP (the terminal closed) stop the server too, like Ctrl-C; a SIGHUP already
+    # ignored (nohup) stays ignored
+    stopping = [signal.SIGTERM]
+    if signal.getsignal(signal.SIGHUP) is signal.SIG_DFL:
+        stopping.append(signal.SIGHUP)
+    previous = {sig: signal.signal(sig, _interrupt) for sig in stopping}
     try:
         if not _listening(process, bind, port):
             return process.wait()  # it stopped at once, and said why on standard error
@@ -168,8 +174,12 @@ def serve(
     except KeyboardInterrupt:
         _stop(process)
         return 0
+    except BaseException:  # a reader of the announcement gone (a broken pipe), say: no server left behind
+        _stop(process)
+        raise
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _host(bind: str) -> str:

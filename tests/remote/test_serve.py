@@ -123,6 +123,33 @@ def test_sigterm_stops_serve_and_its_oxigraph_child(tmp_path):
         assert_nothing_answers(url)
 
 
+def test_sighup_stops_serve_and_its_oxigraph_child(tmp_path):
+    # the terminal closed: relgraph ended at once and its oxigraph child went on serving, orphaned
+    with served(tmp_path) as (server, url):
+        server.send_signal(signal.SIGHUP)
+        assert server.wait(timeout=30) == 0
+        assert_nothing_answers(url)
+
+
+def test_a_reader_gone_before_the_announcement_stops_the_oxigraph_child(tmp_path):
+    # `relgraph serve | head -1`: the broken pipe ended relgraph (exit 1) with the server left running
+    # and its temporary store deleted under it
+    port = free_port()
+    server = subprocess.Popen(
+        [str(RELGRAPH), "serve", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        assert server.stdout is not None
+        assert server.stdout.readline().startswith(b"Loaded ")  # as head -1 reads it, then goes
+        server.stdout.close()
+        assert server.wait(timeout=60) == 1
+        assert_nothing_answers(f"http://127.0.0.1:{port}/query")
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
 def test_serve_refuses_a_port_in_use_before_loading_anything(tmp_path):
     # it printed the endpoint of the other server, then oxigraph's error and its own
     with socket.socket() as held:
