@@ -227,6 +227,38 @@ def test_file_too_big_is_refused_before_reading(
     assert "use the on-disk store (--store DIR)" in line
 
 
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_data_of_no_known_size_is_held_to_the_file_size_limit_as_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a device or a pipe has no size to check before reading: /dev/zero filled 18 GB in 20 s
+    monkeypatch.setenv("RELGRAPH_MAX_FILE_BYTES", "3000000")
+    zeros = tmp_path / "zeros.ttl"
+    zeros.symlink_to("/dev/zero")
+    before = snapshot(tmp_path)
+    result = run("sparql", "ASK { ?s ?p ?o }", "--data", str(zeros))
+    line = assert_error(result, 2, f"{zeros}: file too big to load into memory (", "limit 3000000 bytes)")
+    assert "use the on-disk store (--store DIR)" in line
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_query_text_from_a_device_or_standard_input_is_held_to_the_file_size_limit() -> None:
+    # `relgraph sparql /dev/zero` and `yes | relgraph sparql -` read until the memory ran out
+    limit = {"RELGRAPH_MAX_FILE_BYTES": "1000000"}
+    assert_error(
+        run("sparql", "/dev/zero", env=limit),
+        2,
+        "/dev/zero: the query is longer than 1000000 bytes (RELGRAPH_MAX_FILE_BYTES)",
+    )
+    endless = "y\n" * 600_000
+    assert_error(
+        run("sparql", "-", env=limit, input=endless),
+        2,
+        "<stdin>: the query is longer than 1000000 bytes (RELGRAPH_MAX_FILE_BYTES)",
+    )
+
+
 def test_long_literal_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped: Path) -> None:
     monkeypatch.setenv("RELGRAPH_MAX_LITERAL_CHARS", "100")
     data = b'<http://ex/a> <http://ex/p> "' + b"x" * 500 + b'" .\n'
@@ -496,6 +528,23 @@ def test_sparql_that_would_fetch_is_refused(query: str, fragment: str) -> None:
     assert_error(run("sparql", query), 2, fragment)
 
 
+def test_query_file_with_a_byte_order_mark_empty_or_missing(tmp_path: Path) -> None:
+    # a UTF-8 byte order mark was a syntax error at 1:8, an empty file "SPARQL syntax error: expected
+    # [_]", and a missing file whose name has a space was read as query text
+    marked = tmp_path / "marked.rq"
+    marked.write_bytes(b"\xef\xbb\xbfASK { ?s ?p ?o }")
+    result = run("sparql", str(marked), "-f", "json")
+    assert (result.exit_code, json.loads(result.stdout)["boolean"]) == (0, True)
+    result = run("sparql", "-", "-f", "json", input="\ufeffASK { ?s ?p ?o }")
+    assert (result.exit_code, json.loads(result.stdout)["boolean"]) == (0, True)
+    empty = tmp_path / "empty.rq"
+    empty.write_text(" \n")
+    assert_error(run("sparql", str(empty)), 2, f"{empty}: the query is empty")
+    assert_error(run("sparql", "-", input=""), 2, "<stdin>: the query is empty")
+    missing = tmp_path / "my query.rq"
+    assert_error(run("sparql", str(missing)), 2, f"{missing}: no such file")
+
+
 def test_sparql_is_read_only() -> None:
     update = f"INSERT DATA {{ <{RGD}x> <{RDFS}label> 'x' }}"
     assert_error(run("sparql", update), 2, "updates (INSERT, DELETE, LOAD, CLEAR, ...) are not allowed")
@@ -581,6 +630,18 @@ def test_add_valid_readout(tmp_path: Path, data_copy: Path) -> None:
         "ani-2023-09-27-us-india-2plus2-intersessional.ttl",
         "note.ttl",
     ]
+
+
+def test_add_saves_a_readout_named_in_capitals_as_ttl(tmp_path: Path, data_copy: Path) -> None:
+    # it was saved as NOTE.TTL, which the graph never read (it reads *.ttl): its triples were not queried
+    new = tmp_path / "NOTE.TTL"
+    new.write_text(NOTE)
+    result = run("add", str(new), "--data-dir", str(data_copy))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"{new}: added as {data_copy / 'readouts' / 'NOTE.ttl'} (1 triples)\n"
+    from relgraph.add import base_files
+
+    assert data_copy / "readouts" / "NOTE.ttl" in base_files(data_copy)
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o077])

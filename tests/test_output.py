@@ -61,3 +61,24 @@ def test_a_closed_standard_output_is_no_matter_when_nothing_is_written_there(tmp
     done = relgraph("export", "-f", "ntriples", "-o", str(target), preexec_fn=lambda: os.close(1))
     assert (done.returncode, done.stderr) == (0, b"")
     assert target.read_bytes().count(b"\n") > 1000  # the shipped graph
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_closed_standard_error_loses_only_the_messages(command: str) -> None:
+    # every command failed with exit 1 and no output (progress bars asked None whether it was a terminal)
+    normal = relgraph(*COMMANDS[command], stdout=subprocess.PIPE)
+    closed = relgraph(*COMMANDS[command], stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2))
+    assert (closed.returncode, closed.stdout) == (normal.returncode, normal.stdout)
+    assert normal.returncode == 0 and normal.stdout
+
+
+def test_errors_with_standard_error_closed_keep_their_exit_codes_and_stay_off_standard_output() -> None:
+    # they went to standard output, and exit codes changed (2 became 1)
+    for args, code in ((["query", "nonexistent"], 2), (["validate", "missing.ttl"], 2)):
+        done = relgraph(*args, stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2))
+        assert (done.returncode, done.stdout) == (code, b"")
+
+
+def test_a_closed_standard_input_is_one_line_and_exit_2() -> None:
+    done = relgraph("sparql", "-", preexec_fn=lambda: os.close(0))  # a traceback (None has no read)
+    assert (done.returncode, done.stderr) == (2, b"Error: <stdin>: standard input is closed\n")

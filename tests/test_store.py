@@ -552,3 +552,22 @@ def test_damage_found_in_a_store_is_not_recorded_against_a_newer_build(tmp_path:
     assert not built and [str(t["o"]) for t in again.query("SELECT ?o WHERE { ?s ?p ?o }")] == ['"22"']
     del again
     assert persist.mark_damaged(folder, "Corruption: block checksum mismatch") is True
+
+
+def test_an_edit_whose_mtime_was_set_back_is_found_by_its_ctime(tmp_path: Path) -> None:
+    # an edit of the same size, with `touch -r` restoring the old mtime: the store gave the old answer
+    from relgraph import persist
+
+    data = tmp_path / "a.nt"
+    data.write_text('<http://ex/a> <http://ex/p> "1" .\n')
+    folder = tmp_path / "store"
+    _store, _built = persist.open_store(folder, [data], progress=False)
+    del _store
+    before = data.stat()
+    time.sleep(0.01)
+    data.write_text('<http://ex/a> <http://ex/p> "2" .\n')
+    os.utime(data, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert data.stat().st_mtime_ns == before.st_mtime_ns and data.stat().st_ctime_ns != before.st_ctime_ns
+    assert not persist.store_is_fresh(folder, [data])
+    store, built = persist.open_store(folder, [data], progress=False)
+    assert built and [str(t["o"]) for t in store.query("SELECT ?o WHERE { ?s ?p ?o }")] == ['"2"']

@@ -83,7 +83,7 @@ def add_readout(
     folder = (data_dir or resources.data_dir()) / "readouts"
     if path.suffix.lower() != ".ttl":
         raise UsageError(f"{path}: relgraph add takes a Turtle readout (.ttl)")
-    target = folder / path.name
+    target = folder / f"{path.stem}.ttl"  # the graph reads *.ttl: a readout saved as .TTL was never read
     if target.exists():
         raise UsageError(f"{path}: {target} is already in the data; give the new readout another name")
     with locked(folder):

@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
 
@@ -745,24 +745,47 @@ def _echo_result(result: QueryResult, fmt: str) -> None:
 
 
 def _query_text(argument: str) -> tuple[str, str | None]:
+    """Return the query text of ``sparql``'s argument (text, a file, or - for standard input) and its source.
+
+    A file or standard input is read up to ``RELGRAPH_MAX_FILE_BYTES`` (``/dev/zero`` or ``yes |``
+    filled the memory), without a UTF-8 byte order mark; one that holds nothing but blanks is refused.
+    """
     if argument == "-":
-        try:
-            return sys.stdin.read(), "<stdin>"
-        except UnicodeDecodeError:
-            raise InputError("<stdin>: not UTF-8 text") from None
+        if sys.stdin is None:
+            raise InputError("<stdin>: standard input is closed")
+        return _read_query(Path("<stdin>"), sys.stdin.buffer), "<stdin>"
     path = Path(argument)
-    looks_like_file = not any(c.isspace() for c in argument) and path.suffix.lower() in (".rq", ".sparql")
+    looks_like_file = "{" not in argument and path.suffix.lower() in (".rq", ".sparql")
     # a file, or a named pipe or device such as <(...) or /dev/stdin
     names_a_file = len(argument) < 4096 and "{" not in argument and path.exists() and not path.is_dir()
     if looks_like_file or names_a_file:
         try:
-            return path.read_text(encoding="utf-8"), str(path)
+            with path.open("rb") as stream:
+                return _read_query(path, stream), str(path)
         except FileNotFoundError:
             raise InputError(f"{path}: no such file") from None
         except IsADirectoryError:
             raise InputError(f"{path}: is a directory, not a query file") from None
-        except UnicodeDecodeError:
-            raise InputError(f"{path}: not UTF-8 text") from None
         except OSError as error:
             raise InputError(f"{path}: cannot read the file: {error.strerror or error}") from None
     return argument, None
+
+
+def _read_query(path: Path, stream: IO[bytes]) -> str:
+    """Read a query from ``stream``: UTF-8, within the file size limit, not blank, BOM dropped."""
+    from relgraph.limits import Limits
+
+    limit = Limits.from_env().max_file_bytes
+    chunks, size = [], 0
+    while chunk := stream.read(1 << 20):
+        size += len(chunk)
+        if size > limit:
+            raise InputError(f"{path}: the query is longer than {limit} bytes (RELGRAPH_MAX_FILE_BYTES)")
+        chunks.append(chunk)
+    try:
+        text = b"".join(chunks).decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    if not text.strip():
+        raise InputError(f"{path}: the query is empty")
+    return text

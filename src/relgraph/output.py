@@ -9,7 +9,12 @@
   :class:`~relgraph.errors.RelgraphError` ``standard output: cannot write: ...`` (exit 2); a broken
   pipe stays :class:`BrokenPipeError`, which the command ends quietly with exit 1;
 * closed standard output (``>&-``), which Python gives as ``None``, raises the same error at the
-  first write instead of losing the output silently; a command that writes nothing there still works.
+  first write instead of losing the output silently; a command that writes nothing there still works;
+* closed standard error (``2>&-``) gets the null device: messages are dropped, the exit codes stay
+  (every command failed with exit 1, and errors went to standard output);
+* a closed descriptor 0, 1 or 2 is opened on the null device (Python's streams above are kept), so
+  that no file the command opens takes its number: something written to standard error by native
+  code (RocksDB, a Rust panic) would otherwise go into an exported file or a store.
 
 :func:`settle` flushes what is left before the process exits; if that fails, the pending bytes are
 dropped so that the interpreter does not print "Exception ignored" at exit.
@@ -20,6 +25,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+from pathlib import Path
 from typing import NoReturn, cast
 
 from relgraph.errors import RelgraphError
@@ -75,6 +81,13 @@ class _ClosedOutput(io.TextIOBase):
 
 def take_over() -> None:
     """Replace :data:`sys.stdout` with the checked writer described in the module's docstring."""
+    for descriptor in (0, 1, 2):  # the lowest free number is taken first, so they fill in order
+        try:
+            os.fstat(descriptor)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)
+    if sys.stderr is None:
+        sys.stderr = Path(os.devnull).open("w", encoding="utf-8")  # noqa: SIM115 (for the process's life)
     stdout = sys.stdout
     if stdout is None:
         sys.stdout = _ClosedOutput()

@@ -2,11 +2,12 @@
 
 ``DIR`` holds ``manifest.json`` (see :mod:`relgraph.storedir`) and the Oxigraph (RocksDB) store it
 names. The manifest lists the files given and every file loaded (the local ``owl:imports`` followed
-with ``--allow-imports`` too), each with its size, modification time and SHA-256, whether imports
-were followed, and what the load limits must allow. A run whose files match the manifest opens that
-store read-only, so several commands can read it at once. The store is rebuilt when a file was
-added, removed or changed (a new mtime with the same content does not count: the file is then read
-once, its SHA-256 found unchanged, and the new mtime recorded, so it is not read again), when imports are
+with ``--allow-imports`` too), each with its size, modification and change times and SHA-256,
+whether imports were followed, and what the load limits must allow. A run whose files match the
+manifest opens that store read-only, so several commands can read it at once. The store is rebuilt
+when a file was added, removed or changed: a file whose size or either time differs is read, and a
+new time with the same content does not count (the new times are then recorded, so it is not read
+again); the change time (ctime) catches an edit whose mtime was set back (``touch -r``). It is also rebuilt when imports are
 followed now and were not then (or the other way round) and a file has some, when a limit
 (:mod:`relgraph.limits`) is now lower than the data needs, when it was made by an older relgraph, and
 when it is damaged (it is only a copy of the files): it cannot be opened, one of its files is not as
@@ -213,7 +214,7 @@ def _open_fresh(store_dir: Path, files: list[Path]) -> tuple[ox.Store | None, st
     :return: the store, or None, why it must be built (for the message if it cannot be) and, if it
         is damaged, how.
     """
-    touched: dict[tuple[str, str], int] = {}
+    touched: dict[tuple[str, str], tuple[int, int | None]] = {}
     manifest = _fresh_manifest(store_dir, files, touched)
     if manifest is None:
         stale = (store_dir / MANIFEST).exists()
@@ -232,7 +233,9 @@ def _open_fresh(store_dir: Path, files: list[Path]) -> tuple[ox.Store | None, st
     return None, f" (it is damaged and must be rebuilt: {damage})", damage
 
 
-def _record_times(store_dir: Path, store_name: str, touched: dict[tuple[str, str], int]) -> None:
+def _record_times(
+    store_dir: Path, store_name: str, touched: dict[tuple[str, str], tuple[int, int | None]]
+) -> None:
     """Record in the manifest the new mtimes of files whose SHA-256 was just found unchanged.
 
     A copy made without keeping times, or files touched (a checkout), are then read only once, not at
@@ -241,7 +244,7 @@ def _record_times(store_dir: Path, store_name: str, touched: dict[tuple[str, str
     next time). Nothing is recorded either if the manifest now names another store or marks it damaged.
 
     :param touched: ``(list, path or name)`` of each such entry of the manifest's ``files`` and
-        ``store_files`` -> its mtime (in ns) when its SHA-256 was read.
+        ``store_files`` -> its mtime and (for ``files``) ctime, in ns, when its SHA-256 was read.
     """
     try:
         with locked(store_dir):
@@ -252,7 +255,11 @@ def _record_times(store_dir: Path, store_name: str, touched: dict[tuple[str, str
                 return
             for key, field in (("files", "path"), ("store_files", "name")):
                 for entry in manifest[key]:
-                    entry["mtime_ns"] = touched.get((key, entry[field]), entry["mtime_ns"])
+                    found = touched.get((key, entry[field]))
+                    if found is not None:
+                        entry["mtime_ns"], ctime = found
+                        if ctime is not None:
+                            entry["ctime_ns"] = ctime
             fields = {k: v for k, v in manifest.items() if k not in ("format", "version")}
             write_manifest(store_dir, fields, f"times-{os.getpid()}")
     except (LockedError, InputError, UsageError, OSError):
@@ -260,7 +267,9 @@ def _record_times(store_dir: Path, store_name: str, touched: dict[tuple[str, str
 
 
 def _damage(
-    store_dir: Path, manifest: dict[str, Any], touched: dict[tuple[str, str], int] | None = None
+    store_dir: Path,
+    manifest: dict[str, Any],
+    touched: dict[tuple[str, str], tuple[int, int | None]] | None = None,
 ) -> str | None:
     """Say how the store of a fresh manifest is damaged, or return None if it is as built.
 
@@ -309,7 +318,7 @@ def _changed_file(
     entries: list[dict[str, Any]],
     *,
     read_all: bool,
-    touched: dict[tuple[str, str], int] | None = None,
+    touched: dict[tuple[str, str], tuple[int, int | None]] | None = None,
 ) -> str | None:
     """Say which file of a database is not as its manifest entry records, and how; None if all are.
 
@@ -326,7 +335,7 @@ def _changed_file(
             if (read_all or moved) and _sha256(folder / name) != entry["sha256"]:
                 return f"{name} was changed"
             if moved and touched is not None:
-                touched["store_files", name] = info.st_mtime_ns
+                touched["store_files", name] = (info.st_mtime_ns, None)
         except FileNotFoundError:
             return f"{name} is missing"
         except OSError as error:
@@ -399,7 +408,7 @@ def mark_damaged(store_dir: Path, damage: str) -> bool:
 
 
 def _fresh_manifest(
-    store_dir: Path, files: list[Path], touched: dict[tuple[str, str], int] | None = None
+    store_dir: Path, files: list[Path], touched: dict[tuple[str, str], tuple[int, int | None]] | None = None
 ) -> dict[str, Any] | None:
     """Return the manifest of ``store_dir`` if its store is fresh for ``files``, else None.
 
@@ -458,7 +467,9 @@ def _within(manifest: dict[str, Any], limits: Limits) -> bool:
     )
 
 
-def _unchanged(entry: dict[str, Any], touched: dict[tuple[str, str], int] | None = None) -> bool:
+def _unchanged(
+    entry: dict[str, Any], touched: dict[tuple[str, str], tuple[int, int | None]] | None = None
+) -> bool:
     """Tell whether a file is as the manifest records it (a file that cannot be read has changed).
 
     :param touched: filled as for :func:`_record_times`, if given.
@@ -468,14 +479,14 @@ def _unchanged(entry: dict[str, Any], touched: dict[tuple[str, str], int] | None
         info = path.stat()
         if info.st_size != entry["size"]:
             return False
-        if info.st_mtime_ns == entry["mtime_ns"]:
+        if info.st_mtime_ns == entry["mtime_ns"] and info.st_ctime_ns == entry.get("ctime_ns"):
             return True
         if _sha256(path) != str(entry["sha256"]):
             return False
     except OSError:
         return False
     if touched is not None:
-        touched["files", entry["path"]] = info.st_mtime_ns
+        touched["files", entry["path"]] = (info.st_mtime_ns, info.st_ctime_ns)
     return True
 
 
@@ -645,6 +656,7 @@ def _load_file(
         "path": str(path.resolve()),
         "size": info.st_size,
         "mtime_ns": info.st_mtime_ns,
+        "ctime_ns": info.st_ctime_ns,  # which no one can set back (touch -r can the mtime)
         "sha256": hasher.hexdigest(),
     }
 

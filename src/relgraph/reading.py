@@ -138,7 +138,9 @@ def read_checked(
         info = path.stat()
         if stat.S_ISREG(info.st_mode):
             check_file_size(path, info.st_size, limits)  # before reading it: see relgraph.limits
-        data = path.read_bytes()
+            data = path.read_bytes()
+        else:  # a device or a pipe, of no known size (/dev/zero filled the memory): the limit as it is read
+            data = _read_within(path, limits or Limits.from_env())
     except OSError as error:
         raise unreadable(path, error) from None
     if seen is not None:
@@ -154,6 +156,20 @@ def read_checked(
     except UnicodeDecodeError as error:
         raise _not_utf8(path, data, error.start, data.count(b"\n", 0, error.start), 0) from None
     return data
+
+
+def _read_within(path: Path, limits: Limits) -> bytes:
+    """Read a file of no known size (a device, a pipe), refusing it once it passes the size limit.
+
+    :raises InputError: as :func:`relgraph.limits.check_file_size` does, once past the limit.
+    """
+    chunks, size = [], 0
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            size += len(chunk)
+            check_file_size(path, size, limits)
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class CheckedReader:
