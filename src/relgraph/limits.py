@@ -105,6 +105,7 @@ class Limits:
         :raises InputError: if a variable is not a positive number.
         """
         env = os.environ if environ is None else environ
+        _positive(env, "RELGRAPH_MAX_MEMORY_BYTES", 1)  # refused here as the others are (see run_in_worker)
         return cls(
             max_file_bytes=int(_positive(env, "RELGRAPH_MAX_FILE_BYTES", cls.max_file_bytes)),
             max_literal_chars=int(_positive(env, "RELGRAPH_MAX_LITERAL_CHARS", cls.max_literal_chars)),
@@ -441,6 +442,7 @@ def run_in_worker(function: Callable[[], T], timeout: float | None = None, what:
     import select
 
     seconds = current_timeout() if timeout is None else timeout
+    _memory_budget()  # a bad RELGRAPH_MAX_MEMORY_BYTES is refused here, not in the worker
     read_end, write_end = os.pipe()
     # Ctrl-C is held back while forking: arriving in the child inside os.fork itself (Python's
     # threading._after_fork), it would print a traceback there. The parent takes it once it is
@@ -535,9 +537,13 @@ def _cap_memory() -> None:
 
 
 def _memory_budget() -> int:
-    text = os.environ.get("RELGRAPH_MAX_MEMORY_BYTES", "").strip()
-    if text.isdigit() and int(text) > 0:
-        return int(text)
+    """Return the bytes a worker may take beyond the parent's: ``RELGRAPH_MAX_MEMORY_BYTES``, if set.
+
+    :raises InputError: if the variable is not a positive number (it was ignored).
+    """
+    given = _positive(os.environ, "RELGRAPH_MAX_MEMORY_BYTES", 0)
+    if given >= 1:
+        return int(given)
     available = _available_memory()
     return 4096 * _MIB if available is None else available * 3 // 4
 

@@ -1,24 +1,23 @@
 """The on-disk store (``--store DIR``): parse the graph's files once, reuse the store on later runs.
 
 ``DIR`` holds ``manifest.json`` (see :mod:`relgraph.storedir`) and the Oxigraph (RocksDB) store it
-names. The manifest lists the files given and every file loaded (the local ``owl:imports`` followed
-with ``--allow-imports`` too), each with its size, modification and change times and SHA-256,
-whether imports were followed, and what the load limits must allow. A run whose files match the
-manifest opens that store read-only, so several commands can read it at once. The store is rebuilt
-when a file was added, removed or changed: a file whose size or either time differs is read, and a
-new time with the same content does not count (the new times are then recorded, so it is not read
-again); the change time (ctime) catches an edit whose mtime was set back (``touch -r``). It is also rebuilt when imports are
+names. The manifest lists the files given and every file loaded (the local ``owl:imports`` followed with
+``--allow-imports`` too), each with its size, modification and change times and SHA-256, whether imports
+were followed, and what the load limits must allow. A run whose files match the manifest opens that
+store read-only, so several commands can read it at once. The store is rebuilt when a file was added,
+removed or changed: a file whose size or either time differs is read, and a new time with the same
+content does not count (the new times are then recorded, so it is not read again); the change time
+(ctime) catches an edit whose mtime was set back (``touch -r``). It is also rebuilt when imports are
 followed now and were not then (or the other way round) and a file has some, when a limit
 (:mod:`relgraph.limits`) is now lower than the data needs, when it was made by an older relgraph, and
-when it is damaged (it is only a copy of the files): it cannot be opened, one of its files is not as
-the build left it, or a command found it damaged while reading it (:func:`mark_damaged`). A damaged
-store is rebuilt with a warning (logged to ``relgraph.persist``; the ``relgraph`` command prints it
-on standard error). The build makes the checks of the
-in-memory load (:mod:`relgraph.reading`), except the file size limit for the formats it streams
-(Turtle, N-Triples, N-Quads, TriG), which never sit whole in memory: the files are streamed into a
-new store in a temporary folder inside ``DIR``, which is renamed into place and only then named by a
-new manifest (written to a temporary file and renamed), so a failed or interrupted build leaves the
-previous store as it was.
+when it is damaged (it is only a copy of the files): it cannot be opened, one of its files is not as the
+build left it, or a command found it damaged while reading it (:func:`mark_damaged`). A damaged store is
+rebuilt with a warning (logged to ``relgraph.persist``; the ``relgraph`` command prints it on standard
+error). The build makes the checks of the in-memory load (:mod:`relgraph.reading`), except the file size
+limit for the formats it streams (Turtle, N-Triples, N-Quads, TriG), which never sit whole in memory:
+the files are streamed into a new store in a temporary folder inside ``DIR``, which is renamed into
+place and only then named by a new manifest (written to a temporary file and renamed), so a failed or
+interrupted build leaves the previous store as it was.
 """
 
 from __future__ import annotations
