@@ -181,6 +181,12 @@ def test_validating_a_new_file_with_blank_nodes_reports_what_pyshacl_reports(
 
     assert anonymous(compiled.results) == anonymous(reference.results)
     assert len(compiled.results) == len(reference.results) == 2
+    # placed at the line of one of their literals, as they have no name to look for
+    for report in (compiled, reference):
+        assert sorted((r.location, r.focus_label) for r in report.results) == [
+            (f"{new}:10", "An official, in a role with no prov:hadRole"),
+            (f"{new}:7", None),  # foaf:name "Nameless Official"
+        ]
 
 
 def test_validating_a_new_file_leaves_the_graph_unchanged(broken: Path) -> None:

@@ -3,7 +3,8 @@
 RDF parsers do not keep the position of each triple, so this reads the file as text: it looks for
 the resource's IRI in every form the file can write it (``<iri>``, a prefixed name with one of the
 file's own prefixes, a quoted IRI in JSON-LD or RDF/XML, an IRI relative to the file's base) and
-prefers a line where it starts a statement (the subject position).
+prefers a line where it starts a statement (the subject position). A blank node has no name to look
+for: :func:`find_literal_line` finds one of its literals instead.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["find_line"]
+__all__ = ["find_line", "find_literal_line"]
 
 _TURTLE_PREFIX = re.compile(r"""(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>""", re.IGNORECASE)
 _JSONLD_PREFIX = re.compile(r'"([A-Za-z][\w.-]*)"\s*:\s*"([^"]+[/#:])"')
@@ -76,3 +77,32 @@ def find_line(path: Path, iri: str) -> int | None:
         if first_anywhere is None and anywhere.search(line):
             first_anywhere = number
     return first_anywhere
+
+
+def find_literal_line(path: Path, text: str) -> int | None:
+    r"""Return the 1-based line of ``path`` where a literal of this text is written (quoted), or None.
+
+    For a blank node, which has no name in the file to look for: the line of one of its literals.
+    A text the file would write with escapes (quotes, backslashes, line breaks) is not looked for.
+
+    :param path: a Turtle, N-Triples, TriG, JSON-LD or RDF/XML file.
+    :param text: the literal's lexical form.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     f = Path(tmp, "x.ttl")
+    ...     _ = f.write_text('@prefix ex: <http://ex/> .\n[] ex:name "Ann" ;\n  ex:note "Ann Lee" .\n')
+    ...     find_literal_line(f, "Ann Lee"), find_literal_line(f, "Bob")
+    (3, None)
+    """
+    if not text or any(c in text for c in "\"'\\\n\r<>&"):
+        return None
+    try:
+        lines, _prefixes = _read(path, path.stat().st_mtime_ns)
+    except OSError:
+        return None
+    forms = (f'"{text}"', f"'{text}'", f">{text}<")  # Turtle and JSON-LD, Turtle, RDF/XML
+    for number, line in enumerate(lines, start=1):
+        if any(form in line for form in forms):
+            return number
+    return None

@@ -434,7 +434,8 @@ def validate_store(
     :param focus: report only these focus nodes (see :func:`run_checks`).
     :param strict: warnings and infos make the data not conform too.
     :param checks: the compiled shapes, if already compiled.
-    :return: the SHACL report graph, and a graph of the labels of the focus nodes in it.
+    :return: the SHACL report graph, and a graph of the labels of the focus nodes in it (and the
+        literals of its blank nodes, to find where they are written).
     :raises NotCompilableError: if the shapes use a feature the compiler does not cover.
     """
     rows = run_checks(store, compile_shapes(shapes) if checks is None else checks, focus)
@@ -452,6 +453,12 @@ def validate_store(
         for s, p, o in answer:
             assert isinstance(s, ox.NamedNode) and isinstance(p, ox.NamedNode) and isinstance(o, ox.Literal)
             labels.add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))
+    for blank in {
+        row.focus for row in rows if isinstance(row.focus, BNode)
+    }:  # their literals, to locate them
+        for quad in store.quads_for_pattern(ox.BlankNode(str(blank)), None, None, ox.DefaultGraph()):
+            if isinstance(quad.object, ox.Literal):
+                labels.add((blank, to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return report_graph(rows, shapes, conforms), labels
 
 

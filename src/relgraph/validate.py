@@ -21,7 +21,7 @@ from rdflib.term import Node
 
 from relgraph import guard, resources
 from relgraph.errors import ConfigurationError, InputError
-from relgraph.locate import find_line
+from relgraph.locate import find_line, find_literal_line
 from relgraph.store import KnowledgeGraph, default_files
 from relgraph.terms import shorten
 
@@ -260,6 +260,8 @@ def _results(report: rdflib.Graph, data: rdflib.Graph, files: Iterable[Path]) ->
                 if line is not None:
                     location = f"{file}:{line}"
                     break
+        elif isinstance(focus, BNode):  # no name to look for: the line of one of its literals
+            location = _blank_node_location(data, focus, files)
         results.append(
             ValidationResult(
                 severity=severity,
@@ -283,6 +285,17 @@ def _results(report: rdflib.Graph, data: rdflib.Graph, files: Iterable[Path]) ->
         )
     )
     return results
+
+
+def _blank_node_location(data: rdflib.Graph, node: BNode, files: list[Path]) -> str | None:
+    """Return ``file:line`` where a literal of the blank node ``node`` is written, if one is found."""
+    texts = sorted({str(o) for o in data.objects(node) if isinstance(o, Literal)}, key=lambda t: (-len(t), t))
+    for file in files:
+        for text in texts:  # the longest first: the least likely to be written elsewhere too
+            line = find_literal_line(file, text)
+            if line is not None:
+                return f"{file}:{line}"
+    return None
 
 
 def _label(graph: rdflib.Graph, node: Node) -> str | None:
