@@ -28,6 +28,7 @@ import itertools
 import os
 import re
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -340,37 +341,44 @@ def run_checks(
     :param focus: report only these focus nodes (the target is still evaluated on the whole graph).
     """
     wanted = None if focus is None else set(focus)
-    # few nodes: test each against the targets; many (a big new file), or a blank node (a query cannot
-    # name one): run the whole graph and keep theirs
-    values = (
-        None
-        if wanted is None or len(wanted) > _MAX_VALUES or any(isinstance(n, ox.BlankNode) for n in wanted)
-        else " ".join(str(n) for n in wanted)
-    )
-    keep = None if wanted is None or values is not None else {to_rdflib(n) for n in wanted}
+    named = None if wanted is None else {n for n in wanted if isinstance(n, ox.NamedNode)}
+    blank = None if wanted is None else {to_rdflib(n) for n in wanted if isinstance(n, ox.BlankNode)}
+    # few named nodes: test each against the targets; many (a big new file): run the whole graph and
+    # keep theirs. Blank nodes, which a query cannot name: the blank nodes of the whole target, theirs kept
+    values = None if not named or len(named) > _MAX_VALUES else " ".join(str(n) for n in named)
+    plans: list[tuple[str, AbstractSet[Node] | None]] = []  # a filter of the target, the focus nodes to keep
+    if named is None:
+        plans.append(("", None))
+    elif values is not None:
+        plans.append((f"VALUES ?this {{ {values} }}", None))
+    elif named:
+        plans.append(("", {to_rdflib(n) for n in named}))
+    if blank:
+        plans.append(("FILTER (isBlank(?this))", blank))
 
     def run(check: Check) -> list[ResultRow]:
-        if values is None:
-            nodes = inline = f"{{ SELECT DISTINCT ?this WHERE {{ {check.target} }} }}"
-        else:  # only the given nodes, each tested against the target (far faster than the whole target)
-            inline = f"VALUES ?this {{ {values} }} FILTER EXISTS {{ {check.target} }}"
-            nodes = f"{{ SELECT DISTINCT ?this WHERE {{ {inline} }} }}"
-        query = check.query.replace(_TARGET, nodes).replace(_FOCUS, inline)
-        answer = store.query(_subclasses(store, query))
-        assert isinstance(answer, ox.QuerySolutions)
         found = []
-        try:
-            for solution in answer:
-                this = solution["this"]
-                value = solution["value"] if check.reports_value else None
-                assert this is not None and not isinstance(this, ox.Triple)
-                if isinstance(value, ox.Triple):
-                    raise NotCompilableError("RDF 1.2 triple terms are not compiled")
-                row = ResultRow(check, to_rdflib(this), None if value is None else to_rdflib(value))
-                if keep is None or row.focus in keep:
-                    found.append(row)
-        finally:
-            del answer  # pyoxigraph's solutions must be freed on the thread that made them, error or not
+        for restriction, keep in plans:
+            if restriction.startswith("VALUES"):  # each node tested against the target: far faster
+                inline = f"{restriction} FILTER EXISTS {{ {check.target} }}"
+                nodes = f"{{ SELECT DISTINCT ?this WHERE {{ {inline} }} }}"
+            else:
+                nodes = inline = f"{{ SELECT DISTINCT ?this WHERE {{ {check.target} {restriction} }} }}"
+            query = check.query.replace(_TARGET, nodes).replace(_FOCUS, inline)
+            answer = store.query(_subclasses(store, query))
+            assert isinstance(answer, ox.QuerySolutions)
+            try:
+                for solution in answer:
+                    this = solution["this"]
+                    value = solution["value"] if check.reports_value else None
+                    assert this is not None and not isinstance(this, ox.Triple)
+                    if isinstance(value, ox.Triple):
+                        raise NotCompilableError("RDF 1.2 triple terms are not compiled")
+                    row = ResultRow(check, to_rdflib(this), None if value is None else to_rdflib(value))
+                    if keep is None or row.focus in keep:
+                        found.append(row)
+            finally:
+                del answer  # pyoxigraph's solutions must be freed on the thread that made them, error or not
         return found
 
     # pyoxigraph lets go of the GIL while it evaluates, so the checks run on every core at once;
@@ -476,8 +484,8 @@ def validate_kg(
     for the validation and removed afterwards, and only the nodes ``new`` mentions (as subject or
     object) and the nodes of ``base`` that point to its subjects are reported: the nodes whose
     constraints the new triples can change, for shapes whose paths and SPARQL reach two steps. Named
-    nodes are checked one by one; if ``new`` has a blank node, which a query cannot name, every
-    check runs on the whole graph and the results of those nodes are kept (slower on a big graph).
+    nodes are checked one by one; blank nodes, which a query cannot name, by running each check on the
+    blank nodes of its whole target and keeping theirs (slower on a big graph).
 
     :param base: the existing graph.
     :param new: the new data.
