@@ -257,7 +257,10 @@ _NAMESPACES = [
 _LOCALS = st.lists(
     st.sampled_from(["a", "Z", "0", "9", "_", "-", ".", ":", "~", "%20", "é", "/"]), max_size=6
 ).map("".join)
-_IRIS = st.builds(lambda ns, local: ns + local, st.sampled_from(_NAMESPACES), _LOCALS)
+# rdf:type as a subject or an object too, where it was written "a", which Turtle reads only as a predicate
+_IRIS = st.one_of(
+    st.builds(lambda ns, local: ns + local, st.sampled_from(_NAMESPACES), _LOCALS), st.just(RDF_TYPE)
+)
 _LEXICAL = st.one_of(
     st.from_regex(r"[+-]?[0-9]{0,3}(\.[0-9]{0,3})?([eE][+-]?[0-9]{1,2})?", fullmatch=True),
     st.sampled_from(["true", "false", "TRUE", "1", "0", "-0", "+1", "01", ".5", "1.", "abc", ""]),
@@ -304,6 +307,27 @@ def test_turtle_writer_reads_back_as_the_same_triples(triples: list[ox.Triple]) 
     back = {str(t) for t in ox.parse(text, ox.RdfFormat.TURTLE)}
     assert back == {str(t) for t in triples}, text.decode()
     assert text.count(b"\n\t") + text.count(b" , ") + text.count(b" .\n") - len(PREFIXES) == len(back)
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "trig"])
+def test_rdf_type_is_written_a_only_as_the_predicate(tmp_path: Path, fmt: str) -> None:
+    # `ex:kind rdfs:subPropertyOf a .` and `a rdfs:comment "…" .`: Turtle no reader, relgraph included, took
+    source = tmp_path / "type.ttl"
+    source.write_text(
+        "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "<http://example.org/kind> rdfs:subPropertyOf rdf:type .\n"
+        'rdf:type rdfs:comment "the class of a resource" ; a rdf:Property .\n'
+        "<http://example.org/x> a rdfs:Class .\n"
+    )
+    kg = KnowledgeGraph()
+    kg.load(source)
+    text = serialize(kg, fmt)
+    assert b"rdfs:subPropertyOf rdf:type ." in text and b"\nrdf:type a rdf:Property ;" in text
+    back = {str(t.triple if isinstance(t, ox.Quad) else t) for t in ox.parse(text, EXPORT_FORMATS[fmt])}
+    assert back == {str(q.triple) for q in kg.quads()}
+    read = rdflib.Dataset().parse(data=text, format=fmt)
+    assert isomorphic(read.default_graph, rdflib.Graph().parse(source))
 
 
 def test_turtle_writer_refuses_what_is_not_a_triple() -> None:
