@@ -65,7 +65,8 @@ TRICKY = """<http://ex/b> <http://ex/p> "x > <http://www.w3.org/1999/02/22-rdf-s
 @pytest.mark.parametrize("fmt", list(EXPORT_FORMATS))
 def test_graph_without_blank_nodes_is_sorted_as_lines_to_the_same_bytes(tmp_path: Path, fmt: str) -> None:
     tricky = tmp_path / "tricky.ttl"
-    tricky.write_text(TRICKY)
+    # XML 1.0 cannot hold U+0001 (test_rdf_xml_export_of_what_xml_cannot_hold_keeps_the_old_file)
+    tricky.write_text(TRICKY.replace(', "\\u0001"', "") if fmt == "xml" else TRICKY)
     kg = KnowledgeGraph.default(extra_files=[tricky])
     lines = export_module._serialize_sorted_lines(kg, fmt)
     assert lines is not None  # the N-Triples line sort was used

@@ -592,6 +592,33 @@ def _old_export(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
     return target, snapshot(target.parent)
 
 
+@pytest.mark.parametrize("sort", [[], ["--no-sort"]], ids=["sorted", "unsorted"])
+@pytest.mark.parametrize(
+    ("triple", "found"),
+    [
+        ('<http://ex/a> <urn:isbn:123> "y" .', "the predicate <urn:isbn:123> does not end with an XML name"),
+        ('<http://ex/a> <http://ex/p/> "y" .', "the predicate <http://ex/p/> does not end with an XML name"),
+        (
+            '<http://ex/a> <http://ex/r> "\\u0001ctl" .',
+            "the literal of <http://ex/a> <http://ex/r> holds U+0001",
+        ),
+    ],
+    ids=["predicate ending with a digit", "predicate ending with a slash", "control character"],
+)
+def test_rdf_xml_export_of_what_xml_cannot_hold_keeps_the_old_file(
+    tmp_path: Path, triple: str, found: str, sort: list[str]
+) -> None:
+    # pyoxigraph wrote `<oxprefix:>` or a raw U+0001, XML that no reader takes (relgraph's own included),
+    # with exit 0
+    data = tmp_path / "odd.nt"
+    data.write_text(triple + "\n")
+    target, before = _old_export(tmp_path)
+    result = run("export", "--data", str(data), "-f", "xml", "-o", str(target), *sort)
+    line = assert_error(result, 2, f"{target}: cannot serialize the graph as xml: {found}")
+    assert line.endswith("; export as Turtle or N-Triples")
+    assert snapshot(target.parent) == before
+
+
 def test_export_keeps_old_file_on_serializer_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def explode(*_args: object, **_kwargs: object) -> bytes:
         raise RecursionError("maximum recursion depth exceeded")

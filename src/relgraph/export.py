@@ -35,7 +35,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 import pyoxigraph as ox
 
@@ -51,6 +51,7 @@ __all__ = [
     "EXPORT_FORMATS",
     "atomic_write",
     "canonical_triples",
+    "check_rdf_xml",
     "export",
     "new_file_mode",
     "serialize",
@@ -70,6 +71,14 @@ EXPORT_FORMATS: dict[str, ox.RdfFormat] = {
 _WITH_PREFIXES = frozenset({"turtle", "trig", "xml"})
 _AS_TURTLE = frozenset({"turtle", "trig"})  # written by turtle_from_lines (Turtle is TriG's default graph)
 _RDF_TYPE = f"<{PREFIXES['rdf']}type>"
+# an IRI that RDF/XML can write as a predicate: it ends with an NCName (a letter or _ then name characters)
+_ENDS_WITH_XML_NAME = re.compile(r"[^\W\d][\w.\-\u00B7\u0300-\u036F\u203F\u2040]*\Z")
+_NOT_XML_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML_TEXT = (  # a literal with a character XML 1.0 cannot hold (Oxigraph's regex syntax: \uXXXX)
+    "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER (isLiteral(?o) && "
+    'REGEX(STR(?o), "[\\\\u0000-\\\\u0008\\\\u000B\\\\u000C\\\\u000E-\\\\u001F\\\\uFFFE\\\\uFFFF]")) } '
+    "ORDER BY ?s ?p ?o LIMIT 1"
+)
 # in N-Triples lines, the rdf:type predicate, and what stands for it while sorting (\x01 sorts first
 # and is never in an N-Triples line: an IRI may not hold it and a literal writes it as \u0001)
 _TYPE_PREDICATE = f"> {_RDF_TYPE} ".encode()
@@ -168,6 +177,8 @@ def serialize(kg: KnowledgeGraph, fmt: str = "turtle", *, sort: bool = True) -> 
             unsorted = run_in_thread(lambda: _dump(kg, fmt, None), what=what)
             assert unsorted is not None  # no output given, so pyoxigraph returns the bytes
             return unsorted
+        if fmt == "xml":
+            run_in_thread(lambda: check_rdf_xml(kg.oxigraph), what=what)
         data = run_in_thread(lambda: _serialize_sorted_lines(kg, fmt), what=what)
         if data is not None:
             return data
@@ -186,6 +197,8 @@ def _dump(kg: KnowledgeGraph, fmt: str, output: CountingWriter | None) -> bytes 
     prefixes with the first triple, so it would write nothing.
     """
     store = kg.oxigraph
+    if fmt == "xml":
+        check_rdf_xml(store)
     if fmt in _AS_TURTLE and next(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is None:
         block = turtle_from_lines([])
         if output is None:
@@ -219,6 +232,48 @@ def _stream(kg: KnowledgeGraph, fmt: str, output: IO[bytes]) -> None:
             writer.close()
             raise
     output.flush()
+
+
+def check_rdf_xml(store: ox.Store) -> None:
+    """Refuse a graph that RDF/XML cannot hold, before any of it is written.
+
+    RDF/XML writes each predicate as an XML element name, so its IRI must end with one (an NCName:
+    ``urn:isbn:123`` and ``http://example.org/p/`` do not), and XML 1.0 cannot hold the control
+    characters other than tab and line breaks, even escaped. pyoxigraph wrote such a graph as
+    XML that is not well-formed (``<oxprefix:>``, a raw U+0001), which no reader takes.
+
+    :param store: the graph (its default graph).
+    :raises ValueError: naming the predicate, or the triple and the character.
+
+    >>> store = ox.Store()
+    >>> store.add(ox.Quad(ox.NamedNode("http://ex/a"), ox.NamedNode("urn:isbn:123"), ox.Literal("x")))
+    >>> check_rdf_xml(store)
+    Traceback (most recent call last):
+    ...
+    ValueError: the predicate <urn:isbn:123> does not end with an XML name, which RDF/XML needs; \
+export as Turtle or N-Triples
+    """
+    # the answers are read into text at once: pyoxigraph's must be let go on the thread that made them
+    answer = store.query("SELECT DISTINCT ?p WHERE { ?s ?p ?o }")
+    assert isinstance(answer, ox.QuerySolutions)
+    predicates = sorted(str(solution["p"])[1:-1] for solution in answer)
+    del answer
+    answer = store.query(_NOT_XML_TEXT)
+    assert isinstance(answer, ox.QuerySolutions)
+    found = [(str(row["s"]), str(row["p"]), cast(ox.Literal, row["o"]).value) for row in answer]
+    del answer
+    for iri in predicates:
+        if not _ENDS_WITH_XML_NAME.search(iri):
+            raise ValueError(
+                f"the predicate <{iri}> does not end with an XML name, which RDF/XML needs; "
+                "export as Turtle or N-Triples"
+            )
+    for subject, predicate, text in found:
+        character = next(c for c in text if _NOT_XML_CHARACTER.match(c))
+        raise ValueError(
+            f"the literal of {subject} {predicate} holds U+{ord(character):04X}, which XML 1.0 "
+            "cannot hold; export as Turtle or N-Triples"
+        )
 
 
 def _serialize_sorted_lines(kg: KnowledgeGraph, fmt: str) -> bytes | None:
