@@ -260,3 +260,13 @@ def test_sparql_check_can_be_deferred(fixtures: Path) -> None:
     # the cheap checks of the header and parameters still run
     with pytest.raises(ConfigurationError, match="is not used"):
         Catalogue.load(fixtures / "queries_unused_param", check_sparql=False)
+
+
+def test_a_parameter_value_that_is_not_text_is_a_usage_error(catalogue: Catalogue) -> None:
+    # a library caller's {"session": 5} was an AttributeError traceback (int has no startswith)
+    from relgraph.errors import UsageError
+
+    query = next(q for q in catalogue if any(p.type == "iri" for p in q.params))
+    param = next(p for p in query.params if p.type == "iri")
+    with pytest.raises(UsageError, match=rf"parameter '{param.name}' \(iri\): 5 is not text \(an int\)"):
+        query.bind_terms({param.name: 5})  # type: ignore[dict-item]

@@ -306,3 +306,11 @@ def test_main_input_error(
         main([])
     assert caught.value.code == ExitCode.USAGE
     assert capsys.readouterr().err == "Error: data.ttl:3:4: bad\n"
+
+
+def test_report_takes_data_files(shipped: Path) -> None:
+    # the one command that reads the graph without --data (the README said every one takes it)
+    plain = run("report", "--format", "json")
+    more = run("report", "--format", "json", "--data", str(shipped / "rdf" / "people.nt"))
+    assert plain.exit_code == more.exit_code == 0, more.output
+    assert "Gina" not in plain.stdout and "Gina" in more.stdout

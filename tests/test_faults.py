@@ -704,6 +704,54 @@ def test_add_nonconforming_readout_changes_nothing(tmp_path: Path, data_copy: Pa
     assert snapshot(data_copy) == before
 
 
+def test_add_refuses_a_readout_whose_quote_is_not_its_source_text(tmp_path: Path, data_copy: Path) -> None:
+    # the shapes check a quote's length against its offsets, not its text: `add --strict` took a
+    # readout whose quotes no longer said what its source says
+    from relgraph.synth import generate
+
+    forged = tmp_path / "forged.ttl"
+    generate(forged, sessions=1, seed=3, prefix="synthforged")  # its source texts in forged-sources/
+    genuine = forged.read_text(encoding="utf-8")
+    assert genuine.count('"US and Indian officials held') == 1
+    forged.write_text(genuine.replace('"US and Indian officials held', '"UK and Indian officials held'))
+    before = snapshot(data_copy)
+    result = run("add", str(forged), "--data-dir", str(data_copy), "--strict")
+    assert result.exit_code == int(ExitCode.NOT_CONFORMING), result.output
+    (violation,) = [line for line in result.stdout.splitlines() if ": Violation: " in line]
+    assert ' value "UK and Indian officials held ' in violation
+    assert ": Evidence: oa:exact must be the text its source's rg:textFile holds from oa:start" in violation
+    assert result.stdout.endswith(f"{forged}: not added; the data is unchanged\n")
+    assert snapshot(data_copy) == before
+    forged.write_text(genuine)  # the quotes as the source has them: added, with the source text
+    text = tmp_path / "forged-sources" / "synthforged-3-000000.txt"
+    other = data_copy / "sources" / text.name  # but not over another text of that name
+    other.write_text("another text")
+    before = snapshot(data_copy)
+    clash = run("add", str(forged), "--data-dir", str(data_copy), "--strict")
+    assert clash.exit_code == 2 and "Traceback" not in clash.output
+    assert clash.stderr.splitlines()[1:] == [  # after the line saying what it is doing
+        f"Error: {text}: {other} is already in the data with another text; give the source another name"
+    ]
+    assert snapshot(data_copy) == before
+    other.unlink()
+    added = run("add", str(forged), "--data-dir", str(data_copy), "--strict")
+    assert (added.exit_code, added.stdout) == (
+        0,
+        f"{text}: source text copied to {data_copy / 'sources' / text.name}\n"
+        f"{forged}: added as {data_copy / 'readouts' / 'forged.ttl'} ({len(_triples(forged))} triples)\n",
+    )
+    assert (data_copy / "sources" / text.name).read_bytes() == text.read_bytes()
+    # the data it was added to now holds the source its quotes are checked against
+    from relgraph.validate import validate
+
+    readout = data_copy / "readouts" / "forged.ttl"
+    assert validate([readout], sources=data_copy / "sources", strict=True).results == []
+
+
+def _triples(path: Path) -> list[ox.Triple | ox.Quad]:
+    return list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+
+
 def test_add_past_the_timeout_exits_5_and_changes_nothing(tmp_path: Path, data_copy: Path) -> None:
     new = tmp_path / "note.ttl"
     new.write_text(NOTE)

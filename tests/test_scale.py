@@ -93,7 +93,10 @@ def test_every_shipped_shape_is_compiled() -> None:
         for s in shapes_graph.subjects(target, None)
     }
     assert len(targeted) > 50
-    assert {str(c.shape) for c in checks} == targeted
+    # but the two that relgraph.quotes checks (a SHACL engine cannot read the source texts): deactivated
+    deactivated = {str(s) for s in shapes_graph.subjects(SH.deactivated, None)}
+    assert {d.rsplit("#", 1)[1] for d in deactivated} == {"Evidence-quote", "Evidence-sourceText"}
+    assert {str(c.shape) for c in checks} == targeted - deactivated
     assert any("SPARQL" in str(c.component) for c in checks)
 
 

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from rdflib import SH, URIRef
+from rdflib import SH, Literal, URIRef
 
 from relgraph.errors import InputError
 from relgraph.namespaces import RGD, RGSH
-from relgraph.resources import data_dir
+from relgraph.resources import data_dir, ontology_dir
 from relgraph.validate import validate
 
 READOUT = data_dir() / "readouts" / "ani-2023-09-27-us-india-2plus2-intersessional.ttl"
@@ -216,3 +216,90 @@ def test_results_are_located_in_rdfxml_and_relative_iris(tmp_path, kg, name, con
     assert [str(r.source_shape) for r in report.results] == [str(RGSH.EnglishLabel)]
     assert report.results[0].focus == RGD["test-region"]
     assert report.results[0].location == f"{new}:{line}"
+
+
+def _without_the_readout():
+    from relgraph.store import KnowledgeGraph, default_files
+
+    base = KnowledgeGraph()
+    base.load(*[f for f in default_files() if f != READOUT])
+    return base
+
+
+@pytest.mark.parametrize("engine", ["auto", "pyshacl"])
+def test_a_quote_that_is_not_its_source_text_is_a_violation(tmp_path, engine):
+    # the shapes check the quote's length against its offsets, not its text: a readout whose quote
+    # said "US-China" where the source says "US-India" conformed, and `add --strict` took it
+    forged = tmp_path / "forged.ttl"
+    text = READOUT.read_text(encoding="utf-8")
+    forged.write_text(text.replace("US-India ties", "US-China ties"), encoding="utf-8")
+    report = validate([forged], kg=_without_the_readout(), engine=engine, strict=True)
+    assert not report.conforms
+    (result,) = report.results
+    assert result.severity == SH.Violation and result.focus == URIRef(RGD + "ani-2023-09-27-s01")
+    assert result.source_shape == RGSH["Evidence-quote"]
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if t.startswith("rgd:ani-2023-09-27-s01 "))
+    assert result.location == f"{forged}:{line}"
+    assert result.message.startswith("Evidence: oa:exact must be the text its source's rg:textFile holds")
+    source = (data_dir() / "sources" / "ani-2023-09-27-us-india-2plus2-intersessional.txt").read_text("utf-8")
+    sentence = source[source.index("Top US Defence") : source.index("on Wednesday.") + len("on Wednesday.")]
+    assert result.value == Literal(sentence.replace("US-India ties", "US-China ties"))
+    # in detail (relgraph.quotes): where the quote first differs from the text
+    from relgraph.quotes import check_quotes
+    from relgraph.store import KnowledgeGraph
+
+    new = KnowledgeGraph()
+    new.load(forged)
+    (problem,) = check_quotes(new.oxigraph, [data_dir() / "sources"])
+    start, first = source.index(sentence), sentence.index("US-India ties") + len("US-")
+    assert (problem.shape, problem.severity) == ("Evidence-quote", "Violation")
+    assert problem.message == (
+        "Evidence: the quote is not what ani-2023-09-27-us-india-2plus2-intersessional.txt holds at "
+        f'{start}-{start + len(sentence)}: from its character {first}, "…tive momentum in US-China ties '
+        'and reiterated the need to up…" where the text has "…tive momentum in US-India ties and '
+        'reiterated the need to up…"'
+    )
+    assert "Evidence-quote" in report.render("turtle")
+    # the same file, its quote as the source has it, conforms
+    genuine = tmp_path / "genuine.ttl"
+    genuine.write_text(text, encoding="utf-8")
+    assert validate([genuine], kg=_without_the_readout(), engine=engine, strict=True).results == []
+
+
+def test_a_source_text_not_found_is_one_warning(tmp_path):
+    moved = tmp_path / "moved.ttl"
+    text = READOUT.read_text(encoding="utf-8")
+    moved.write_text(text.replace("intersessional.txt", "intersessional-elsewhere.txt"), encoding="utf-8")
+    report = validate([moved], kg=_without_the_readout())
+    assert report.conforms  # a warning
+    (result,) = report.results
+    assert result.severity == SH.Warning and result.source_shape == RGSH["Evidence-sourceText"]
+    from relgraph.quotes import check_quotes
+    from relgraph.store import KnowledgeGraph
+
+    new = KnowledgeGraph()
+    new.load(moved)
+    folders = [tmp_path, tmp_path / "moved-sources", data_dir() / "sources"]
+    (problem,) = check_quotes(new.oxigraph, folders)
+    assert problem.message == (
+        "Evidence: its source text ani-2023-09-27-us-india-2plus2-intersessional-elsewhere.txt was not found "
+        f"(looked in {tmp_path}, {tmp_path / 'moved-sources'}, {data_dir() / 'sources'}), so its quote is "
+        "not checked, nor those of 12 more evidence of it"
+    )
+    assert not validate([moved], kg=_without_the_readout(), strict=True).conforms
+    # found next to the file, in its -sources folder (where relgraph synth writes them)
+    (tmp_path / "moved-sources").mkdir()
+    original = data_dir() / "sources" / "ani-2023-09-27-us-india-2plus2-intersessional.txt"
+    (tmp_path / "moved-sources" / "ani-2023-09-27-us-india-2plus2-intersessional-elsewhere.txt").write_bytes(
+        original.read_bytes()
+    )
+    assert validate([moved], kg=_without_the_readout(), strict=True).results == []
+
+
+def test_library_callers_may_give_one_file_and_paths_as_text():
+    # a str was taken as a list of one-letter file names ("t: unknown RDF file extension"), and a str
+    # shapes path was an AttributeError traceback
+    report = validate(str(READOUT), shapes=str(ontology_dir() / "shapes.ttl"))
+    assert report.conforms and report.files == [READOUT]
+    with pytest.raises(InputError, match=r"^missing-shapes\.ttl: "):
+        validate([READOUT], shapes="missing-shapes.ttl")

@@ -1,10 +1,12 @@
 """Add a new readout to the data, all or nothing (``relgraph add FILE``).
 
-The readout is parsed strictly, validated against the shapes together with the existing graph, and
-the quality checks are run on the graph with it. Only when all of that passes is it copied into
-``data/readouts/``: written to a hidden temporary file in that folder, flushed to disk, then linked
-to its final name (which fails rather than replace an existing file). Any failure, including Ctrl-C,
-leaves the data folder byte for byte as it was.
+The readout is parsed strictly, validated against the shapes together with the existing graph (its
+quotes against their source texts too, :mod:`relgraph.quotes`), and the quality checks are run on the
+graph with it. Only when all of that passes is it copied into ``data/readouts/``, with the source
+texts it cites that are not in ``data/sources/`` yet (found beside it or in its ``<stem>-sources``
+folder): each written to a hidden temporary file in its folder, flushed to disk, then linked to its
+final name (which fails rather than replace an existing file). Any failure, including Ctrl-C, leaves
+the data folder byte for byte as it was.
 
 Only one writer at a time: the ``readouts`` folder is locked with :func:`fcntl.flock` (no lock file
 is created), and a second writer is refused at once with "locked" (exit code 6).
@@ -34,6 +36,7 @@ class AddOutcome:
     """What :func:`add_readout` did.
 
     :param added: the file written in ``data/readouts/``, or :data:`None` if nothing was added.
+    :param sources: the source texts copied into ``data/sources/`` with it: (found, written).
     :param triples: the number of triples in the readout.
     :param report: the validation report (when it does not conform, nothing was added).
     :param failed_checks: names of the quality checks that returned rows with the readout added.
@@ -43,6 +46,7 @@ class AddOutcome:
     triples: int
     report: ValidationReport | None = None
     failed_checks: tuple[str, ...] = ()
+    sources: tuple[tuple[Path, Path], ...] = ()
 
 
 def base_files(data_dir: Path) -> list[Path]:
@@ -72,7 +76,8 @@ def add_readout(
     :param data_dir: the data folder (default: the shipped ``data/``).
     :param strict: refuse warnings and infos too, not only violations.
     :param progress: called with a line saying what is being done.
-    :raises UsageError: if the file is not Turtle or a readout of that name is already in the data.
+    :raises UsageError: if the file is not Turtle, or a readout of that name, or a source text of that
+        name with other bytes, is already in the data.
     :raises InputError: if it is missing or not valid RDF (``file:line:column``).
     :raises LockedError: if another writer holds the data folder.
     """
@@ -94,18 +99,55 @@ def add_readout(
             progress(f"validating {path} ({len(new)} triples) against the graph")
         base = KnowledgeGraph()
         base.load(*base_files(folder.parent))
-        report = validate([path], kg=base, strict=strict)
+        sources = folder.parent / "sources"
+        report = validate([path], kg=base, strict=strict, sources=sources)
         if not report.conforms:
             return AddOutcome(None, len(new), report)
         base.load(path)
         failed = tuple(o.name for o in run_checks(kg=base) if o.result.rows)
         if failed:
             return AddOutcome(None, len(new), report, failed)
-        _write_new(target, data)
-        return AddOutcome(target, len(new), report)
+        copies = _source_copies(new, path, sources)
+        written: list[Path] = []
+        try:
+            for found, copy in copies:
+                _write_new(copy, found.read_bytes(), what="source text")
+                written.append(copy)
+            _write_new(target, data)
+        except BaseException:
+            for copy in written:  # all or nothing
+                copy.unlink(missing_ok=True)
+            raise
+        return AddOutcome(target, len(new), report, sources=tuple(copies))
 
 
-def _write_new(target: Path, data: bytes) -> None:
+def _source_copies(new: KnowledgeGraph, path: Path, sources: Path) -> list[tuple[Path, Path]]:
+    """Return the source texts the readout cites that are found outside ``sources``: (found, its copy).
+
+    :raises UsageError: if ``sources`` holds a text of that name with other bytes.
+    """
+    from relgraph.quotes import source_folders, source_texts
+
+    copies = []
+    for name, found in source_texts(new.oxigraph, source_folders([path], sources)).items():
+        copy = sources / name
+        if found.parent.resolve() == sources.resolve():
+            continue
+        try:
+            same = copy.read_bytes() == found.read_bytes()
+        except FileNotFoundError:
+            copies.append((found, copy))
+            continue
+        except OSError as error:
+            raise InputError(f"{found}: cannot compare with {copy}: {error.strerror or error}") from None
+        if not same:
+            raise UsageError(
+                f"{found}: {copy} is already in the data with another text; give the source another name"
+            )
+    return copies
+
+
+def _write_new(target: Path, data: bytes, what: str = "readout") -> None:
     """Write ``target``, which must not exist, completely or not at all."""
     temp_name: str | None = None
     try:
@@ -117,7 +159,7 @@ def _write_new(target: Path, data: bytes) -> None:
             os.fsync(stream.fileno())
         os.link(temp_name, target)  # fails if target exists: never replaces a readout
     except FileExistsError:
-        raise UsageError(f"{target} is already in the data; give the new readout another name") from None
+        raise UsageError(f"{target} is already in the data; give the new {what} another name") from None
     except OSError as error:
         raise InputError(f"{target}: cannot write: {error.strerror or error}") from None
     finally:

@@ -31,7 +31,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pyoxigraph as ox
 import yaml
@@ -102,7 +102,17 @@ def convert_term(value: str, type_: str) -> OxTerm:
 
     >>> convert_term("+007", "integer")
     <Literal value=7 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#integer>>
+    >>> convert_term(7, "integer")
+    Traceback (most recent call last):
+    ...
+    ValueError: 7 is not text (an int): give the value as text, as on the command line ("7")
     """
+    if not isinstance(cast(object, value), str):  # a library caller's 7 or date: its text is parsed
+        kind = type(value).__name__
+        raise ValueError(
+            f"{value!r} is not text ({'an' if kind[0] in 'aeiou' else 'a'} {kind}): give the value as text, "
+            f'as on the command line ("{value}")'
+        )
     if type_ == "string":
         return ox.Literal(value)
     if type_ == "iri":

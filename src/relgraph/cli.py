@@ -393,14 +393,15 @@ def export_command(
 @cli.command("report")
 @store_option
 @format_option(TABLE_FORMATS, "table")
+@data_option
 @local_options()
-def report_command(fmt: str) -> None:
+def report_command(fmt: str, data_files: tuple[Path, ...]) -> None:
     """Run every canned query with its defaults and print the results."""
     from relgraph.catalogue import Catalogue
     from relgraph.store import KnowledgeGraph
 
     catalogue = Catalogue.load()
-    kg = KnowledgeGraph.default()
+    kg = KnowledgeGraph.default(extra_files=data_files)
     sections: list[dict[str, Any]] = []
     for query in catalogue:
         missing = [p.name for p in query.params if p.required]
@@ -655,6 +656,8 @@ def add_command(file: Path, strict: bool, data_dir: Path | None) -> None:
             click.echo(f"{file}: check {name} fails with it added")
         click.echo(f"{file}: not added; the data is unchanged")
         sys.exit(int(ExitCode.NOT_CONFORMING))
+    for found, copy in outcome.sources:
+        click.echo(f"{found}: source text copied to {copy}")
     click.echo(f"{file}: added as {outcome.added} ({outcome.triples} triples)")
 
 

@@ -1,11 +1,12 @@
 """Conversion between pyoxigraph terms and rdflib terms, and their text forms.
 
 The store works with pyoxigraph terms; everything relgraph hands to users (query results,
-:meth:`relgraph.store.KnowledgeGraph.to_rdflib`) uses rdflib terms. Literals keep their exact
-lexical form both ways (rdflib's normalisation is switched off). A ``xsd:string`` literal is a
-plain rdflib literal (no datatype). pyoxigraph lower-cases language tags, so ``"x"@EN`` comes
-back as ``"x"@en``. RDF 1.2 triple terms and base directions have no rdflib equivalent and are
-refused with :class:`ValueError`.
+:meth:`relgraph.store.KnowledgeGraph.to_rdflib`) uses rdflib terms. Literals keep their lexical
+form both ways (rdflib's normalisation is switched off), as the store holds it: Oxigraph keeps
+numbers, booleans and dates in their canonical form (``"01"^^xsd:integer`` is stored as ``1``). A
+``xsd:string`` literal is a plain rdflib literal (no datatype). pyoxigraph lower-cases language
+tags, so ``"x"@EN`` comes back as ``"x"@en``. RDF 1.2 triple terms and base directions have no
+rdflib equivalent and are refused with :class:`ValueError`.
 
 rdflib is imported only when an rdflib term is made or met, so a command that works with
 pyoxigraph terms throughout (``relgraph query``) does not pay for importing it.

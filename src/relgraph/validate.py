@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import rdflib
 from rdflib import RDF, RDFS, SH, SKOS, BNode, Literal, URIRef
 from rdflib.term import Node
@@ -22,6 +23,7 @@ from rdflib.term import Node
 from relgraph import guard, resources
 from relgraph.errors import ConfigurationError, InputError
 from relgraph.locate import find_line, find_literal_line
+from relgraph.namespaces import RGSH
 from relgraph.store import KnowledgeGraph, default_files
 from relgraph.terms import shorten
 
@@ -172,16 +174,22 @@ def load_shapes(path: Path | None = None) -> rdflib.Graph:
 
 
 def validate(
-    files: Sequence[Path | str],
+    files: Sequence[Path | str] | Path | str,
     *,
     kg: KnowledgeGraph | None = None,
-    shapes: Path | None = None,
+    shapes: Path | str | None = None,
     strict: bool = False,
     engine: str = "auto",
+    sources: Path | str | None = None,
 ) -> ValidationReport:
     """Validate RDF files against the shapes, together with the existing graph.
 
-    :param files: the new data files (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML by extension).
+    The quotes of the files' evidence are then compared with their source texts
+    (:mod:`relgraph.quotes`), which the shapes cannot read: a quote that is not the text at its offsets
+    is a violation, a source text not found a warning.
+
+    :param files: the new data files (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML by extension),
+        or one file.
     :param kg: the graph the files add to; by default the shipped ontology, reference data and readouts.
     :param shapes: a shapes file instead of the shipped ``ontology/shapes.ttl``.
     :param strict: count warnings and infos as failures too.
@@ -189,6 +197,9 @@ def validate(
         the same results as pyshacl, much faster), falling back to pyshacl for shapes it does not
         cover; ``pyshacl`` always uses pyshacl. With new files, the compiled engine reports only the
         nodes the files mention and the nodes that point to those, not the whole graph.
+    :param sources: the data's folder of source texts (default: the shipped ``data/sources``), looked
+        in after each file's folder and its ``<stem>-sources`` folder
+        (:func:`relgraph.quotes.source_folders`).
     :raises InputError: if a file is missing or not valid RDF (one line with ``file:line:column``).
     :raises ConfigurationError: if the shapes are broken.
     :raises QueryTimeoutError: if it runs past the query timeout (``--timeout``, :mod:`relgraph.limits`).
@@ -197,7 +208,9 @@ def validate(
     >>> report.conforms, report.results
     (True, [])
     """
-    new_files = [Path(f) for f in files]
+    new_files = [Path(files)] if isinstance(files, str | os.PathLike) else [Path(f) for f in files]
+    shapes = None if shapes is None else Path(shapes)
+    sources = None if sources is None else Path(sources)
     new = KnowledgeGraph()
     new.load(*new_files)
     base = kg if kg is not None else KnowledgeGraph.default()
@@ -207,10 +220,7 @@ def validate(
 
         compiled = validate_kg(base, new, shapes_graph, strict=strict)
         if compiled is not None:
-            search = [*new_files, *(f for f in (base.files or default_files()) if f not in new_files)]
-            results = _results(compiled[0], compiled[1], search)
-            failing = [r for r in results if strict or r.severity == SH.Violation]
-            return ValidationReport(not failing, results, new_files, compiled[0])
+            return _report(compiled[0], shapes_graph, compiled[1], base, new, new_files, strict, sources)
     data = base.to_rdflib()
     for triple in new.to_rdflib():
         data.add(triple)
@@ -236,10 +246,54 @@ def validate(
         raise
     except Exception as error:  # pyshacl raises its own errors for broken shapes
         raise ConfigurationError(f"shapes: {type(error).__name__}: {str(error).splitlines()[0]}") from error
+    return _report(report_graph, shapes_graph, data, base, new, new_files, strict, sources)
+
+
+def _report(
+    report: rdflib.Graph,
+    shapes_graph: rdflib.Graph,
+    data: rdflib.Graph,
+    base: KnowledgeGraph,
+    new: KnowledgeGraph,
+    new_files: list[Path],
+    strict: bool,
+    sources: Path | None,
+) -> ValidationReport:
+    """Add the quote checks of the new files to a SHACL report, and make the report a person reads.
+
+    :param data: the graph the focus nodes' labels are read from (it gets the evidence's labels).
+    """
+    if new_files:
+        from relgraph.quotes import check_quotes, source_folders
+        from relgraph.terms import to_rdflib
+
+        folders = source_folders(new_files, sources or resources.data_dir() / "sources")
+        (root,) = report.subjects(RDF.type, SH.ValidationReport)
+        for problem in check_quotes(new.oxigraph, folders, base.oxigraph):
+            node, evidence, shape = BNode(), to_rdflib(problem.evidence), RGSH[problem.shape]
+            # the shape's message and severity, as for the other results (its own detail with other shapes)
+            message = shapes_graph.value(shape, SH.message) or Literal(problem.message, lang="en")
+            report.add((root, SH.result, node))
+            report.add((node, RDF.type, SH.ValidationResult))
+            report.add((node, SH.focusNode, evidence))
+            report.add(
+                (node, SH.resultSeverity, shapes_graph.value(shape, SH.severity) or SH[problem.severity])
+            )
+            report.add((node, SH.sourceShape, shape))
+            report.add((node, SH.sourceConstraintComponent, RGSH["SourceTextConstraintComponent"]))
+            report.add((node, SH.resultMessage, message))
+            if problem.value is not None:
+                report.add((node, SH.value, to_rdflib(problem.value)))
+            for quad in new.oxigraph.quads_for_pattern(problem.evidence, None, None):
+                if isinstance(quad.object, ox.Literal):
+                    data.add((evidence, to_rdflib(quad.predicate), to_rdflib(quad.object)))
     search_files = [*new_files, *(f for f in (base.files or default_files()) if f not in new_files)]
-    results = _results(report_graph, data, search_files)
+    results = _results(report, data, search_files)
     failing = [r for r in results if strict or r.severity == SH.Violation]
-    return ValidationReport(not failing, results, new_files, report_graph)
+    report.set(
+        (next(iter(report.subjects(RDF.type, SH.ValidationReport))), SH.conforms, Literal(not failing))
+    )
+    return ValidationReport(not failing, results, new_files, report)
 
 
 def _results(report: rdflib.Graph, data: rdflib.Graph, files: Iterable[Path]) -> list[ValidationResult]:
