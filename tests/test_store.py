@@ -434,18 +434,27 @@ def test_broken_shipped_file_is_a_configuration_error(
         KnowledgeGraph.default(extra_files=[shipped / "rdf" / "bad.ttl"], store=tmp_path / "store")
 
 
+def _built_store(tmp_path: Path) -> tuple[Path, Path]:
+    """Build the on-disk store of a one-triple file; return the file and the store folder."""
+    from relgraph.persist import open_store
+
+    data = tmp_path / "a.nt"
+    data.write_text('<http://ex/a> <http://ex/p> "1" .\n')
+    folder = tmp_path / "store"
+    _store, built = open_store(folder, [data], progress=False)
+    assert built
+    del _store
+    return data, folder
+
+
 def test_store_marked_damaged_only_by_the_holder_of_its_lock(tmp_path: Path) -> None:
     import json
 
     from relgraph.locking import locked
     from relgraph.persist import mark_damaged, open_store, store_is_fresh, verify_store
 
-    data = tmp_path / "a.nt"
-    data.write_text('<http://ex/a> <http://ex/p> "1" .\n')
-    folder = tmp_path / "store"
-    _store, built = open_store(folder, [data], progress=False)
-    del _store
-    assert built and store_is_fresh(folder, [data]) and verify_store(folder) is None
+    data, folder = _built_store(tmp_path)
+    assert store_is_fresh(folder, [data]) and verify_store(folder) is None
     with locked(folder):  # another process is rebuilding it: nothing is written
         assert mark_damaged(folder, "Corruption: test") is False
     assert "damaged" not in json.loads((folder / "manifest.json").read_text())
@@ -465,11 +474,7 @@ def test_new_mtimes_with_the_same_content_are_recorded_once_read(
     from relgraph import persist
     from relgraph.locking import locked
 
-    data = tmp_path / "a.nt"
-    data.write_text('<http://ex/a> <http://ex/p> "1" .\n')
-    folder = tmp_path / "store"
-    _store, built = persist.open_store(folder, [data], progress=False)
-    del _store
+    data, folder = _built_store(tmp_path)
     read: list[str] = []
     sha256 = persist._sha256
     monkeypatch.setattr(persist, "_sha256", lambda path: read.append(path.name) or sha256(path))
@@ -502,11 +507,7 @@ def test_times_are_not_recorded_over_another_build_or_a_damage_mark(tmp_path: Pa
 
     from relgraph import persist
 
-    data = tmp_path / "a.nt"
-    data.write_text('<http://ex/a> <http://ex/p> "1" .\n')
-    folder = tmp_path / "store"
-    _store, _built = persist.open_store(folder, [data], progress=False)
-    del _store
+    data, folder = _built_store(tmp_path)
     manifest = folder / "manifest.json"
     before = manifest.read_bytes()
     name = json.loads(before)["store"]
@@ -558,11 +559,7 @@ def test_an_edit_whose_mtime_was_set_back_is_found_by_its_ctime(tmp_path: Path) 
     # an edit of the same size, with `touch -r` restoring the old mtime: the store gave the old answer
     from relgraph import persist
 
-    data = tmp_path / "a.nt"
-    data.write_text('<http://ex/a> <http://ex/p> "1" .\n')
-    folder = tmp_path / "store"
-    _store, _built = persist.open_store(folder, [data], progress=False)
-    del _store
+    data, folder = _built_store(tmp_path)
     before = data.stat()
     time.sleep(0.01)
     data.write_text('<http://ex/a> <http://ex/p> "2" .\n')
