@@ -263,12 +263,12 @@ def _report(
 
     :param data: the graph the focus nodes' labels are read from (it gets the evidence's labels).
     """
+    (root,) = report.subjects(RDF.type, SH.ValidationReport)
     if new_files:
         from relgraph.quotes import check_quotes, source_folders
         from relgraph.terms import to_rdflib
 
         folders = source_folders(new_files, sources or resources.data_dir() / "sources")
-        (root,) = report.subjects(RDF.type, SH.ValidationReport)
         for problem in check_quotes(new.oxigraph, folders, base.oxigraph):
             node, evidence, shape = BNode(), to_rdflib(problem.evidence), RGSH[problem.shape]
             # the shape's message and severity, as for the other results (its own detail with other shapes)
@@ -290,9 +290,7 @@ def _report(
     search_files = [*new_files, *(f for f in (base.files or default_files()) if f not in new_files)]
     results = _results(report, data, search_files)
     failing = [r for r in results if strict or r.severity == SH.Violation]
-    report.set(
-        (next(iter(report.subjects(RDF.type, SH.ValidationReport))), SH.conforms, Literal(not failing))
-    )
+    report.set((root, SH.conforms, Literal(not failing)))  # the quote checks' results count too
     return ValidationReport(not failing, results, new_files, report)
 
 
