@@ -582,7 +582,8 @@ def push_command(
             pushed[0] += triples
             update(pushed[0])
 
-        report = push(client, plan, graph or DEFAULT_GRAPH, resume=resume, progress=advance, store=store)
+        target = DEFAULT_GRAPH if graph is None else graph  # --graph "" is refused, not the default
+        report = push(client, plan, target, resume=resume, progress=advance, store=store)
     resumed = f", {report.skipped} already uploaded" if resume else ""
     click.echo(
         f"{report.graph}: {report.triples} triples at {query_endpoint.url} "

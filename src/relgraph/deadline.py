@@ -155,6 +155,17 @@ class _DeadlineHTTPSHandler(_DeadlineHandler, urllib.request.HTTPSHandler):
     """Open ``https://`` URLs with connections bound by a deadline."""
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow no redirect: a 3xx answer is an :class:`urllib.error.HTTPError` with its ``Location``.
+
+    urllib follows 301, 302 and 303 to any host, as a ``GET`` without the query, and sends the
+    ``Authorization`` header along: the credentials would go to the other host.
+    """
+
+    def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
+        return None
+
+
 def open_before(request: urllib.request.Request, deadline: float) -> Any:
     """Send a request and return the response, whose ``read`` also ends at the deadline.
 
@@ -164,10 +175,12 @@ def open_before(request: urllib.request.Request, deadline: float) -> Any:
 
     :param request: the request.
     :param deadline: a :func:`time.monotonic` time.
-    :raises urllib.error.HTTPError: for an HTTP error status.
+    :raises urllib.error.HTTPError: for an HTTP error status, and for a redirect (none is followed).
     :raises urllib.error.URLError: if the connection fails (a :class:`TimeoutError` reason at the deadline).
     :raises OSError: if the answer does not come in time (:class:`TimeoutError`) or the connection fails.
     :raises http.client.HTTPException: for a malformed answer.
     """
-    opener = urllib.request.build_opener(_DeadlineHTTPHandler(deadline), _DeadlineHTTPSHandler(deadline))
+    opener = urllib.request.build_opener(
+        _DeadlineHTTPHandler(deadline), _DeadlineHTTPSHandler(deadline), _NoRedirects()
+    )
     return opener.open(request, timeout=time_left(deadline))

@@ -45,7 +45,8 @@ DEFAULT_CHUNK_SIZE = 2000
 #: the graph holding the numbers of the chunks uploaded to each staging graph
 PROGRESS_GRAPH = str(RGG["push-progress"])
 _UPLOADED = str(RGG["uploaded-chunk"])
-_SKOLEM_ROUNDS = 3
+_SKOLEM_ROUNDS = 3  # rounds of hashing that tell the blank nodes of most graphs apart
+_MORE_ROUNDS = 64  # at most, for those that need more (a chain of blank nodes needs its length)
 #: triples per second a slow server is assumed to MOVE, to set the timeout of the final MOVE
 _MOVE_RATE = 1000
 
@@ -53,8 +54,12 @@ _MOVE_RATE = 1000
 def ntriples_lines(triples: Iterable[ox.Triple | ox.Quad]) -> list[str]:
     """Return the sorted, distinct N-Triples lines of triples, blank nodes skolemised.
 
-    A blank node becomes ``GENID`` + a hash of its surroundings (refined over a few rounds), so the
-    same graph gives the same lines in every run.
+    A blank node becomes ``GENID`` + a hash of its surroundings, refined over rounds until every
+    blank node has its own; the same graph gives the same lines in every run. Blank nodes that no
+    number of rounds tells apart (interchangeable ones, ``ex:s ex:p [ex:v 1], [ex:v 1]``) are named
+    by RDF Dataset Canonicalization (RDFC-1.0) instead: each distinct blank node keeps an IRI of its
+    own (three rounds alone gave two blank nodes that differ four steps away the same IRI, and the
+    push merged them, losing triples).
 
     :param triples: pyoxigraph triples or quads (the graph name is ignored).
 
@@ -211,7 +216,8 @@ def _count(client: SparqlClient, graph: str) -> int:
 
 def _skolemise(triples: list[ox.Triple], blanks: set[ox.BlankNode]) -> list[ox.Triple]:
     colour = dict.fromkeys(blanks, "")
-    for _ in range(_SKOLEM_ROUNDS):
+    distinct = 1
+    for done in range(1, _MORE_ROUNDS + 1):
         signatures: dict[ox.BlankNode, list[str]] = {b: [] for b in blanks}
         for t in triples:
             if isinstance(t.subject, ox.BlankNode):
@@ -222,6 +228,11 @@ def _skolemise(triples: list[ox.Triple], blanks: set[ox.BlankNode]) -> list[ox.T
             b: hashlib.sha256("\n".join(sorted(signatures[b])).encode("utf-8")).hexdigest()[:32]
             for b in blanks
         }
+        before, distinct = distinct, len(set(colour.values()))
+        if done >= _SKOLEM_ROUNDS and (distinct == len(blanks) or distinct == before):
+            break  # each has its own, or no further round tells more apart
+    if distinct < len(blanks):
+        return _skolemise_canonically(triples)
     skolem = {b: ox.NamedNode(str(GENID[colour[b]])) for b in blanks}
 
     def swap(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> ox.NamedNode | ox.Literal:
@@ -232,6 +243,24 @@ def _skolemise(triples: list[ox.Triple], blanks: set[ox.BlankNode]) -> list[ox.T
         return term
 
     return [ox.Triple(swap(t.subject), t.predicate, swap(t.object)) for t in triples]  # type: ignore[arg-type]
+
+
+def _skolemise_canonically(triples: list[ox.Triple]) -> list[ox.Triple]:
+    """Skolemise by RDFC-1.0 labels, prefixed with a hash of the canonical graph (unique to it)."""
+    from relgraph.export import canonical_triples
+
+    if any(isinstance(term, ox.Triple) for t in triples for term in (t.subject, t.object)):
+        raise ValueError("RDF 1.2 triple terms cannot be pushed")
+    canonical = canonical_triples(triples)
+    digest = hashlib.sha256("\n".join(str(t) for t in canonical).encode("utf-8")).hexdigest()[:16]
+
+    def swap(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> ox.NamedNode | ox.Literal:
+        if isinstance(term, ox.BlankNode):
+            return ox.NamedNode(str(GENID[f"{digest}-{term.value}"]))
+        assert not isinstance(term, ox.Triple)
+        return term
+
+    return [ox.Triple(swap(t.subject), t.predicate, swap(t.object)) for t in canonical]  # type: ignore[arg-type]
 
 
 def _show(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, colour: dict[ox.BlankNode, str]) -> str:

@@ -57,7 +57,8 @@ ENV_PASSWORD = "RELGRAPH_ENDPOINT_PASSWORD"
 
 _JSON_RESULTS = "application/sparql-results+json"
 _GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9"
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s]*@")
+# up to the last "@" of the URL: a password may hold "/", "?" or "#" that were not percent-encoded
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)\S*@")
 _QUERY_FORM = re.compile(r"(?i)\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b")
 _DETAIL_LENGTH = 200
 
@@ -69,6 +70,8 @@ def scrub(text: str) -> str:
 
     >>> scrub("cannot reach https://ann:s3cret@example.org/sparql (refused)")
     'cannot reach https://example.org/sparql (refused)'
+    >>> scrub("http://bob:pa/ss#?@127.0.0.1:7878/q: not a valid endpoint URL")
+    'http://127.0.0.1:7878/q: not a valid endpoint URL'
     """
     return _USERINFO.sub(r"\1", text)
 
@@ -210,7 +213,7 @@ class SparqlClient:
             )
         try:
             data = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as error:
+        except (UnicodeDecodeError, ValueError, RecursionError) as error:  # nested too deep: RecursionError
             raise RemoteError(f"{where}: truncated or unparseable SPARQL JSON results ({error})") from None
         try:
             return QueryResult.from_sparql_json(data)
@@ -259,11 +262,11 @@ class SparqlClient:
         try:
             response: Any = wrapper.query().response
             headers = response.headers
-            body: bytes = response.read()
+            body: bytes = _read_within(where, response)
         except SPARQLWrapperException as error:
             raise RemoteError(_wrapper_message(where, error)) from None
         except urllib.error.HTTPError as error:
-            raise RemoteError(_status_message(where, error.code, error.reason, _read(error))) from None
+            raise RemoteError(_http_error_message(where, error)) from None
         except urllib.error.URLError as error:
             raise RemoteError(_network_message(where, error.reason, timeout)) from None
         except (http.client.IncompleteRead, http.client.RemoteDisconnected) as error:
@@ -315,9 +318,9 @@ def post_graph(store: Endpoint, graph: str, body: bytes, *, timeout: float = DEF
         with open_before(request, deadline) as response:
             status: int = response.status
             headers = response.headers
-            answer: bytes = response.read()
+            answer: bytes = _read_within(where, response)
     except urllib.error.HTTPError as error:
-        raise RemoteError(_status_message(where, error.code, error.reason, _read(error))) from None
+        raise RemoteError(_http_error_message(where, error)) from None
     except urllib.error.URLError as error:
         raise RemoteError(_network_message(where, error.reason, timeout)) from None
     except (http.client.IncompleteRead, http.client.RemoteDisconnected) as error:
@@ -444,9 +447,43 @@ def _strip_prolog(text: str) -> str:
     return re.sub(r'#[^\n]*|<[^<>\s]*>|"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'', " ", text)
 
 
+def _read_within(where: str, response: Any) -> bytes:
+    """Read a whole answer, refusing one longer than ``RELGRAPH_MAX_FILE_BYTES`` as it comes.
+
+    :raises RemoteError: past the limit (a server streaming gigabytes filled the memory).
+    """
+    from relgraph.limits import Limits
+
+    limit = Limits.from_env().max_file_bytes
+    chunks, size = [], 0
+    while chunk := response.read(1 << 20):
+        size += len(chunk)
+        if size > limit:
+            raise RemoteError(
+                f"{where}: the answer is longer than {limit} bytes (RELGRAPH_MAX_FILE_BYTES); "
+                "ask for less (LIMIT), or raise the limit"
+            )
+        chunks.append(chunk)
+    missing = getattr(response, "length", None)  # what the Content-Length promised and did not come
+    if missing:  # read(n) returns what came, where read() raised IncompleteRead
+        raise http.client.IncompleteRead(b"".join(chunks), missing)
+    return b"".join(chunks)
+
+
+def _http_error_message(where: str, error: urllib.error.HTTPError) -> str:
+    """Say what an HTTP error status means; for a redirect, where to (it is not followed)."""
+    if 300 <= error.code <= 399:
+        location = scrub(str(error.headers.get("Location") or "")) or "another URL"
+        return (
+            f"{where}: HTTP {error.code}: the endpoint redirects to {_detail(location)}; relgraph follows "
+            "no redirect (the query and the credentials would go on to it): give that URL"
+        )
+    return _status_message(where, error.code, error.reason, _read(error))
+
+
 def _read(error: urllib.error.HTTPError) -> bytes:
     try:
-        return error.read()
+        return error.read(1 << 16)  # enough for the detail of the message: never the whole of a huge body
     except (OSError, http.client.HTTPException):
         return b""
 

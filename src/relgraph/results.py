@@ -9,6 +9,7 @@ as Turtle, N-Triples or JSON-LD.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import typing as t
@@ -328,17 +329,28 @@ def _from_json_term(value: Mapping[str, t.Any]) -> RdfTerm:
     text = value["value"]
     if not isinstance(text, str):
         raise TypeError(f"term value {text!r} is not a string")
+    # each term is checked as the store would take it (an IRI with a space, an empty blank node id
+    # was a ValueError traceback when the result was written)
     if kind == "uri":
+        ox.NamedNode(text)
         return URIRef(text)
     if kind == "bnode":
+        if not text:
+            raise ValueError("a blank node with an empty id")
+        try:
+            ox.BlankNode(text)
+        except ValueError:  # an id pyoxigraph does not take (Virtuoso's nodeID://...): one of its own
+            text = "b" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
         return BNode(text)
     if kind in ("literal", "typed-literal"):
         language = value.get("xml:lang")
         datatype = value.get("datatype")
         if language:
+            ox.Literal(text, language=str(language).lower())
             return Literal(text, lang=language.lower())
         if datatype is None or datatype in (_XSD_STRING, _RDF_LANG_STRING):
             return Literal(text)
+        ox.NamedNode(str(datatype))
         return Literal(text, datatype=URIRef(datatype), normalize=False)
     raise ValueError(f"unsupported term type {kind!r}")
 

@@ -23,6 +23,15 @@ from relgraph.errors import ExitCode, RemoteError
 from relgraph.remote import Endpoint, SparqlClient, post_graph, scrub
 
 ASK_TRUE = json.dumps({"head": {}, "boolean": True}).encode()
+#: answers whose terms the store would not take (each was a ValueError traceback when written)
+BAD_TERMS = {
+    "iri-with-space": {"type": "uri", "value": "a b"},
+    "bad-datatype": {"type": "literal", "value": "5", "datatype": "not an iri"},
+    "empty-bnode": {"type": "bnode", "value": ""},
+    "bad-language": {"type": "literal", "value": "x", "xml:lang": "not a tag!"},
+}
+#: a blank node id pyoxigraph does not take, as Virtuoso writes them: fine, given another id
+ODD_BNODE = {"type": "bnode", "value": "nodeID://b10"}
 #: a valid ASK answer long enough to take 6 s at one byte every 0.1 s (JSON allows the leading spaces)
 TRICKLED = b" " * (60 - len(ASK_TRUE)) + ASK_TRUE
 TRICKLE_DELAY = 0.1
@@ -35,6 +44,7 @@ class Stub(BaseHTTPRequestHandler):
     """Answers according to the first path segment."""
 
     seen_auth: ClassVar[list[str | None]] = []
+    seen_paths: ClassVar[list[str]] = []
 
     def log_message(self, *args: object) -> None:
         pass
@@ -69,8 +79,22 @@ class Stub(BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         Stub.seen_auth.append(self.headers.get("Authorization"))
+        Stub.seen_paths.append(self.path)
         kind = self.path.strip("/").split("/")[0].split("?")[0]
-        if kind.isdigit():
+        port = self.server.server_address[1]
+        if kind in BAD_TERMS or kind == "odd-bnode":
+            term = BAD_TERMS.get(kind, ODD_BNODE)
+            body = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [{"x": term}]}}).encode()
+            self._send(200, body, "application/sparql-results+json")
+        elif kind == "deep":  # valid JSON nested deeper than Python's recursion limit
+            self._send(200, b"[" * 100_000 + b"]" * 100_000, "application/sparql-results+json")
+        elif kind == "big":  # a valid answer of 300 kB
+            rows = [{"x": {"type": "literal", "value": "y" * 1000}}] * 300
+            body = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": rows}}).encode()
+            self._send(200, body, "application/sparql-results+json")
+        elif kind == "redirect":  # to another host name, as a proxy or a moved endpoint does
+            self._send(302, b"", "text/plain", {"Location": f"http://localhost:{port}/ok-elsewhere"})
+        elif kind.isdigit():
             self._send(int(kind), b"Something went wrong\nsecond line", "text/plain")
         elif kind == "ok":
             self._send(200, ASK_TRUE, "application/sparql-results+json")
@@ -196,6 +220,11 @@ def test_http_status(stub, status, phrase):
         ("not-results", "invalid SPARQL JSON results"),
         ("s1tat", "partial result (X-SQL-State: S1TAT"),
         ("maxrows", "cut the result at 50 rows"),
+        ("iri-with-space", "invalid SPARQL JSON results"),
+        ("bad-datatype", "invalid SPARQL JSON results"),
+        ("empty-bnode", "invalid SPARQL JSON results: a blank node with an empty id"),
+        ("bad-language", "invalid SPARQL JSON results"),
+        ("deep", "truncated or unparseable SPARQL JSON"),
     ],
 )
 def test_bad_answers(stub, path, phrase):
@@ -380,3 +409,54 @@ def test_client_raises_remote_error_with_exit_code_4(stub):
     with pytest.raises(RemoteError) as caught:
         SparqlClient(Endpoint.parse(f"{stub}/500"), timeout=5).update("CLEAR ALL")
     assert caught.value.exit_code == 4
+
+
+def test_an_answer_longer_than_the_file_size_limit_is_refused_as_it_comes(stub, monkeypatch):
+    # a server streaming gigabytes filled the memory (5.9 GB in 20 s)
+    assert run(f"{stub}/big")[0] == 0
+    monkeypatch.setenv("RELGRAPH_MAX_FILE_BYTES", "100000")
+    code, output = run(f"{stub}/big")
+    assert code == 4
+    assert_one_line_error(
+        output, f"{stub}/big", "the answer is longer than 100000 bytes (RELGRAPH_MAX_FILE_BYTES)"
+    )
+
+
+def test_a_blank_node_id_the_store_would_not_take_is_given_one_of_its_own(stub):
+    result = CliRunner().invoke(
+        cli, ["sparql", "SELECT ?x WHERE {}", "--endpoint", f"{stub}/odd-bnode", "-f", "csv"]
+    )
+    assert result.exit_code == 0, result.output
+    (header, value) = result.stdout.splitlines()
+    assert header == "x" and value.startswith("_:b") and len(value) == len("_:b") + 32
+
+
+def test_redirects_are_not_followed_and_credentials_go_nowhere_else(stub):
+    # urllib followed a 302 to another host, as a GET, with the Authorization header
+    Stub.seen_paths.clear()
+    host = stub.removeprefix("http://")
+    code, output = run(f"http://alice:s3cret@{host}/redirect")
+    assert code == 4
+    port = host.rsplit(":", 1)[1]
+    assert_one_line_error(
+        output,
+        f"{stub}/redirect",
+        f"HTTP 302: the endpoint redirects to http://localhost:{port}/ok-elsewhere",
+    )
+    assert "s3cret" not in output and "alice" not in output
+    assert Stub.seen_paths == ["/redirect"]  # nothing went to the other URL
+
+
+def test_a_password_in_a_url_that_cannot_be_parsed_is_not_printed():
+    # "http://bob:pa/ss@…" was echoed whole in "not a valid endpoint URL"
+    code, output = run("http://bob:pa/ss#x@127.0.0.1:1/q")
+    assert code == 2
+    assert "pa/ss" not in output and "bob" not in output, output
+
+
+def test_push_to_an_empty_graph_name_is_refused(stub):
+    # --graph "" replaced the default graph (an unset $GRAPH in a script)
+    Stub.seen_paths.clear()
+    result = CliRunner().invoke(cli, ["push", "--endpoint", f"{stub}/ok", "--graph", ""])
+    assert result.exit_code == 2, result.output
+    assert "--graph" in result.output and "not a valid IRI" in result.output
