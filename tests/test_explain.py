@@ -101,3 +101,65 @@ def test_outcome_is_explained_with_its_own_sentence(kg):
     assert "welcomed progress on new co-production initiatives" in text
     body = json.loads(ex.render("json"))
     assert body["evidence"][0]["start"] == 1742
+
+
+def test_values_keep_their_kind_datatype_and_language(tmp_path):
+    # the integer 5 and the string "5", an IRI and a string of it, a blank node and a string: written
+    # alike in text, and the JSON had no kind, datatype or language
+    from relgraph.explain import explain
+    from relgraph.store import KnowledgeGraph
+
+    data = tmp_path / "kinds.ttl"
+    data.write_text(
+        "@prefix ex: <http://example.org/> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        'ex:z rdfs:label "Zed"@en ; ex:p <http://example.org/q>, "http://example.org/q",\n'
+        '  "5"^^<http://www.w3.org/2001/XMLSchema#integer>, "5", [ ex:v 1 ] .\n',
+        encoding="utf-8",
+    )
+    result = explain(KnowledgeGraph.default(extra_files=[data]), "Zed")
+    lines = result.render("text").splitlines()
+    facts = sorted(line.strip() for line in lines if line.startswith("  <http://example.org/p>"))
+    blank = next(line for line in facts if "_:" in line).split()[-1]
+    assert facts == sorted(
+        [
+            "<http://example.org/p> <http://example.org/q>",
+            '<http://example.org/p> "http://example.org/q"',
+            '<http://example.org/p> "5"^^xsd:integer',
+            '<http://example.org/p> "5"',
+            f"<http://example.org/p> {blank}",
+        ]
+    )
+    assert '  rdfs:label "Zed"@en' in lines
+    kinds = sorted(
+        (f["value"], f["value_kind"], f.get("datatype"), f.get("language"))
+        for f in json.loads(result.render("json"))["facts"]
+    )
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    assert kinds == sorted(
+        [
+            ("Zed", "literal", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString", "en"),
+            ("http://example.org/q", "iri", None, None),
+            ("http://example.org/q", "literal", xsd + "string", None),
+            ("5", "literal", xsd + "integer", None),
+            ("5", "literal", xsd + "string", None),
+            (blank.removeprefix("_:"), "blank node", None, None),
+        ]
+    )
+
+
+def test_a_name_typed_decomposed_is_found(tmp_path):
+    # macOS input often gives "José Núñez" decomposed (NFD): "nothing in the graph is called" it
+    import unicodedata
+
+    from relgraph.explain import resolve
+    from relgraph.store import KnowledgeGraph
+
+    data = tmp_path / "jose.ttl"
+    data.write_text(
+        '<http://example.org/jose> <http://www.w3.org/2000/01/rdf-schema#label> "José Núñez"@en .\n',
+        encoding="utf-8",
+    )
+    kg = KnowledgeGraph.default(extra_files=[data])
+    typed = unicodedata.normalize("NFD", "José Núñez")
+    assert typed != "José Núñez"
+    assert str(resolve(kg, typed)) == str(resolve(kg, "José Núñez")) == "http://example.org/jose"

@@ -7,12 +7,13 @@ module binds the resource as an RDF term, runs them and lays out the answer.
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from rdflib import RDF, URIRef
+from rdflib import RDF, XSD, Literal, URIRef
 
 from relgraph import resources
 from relgraph.catalogue import CannedQuery, convert_value
@@ -106,6 +107,7 @@ class Explanation:
                 "subject": str(f.subject),
                 "property": str(f.property),
                 "value": str(f.value),
+                **_kind(f.value),
                 "label": f.other_label,
                 "evidence": [e.__dict__ | {"iri": str(e.iri)} for e in f.evidence],
             }
@@ -121,9 +123,28 @@ class Explanation:
 
 
 def _term(term: RdfTerm, label: str | None) -> str:
+    """Write a term as Turtle does: a literal with its language or datatype, a blank node as ``_:id``.
+
+    (A literal was written as its text alone: the integer 5 and the string "5", and a blank node and
+    a string, could not be told apart.)
+    """
     if isinstance(term, URIRef):
         return f"{shorten(term)} ({label})" if label else shorten(term)
-    return f'"{lexical(term)}"'
+    return shorten(term)
+
+
+def _kind(term: RdfTerm) -> dict[str, str | None]:
+    """Return what a term is, for the JSON form: ``value_kind`` (iri, literal, blank node) and more.
+
+    >>> _kind(Literal("5", datatype=URIRef("http://www.w3.org/2001/XMLSchema#integer")))
+    {'value_kind': 'literal', 'datatype': 'http://www.w3.org/2001/XMLSchema#integer', 'language': None}
+    """
+    if isinstance(term, Literal):
+        datatype = str(term.datatype) if term.datatype is not None else None
+        if datatype is None:
+            datatype = str(RDF.langString) if term.language else str(XSD.string)
+        return {"value_kind": "literal", "datatype": datatype, "language": term.language}
+    return {"value_kind": "iri" if isinstance(term, URIRef) else "blank node"}
 
 
 @cache
@@ -142,7 +163,7 @@ def resolve(kg: KnowledgeGraph, entity: str) -> URIRef:
     >>> resolve(kg, "vani rao")
     rdflib.term.URIRef('https://w3id.org/relgraph/id/vani-rao')
     """
-    text = entity.strip()
+    text = unicodedata.normalize("NFC", entity.strip())  # "José" typed decomposed (NFD) is found too
     if text.startswith("<") or "://" in text or text.startswith("urn:"):
         try:
             return URIRef(str(convert_value(text, "iri")))
