@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from relgraph.checks import run_checks
 from relgraph.cli import cli
-from relgraph.errors import UsageError
+from relgraph.errors import InputError, UsageError
 from relgraph.prefixes import PREFIXES
 from relgraph.store import KnowledgeGraph
 from relgraph.synth import AGREEMENTS, CONCERNS, OUTCOME_TYPES, generate, parse_size
@@ -143,3 +143,20 @@ def test_a_larger_corpus_passes_the_checks(tmp_path: Path) -> None:
     generate(corpus, sessions=150, seed=1)
     failed = {o.name: len(o.result.rows) for o in run_checks(extra_files=[corpus]) if o.result.rows}
     assert failed == {}
+
+
+def test_an_output_or_sources_that_cannot_be_written_is_refused_before_anything_is(tmp_path: Path) -> None:
+    # -o naming a folder failed at the end, as ".d.ttl.tmp", with d-sources/ already written
+    folder = tmp_path / "d.ttl"
+    folder.mkdir()
+    result = CliRunner().invoke(cli, ["synth", "--sessions", "1", "-o", str(folder)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"Error: {folder}: is a folder; give the name of a file to write\n"
+    not_a_folder = tmp_path / "texts"
+    not_a_folder.write_text("")
+    out = tmp_path / "c.ttl"
+    with pytest.raises(
+        InputError, match=f"^{not_a_folder}: is not a folder"
+    ):  # the CLI's click refuses it too
+        generate(out, sessions=1, sources_dir=not_a_folder)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.ttl", "texts"]  # nothing written

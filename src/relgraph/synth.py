@@ -540,7 +540,11 @@ def generate(
     if suffix not in (".nt", ".ttl"):
         raise UsageError(f"{output}: write a .nt (N-Triples) or .ttl (Turtle) file")
     turtle = suffix == ".ttl"
+    if output.is_dir():  # found before anything is written (it was found at the end, as ".c.ttl.tmp")
+        raise InputError(f"{output}: is a folder; give the name of a file to write")
     sources = sources_dir or sources_dir_for(output)
+    if sources.exists() and not sources.is_dir():
+        raise InputError(f"{sources}: is not a folder, so the source texts cannot go there (--sources DIR)")
     temporary = output.with_name(f".{output.name}.tmp")
     written = 0
     count = 0
