@@ -163,3 +163,17 @@ def test_a_name_typed_decomposed_is_found(tmp_path):
     typed = unicodedata.normalize("NFD", "José Núñez")
     assert typed != "José Núñez"
     assert str(resolve(kg, typed)) == str(resolve(kg, "José Núñez")) == "http://example.org/jose"
+
+
+def test_an_unknown_prefix_is_named_when_nothing_is_called_that():
+    # "unknown:foo" said only "nothing in the graph is called", where "file:///x" named the prefix
+    from relgraph.errors import UsageError
+    from relgraph.explain import resolve
+    from relgraph.store import KnowledgeGraph
+
+    with pytest.raises(
+        UsageError,
+        match=r"nothing in the graph is called 'unknown:foo' .*; as a prefixed "
+        r"name: unknown prefix 'unknown:' in 'unknown:foo' \(known: rg, rgd, ",
+    ):
+        resolve(KnowledgeGraph.default(), "unknown:foo")

@@ -169,18 +169,19 @@ def resolve(kg: KnowledgeGraph, entity: str) -> URIRef:
             return URIRef(str(convert_value(text, "iri")))
         except ValueError as error:
             raise UsageError(str(error)) from None
+    not_a_name = ""  # why text that looks like a prefixed name is not one, for the message
     if ":" in text and " " not in text:
         try:
             iri = URIRef(str(convert_value(text, "iri")))
-        except ValueError:
-            iri = None
+        except ValueError as error:
+            iri, not_a_name = None, f"; as a prefixed name: {error}"
         if iri is not None and _mentioned(kg, iri):
             return iri
     rows = _internal("resolve-name").run(kg, {"name": text}).rows
     found = [row[0] for row in rows if isinstance(row[0], URIRef)]
     if not found:
         raise UsageError(
-            f"nothing in the graph is called {entity!r} (give an IRI, a prefixed name or a label)"
+            f"nothing in the graph is called {entity!r} (give an IRI, a prefixed name or a label){not_a_name}"
         )
     if len(found) > 1:
         names = ", ".join(shorten(f) for f in found)
