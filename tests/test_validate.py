@@ -303,3 +303,24 @@ def test_library_callers_may_give_one_file_and_paths_as_text():
     assert report.conforms and report.files == [READOUT]
     with pytest.raises(InputError, match=r"^missing-shapes\.ttl: "):
         validate([READOUT], shapes="missing-shapes.ttl")
+
+
+def test_offsets_outside_the_source_text_are_never_its_quote(tmp_path):
+    # text[-3:6] is "def": a negative start must not make a quote of the end of the text
+    import pyoxigraph as ox
+
+    from relgraph.namespaces import OA, RG
+    from relgraph.quotes import check_quotes
+
+    (tmp_path / "s.txt").write_text("abcdef", encoding="utf-8")
+    store = ox.Store()
+    store.load(
+        f"""@prefix rg: <{RG}> . @prefix oa: <{OA}> .
+        <http://ex/e> a rg:Evidence ; oa:hasSource <http://ex/r> ;
+          oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "def" ] ,
+                         [ a oa:TextPositionSelector ; oa:start -3 ; oa:end 6 ] .
+        <http://ex/r> rg:textFile "s.txt" .""",
+        ox.RdfFormat.TURTLE,
+    )
+    (problem,) = check_quotes(store, [tmp_path])
+    assert problem.message == "Evidence: the offsets -3-6 are not within s.txt (6 characters)"

@@ -115,7 +115,7 @@ def check_quotes(new: ox.Store, folders: Sequence[Path], base: ox.Store | None =
         text = texts[file]
         if not isinstance(text, str):
             unchecked.setdefault(file, []).append(evidence)
-        elif text[start:end] != quote:
+        elif not 0 <= start <= end <= len(text) or text[start:end] != quote:  # text[-5:] is no quote
             detail = _difference(file, text, start, end, quote)
             problems.append(QuoteProblem(evidence, "Evidence-quote", "Violation", detail, ox.Literal(quote)))
     for file, nodes in unchecked.items():  # one warning a file, on its first evidence
