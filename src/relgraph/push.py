@@ -217,9 +217,16 @@ def _count(client: SparqlClient, graph: str) -> int:
 def _skolemise(triples: list[ox.Triple], blanks: set[ox.BlankNode]) -> list[ox.Triple]:
     colour = dict.fromkeys(blanks, "")
     distinct = 1
+    involved = [
+        t for t in triples if isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+    ]
     for done in range(1, _MORE_ROUNDS + 1):
-        signatures: dict[ox.BlankNode, list[str]] = {b: [] for b in blanks}
-        for t in triples:
+        # after the first rounds, a node's own colour is part of its signature: each round then
+        # splits the last one's groups, and one that splits none has told apart all it can
+        signatures: dict[ox.BlankNode, list[str]] = {
+            b: [] if done <= _SKOLEM_ROUNDS else [f"= {colour[b]}"] for b in blanks
+        }
+        for t in involved:
             if isinstance(t.subject, ox.BlankNode):
                 signatures[t.subject].append(f"> {t.predicate} {_show(t.object, colour)}")
             if isinstance(t.object, ox.BlankNode):
@@ -229,8 +236,10 @@ def _skolemise(triples: list[ox.Triple], blanks: set[ox.BlankNode]) -> list[ox.T
             for b in blanks
         }
         before, distinct = distinct, len(set(colour.values()))
-        if done >= _SKOLEM_ROUNDS and (distinct == len(blanks) or distinct == before):
-            break  # each has its own, or no further round tells more apart
+        if done >= _SKOLEM_ROUNDS and distinct == len(blanks):
+            break  # each has its own
+        if done > _SKOLEM_ROUNDS and distinct == before:
+            break  # no further round tells more apart
     if distinct < len(blanks):
         return _skolemise_canonically(triples)
     skolem = {b: ox.NamedNode(str(GENID[colour[b]])) for b in blanks}
