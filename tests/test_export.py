@@ -623,3 +623,17 @@ def test_output_into_a_closed_pipe_stops_quietly_with_exit_1(command: list[str],
     process.stdout.close()
     assert process.wait(60) == 1
     assert process.stderr.read() == b""
+
+
+def test_export_to_a_text_standard_output_writes_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a notebook's stdout, or redirect_stdout(io.StringIO()), has no bytes under it: it said "closed"
+    import contextlib
+    import io
+
+    kg = KnowledgeGraph()
+    kg.oxigraph.add(ox.Quad(ox.NamedNode("http://ex/a"), ox.NamedNode("http://ex/p"), ox.Literal("x")))
+    for sort in (True, False):
+        text = io.StringIO()
+        with contextlib.redirect_stdout(text):
+            export(kg, "ntriples", sort=sort)
+        assert text.getvalue() == '<http://ex/a> <http://ex/p> "x" .\n'

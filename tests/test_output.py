@@ -82,3 +82,16 @@ def test_errors_with_standard_error_closed_keep_their_exit_codes_and_stay_off_st
 def test_a_closed_standard_input_is_one_line_and_exit_2() -> None:
     done = relgraph("sparql", "-", preexec_fn=lambda: os.close(0))  # a traceback (None has no read)
     assert (done.returncode, done.stderr) == (2, b"Error: <stdin>: standard input is closed\n")
+
+
+def test_answers_are_written_byte_for_byte_and_tables_escape_control_characters(tmp_path: Path) -> None:
+    # click dropped what looked like terminal escapes when not writing to a terminal: a CSV lost them;
+    # a table on a terminal printed them raw, for the terminal to act on
+    data = tmp_path / "odd.nt"
+    data.write_text('<http://ex/a> <http://ex/p> "\\u001b[31mred\\u001b[0m" .\n')
+    query = "SELECT ?o WHERE { <http://ex/a> <http://ex/p> ?o }"
+    csv = relgraph("sparql", query, "--data", str(data), "-f", "csv", stdout=subprocess.PIPE)
+    assert csv.returncode == 0 and csv.stdout == b"o\r\n\x1b[31mred\x1b[0m\r\n"
+    table = relgraph("sparql", query, "--data", str(data), stdout=subprocess.PIPE)
+    assert table.returncode == 0 and b"\x1b" not in table.stdout
+    assert b"\\x1b[31mred\\x1b[0m" in table.stdout

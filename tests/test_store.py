@@ -11,6 +11,7 @@ import pytest
 from rdflib.compare import isomorphic
 from rdflib.term import Literal, URIRef
 
+from relgraph import resources
 from relgraph import store as store_module
 from relgraph.errors import ConfigurationError, ExitCode, InputError, QueryError
 from relgraph.limits import QueryTimeoutError, abandoned_work, run_in_thread, use_timeout
@@ -568,3 +569,44 @@ def test_an_edit_whose_mtime_was_set_back_is_found_by_its_ctime(tmp_path: Path) 
     assert not persist.store_is_fresh(folder, [data])
     store, built = persist.open_store(folder, [data], progress=False)
     assert built and [str(t["o"]) for t in store.query("SELECT ?o WHERE { ?s ?p ?o }")] == ['"2"']
+
+
+def test_library_misuse_is_a_relgraph_error(tmp_path: Path) -> None:
+    # each was a bare RuntimeError, TypeError or AttributeError
+    from relgraph.catalogue import Catalogue
+    from relgraph.errors import UsageError
+
+    stored = KnowledgeGraph.default(store=tmp_path / "store")
+    with pytest.raises(UsageError, match="on-disk store opened read-only: give the files to"):
+        stored.load(tmp_path / "x.ttl")
+    kg = KnowledgeGraph()
+    with pytest.raises(UsageError, match="the query must be text, not NoneType"):
+        kg.query(None)  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="the names of the parameters must be text"):
+        kg.query("ASK {}", {1: ox.NamedNode("http://ex/a")})  # type: ignore[dict-item]
+    catalogue = Catalogue.load(str(resources.queries_dir()))  # a str folder, as KnowledgeGraph takes
+    assert "session-co-chairs" in catalogue.names()
+    with pytest.raises(UsageError, match="the name of a canned query must be text, not NoneType"):
+        catalogue.get(None)  # type: ignore[arg-type]
+    query = catalogue.get("is-co-chair")
+    param = query.params[0].name
+    with pytest.raises(UsageError, match=f"parameter '{param}' .*: None is not a value"):
+        query.bind_terms({param: None})  # type: ignore[dict-item]
+
+
+@pytest.mark.parametrize("name", ["dir.nt", "dir.ttl", "dir.jsonld"])
+def test_a_literal_with_a_base_direction_is_refused_at_load(tmp_path: Path, name: str) -> None:
+    # accepted, then to_rdflib raised ValueError, results a QueryError naming no file, JSON lost it
+    path = tmp_path / name
+    if name.endswith(".jsonld"):
+        path.write_text(
+            '{"@id": "http://ex/a", "http://ex/p": {"@value": "abc", "@language": "ar", "@direction": "rtl"}}'
+        )
+    else:
+        path.write_text('<http://ex/a> <http://ex/p> "abc"@ar--rtl .\n')
+    kg = KnowledgeGraph()
+    with pytest.raises(InputError, match=rf"^{path}: RDF 1.2 base directions in literals are not supported"):
+        kg.load(path)
+    assert len(kg) == 0
+    with pytest.raises(InputError, match=rf"^{path}: RDF 1.2 base directions"):
+        KnowledgeGraph.default(extra_files=[path], store=tmp_path / "store")

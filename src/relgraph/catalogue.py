@@ -276,6 +276,11 @@ class CannedQuery:
                 )
         bound: dict[str, OxTerm] = {}
         for param in self.params:
+            if param.name in raw and raw[param.name] is None:  # a library caller's None: not "unset"
+                raise UsageError(
+                    f"query {self.name!r}, parameter {param.name!r} ({param.type}): None is not a value; "
+                    "leave the parameter out to use its default"
+                )
             value = raw.get(param.name, param.default)
             if value is None:
                 if param.required:
@@ -356,7 +361,7 @@ class Catalogue:
         self._queries = {q.name: q for q in sorted(queries, key=lambda q: q.name)}
 
     @classmethod
-    def load(cls, folder: Path | None = None, *, check_sparql: bool = True) -> Catalogue:
+    def load(cls, folder: Path | str | None = None, *, check_sparql: bool = True) -> Catalogue:
         """Read and check every canned query of a folder (by default the shipped queries).
 
         Subfolders (such as ``checks/`` and ``internal/``) are not read.
@@ -366,7 +371,7 @@ class Catalogue:
             which takes some 50 ms a query; without it, check the one you run.
         :raises ConfigurationError: naming ``file:line`` for the first invalid query.
         """
-        folder = resources.queries_dir() if folder is None else folder
+        folder = resources.queries_dir() if folder is None else Path(folder)
         if not folder.is_dir():
             raise ConfigurationError(f"{folder}: the canned query folder does not exist")
         paths = sorted(path for path in folder.glob("*.rq") if path.is_file())
@@ -377,7 +382,7 @@ class Catalogue:
         return list(self._queries)
 
     @classmethod
-    def load_one(cls, name: str, folder: Path | None = None) -> CannedQuery:
+    def load_one(cls, name: str, folder: Path | str | None = None) -> CannedQuery:
         """Read just the query called ``name``, without reading the whole catalogue.
 
         :param name: the query name.
@@ -388,7 +393,7 @@ class Catalogue:
         >>> Catalogue.load_one("session-co-chairs").params[0].name
         'session'
         """
-        folder = folder or resources.queries_dir()
+        folder = Path(folder) if folder else resources.queries_dir()
         path = folder / f"{name}.rq"
         if "/" not in name and path.is_file():
             return CannedQuery.from_file(path, check_sparql=False)
@@ -399,6 +404,8 @@ class Catalogue:
 
         :raises UsageError: if there is none, suggesting close names.
         """
+        if not isinstance(cast(object, name), str):  # a library caller's None was a TypeError
+            raise UsageError(f"the name of a canned query must be text, not {type(name).__name__}")
         try:
             return self._queries[name]
         except KeyError:

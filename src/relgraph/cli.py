@@ -423,7 +423,7 @@ def report_command(fmt: str, data_files: tuple[Path, ...]) -> None:
             if result is None:
                 click.echo(f"(skipped: {section['skipped']})")
             else:
-                click.echo(result.render("table"), nl=False)
+                click.echo(result.render("table"), nl=False, color=True)
             click.echo()
     if fmt == "json":
         click.echo(json.dumps({"queries": sections}, indent=2, ensure_ascii=False))
@@ -745,7 +745,9 @@ def _describe_params(query: CannedQuery) -> str:
 
 
 def _echo_result(result: QueryResult, fmt: str) -> None:
-    click.echo(result.render(fmt), nl=False)
+    # color=True: click otherwise strips what looks like terminal escapes when not writing to a terminal,
+    # which changed the data of a CSV or JSON answer (the table escapes every control character)
+    click.echo(result.render(fmt), nl=False, color=True)
 
 
 def _query_text(argument: str) -> tuple[str, str | None]:

@@ -445,9 +445,14 @@ def export(
     if output is None:
         stdout: IO[bytes] | None = getattr(sys.stdout, "buffer", None)
         if stdout is None:
-            from relgraph.output import closed_error
+            from relgraph.output import closed, closed_error
 
-            raise closed_error()
+            if closed(sys.stdout):
+                raise closed_error()
+            # a text stream without bytes under it (a notebook's, redirect_stdout(io.StringIO())):
+            # the text, as UTF-8 decodes it
+            sys.stdout.write(serialize(kg, fmt, sort=sort).decode("utf-8"))
+            return
         if sort:
             data = serialize(kg, fmt)
             _write_errors(lambda: _write_all(stdout, data), fmt, None)

@@ -30,7 +30,17 @@ from typing import NoReturn, cast
 
 from relgraph.errors import RelgraphError
 
-__all__ = ["closed_error", "settle", "take_over"]
+__all__ = ["closed", "closed_error", "settle", "take_over"]
+
+
+def closed(stream: object) -> bool:
+    """Tell whether a standard stream is closed (``>&-``: Python's None, or the writer put for it).
+
+    >>> import io
+    >>> closed(None), closed(io.StringIO())
+    (True, False)
+    """
+    return stream is None or isinstance(stream, _ClosedOutput)
 
 
 def closed_error() -> RelgraphError:

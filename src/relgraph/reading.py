@@ -277,6 +277,8 @@ def checked_quads(
             if quad.predicate == IMPORTS:
                 imports.append(quad)
         elif type(value) is ox.Literal:
+            if value.direction is not None:
+                raise InputError(f"{path}: RDF 1.2 base directions in literals are not supported ({value})")
             length = len(value.value)
             if length > longest[0]:
                 if length > limit:

@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import typing as t
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -294,10 +295,21 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def _table_cell(term: OxTerm | None, prefixes: Mapping[str, str]) -> str:
+    r"""Write a term for a table cell: on one line, every control character escaped.
+
+    Data may hold terminal escapes (``\x1b[31m``), which a terminal would act on, and NUL.
+
+    >>> _table_cell(ox.Literal("a\tb\x1b[31mc\x00"), {})
+    'a\\tb\\x1b[31mc\\x00'
+    """
     if isinstance(term, ox.NamedNode):
         return shorten(term, prefixes)
     text = lexical(term)
-    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    text = text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def _width(text: str) -> int:

@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING, cast
 import pyoxigraph as ox
 
 from relgraph import guard, progress, resources
-from relgraph.errors import ConfigurationError, InputError, QueryError
+from relgraph.errors import ConfigurationError, InputError, QueryError, UsageError
 from relgraph.limits import (
     Answer,
     Limits,
@@ -89,6 +89,7 @@ class KnowledgeGraph:
 
     def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
         self._in_memory = path is None
+        self._read_only = read_only
         self._scratch_parent = None if path is None else Path(path).parent  # see writable_copy
         self._loaded_bytes = 0  # bytes of the files loaded so far: a cheap stand-in for the size
         if path is None:
@@ -122,6 +123,7 @@ class KnowledgeGraph:
             files = [*shipped, *(Path(f) for f in extra_files)]
             persisted = cls.__new__(cls)
             persisted._in_memory = False
+            persisted._read_only = True
             persisted._scratch_parent = store
             persisted._loaded_bytes = 0
             try:
@@ -192,6 +194,7 @@ class KnowledgeGraph:
 
         :param paths: the files.
         :raises InputError: one line naming the file (and ``line:column`` for a syntax error).
+        :raises UsageError: if the graph is an on-disk store opened read-only.
 
         >>> import tempfile, os
         >>> with tempfile.TemporaryDirectory() as tmp:
@@ -202,6 +205,11 @@ class KnowledgeGraph:
         ...     len(kg)
         1
         """
+        if self._read_only:  # it raised RocksDB's "Transaction are only possible on read-write instances"
+            raise UsageError(
+                "this graph is an on-disk store opened read-only: give the files to "
+                "KnowledgeGraph.default(extra_files=...) (or --data), which builds the store again"
+            )
         # Turtle and N-Triples are loaded by pyoxigraph in Rust into a staging store, the other formats
         # are parsed in Python (their named graphs are merged into the default graph); nothing reaches
         # this graph until every file has loaded.
@@ -266,6 +274,10 @@ class KnowledgeGraph:
         from relgraph.results import QueryResult
 
         where = f"{source}: " if source else ""
+        if not isinstance(cast(object, sparql), str):  # a library caller's None was a TypeError
+            raise UsageError(f"{where}the query must be text, not {type(sparql).__name__}")
+        if any(not isinstance(name, str) for name in bindings or {}):
+            raise UsageError(f"{where}the names of the parameters must be text")
         try:
             check_read_only_local(sparql)
         except QueryError as error:
@@ -376,6 +388,8 @@ def _parse_file(path: Path, staging: ox.Store | None = None) -> tuple[list[ox.Qu
         for quad in ox.parse(data, file_format, rename_blank_nodes=True):
             if isinstance(quad.subject, ox.Triple) or isinstance(quad.object, ox.Triple):
                 raise InputError(f"{path}: RDF 1.2 triple terms are not supported")
+            if isinstance(quad.object, ox.Literal) and quad.object.direction is not None:
+                raise InputError(_DIRECTION.format(path=path, literal=quad.object))
             quads.append(ox.Quad(quad.subject, quad.predicate, quad.object, default_graph))
     except SyntaxError as error:
         raise InputError(file_syntax_message(path, error)) from error
@@ -401,6 +415,10 @@ def _load_into(path: Path, data: bytes, rdf_format: ox.RdfFormat, staging: ox.St
         raise InputError(file_syntax_message(path, error)) from error
     except (ValueError, OSError) as error:
         raise InputError(f"{path}: {one_line(str(error))}") from error
+    if _DIRECTION_MARK.search(data):  # a base direction ("x"@ar--rtl), maybe: each literal is looked at
+        for quad in staging.quads_for_pattern(None, None, None):
+            if isinstance(quad.object, ox.Literal) and quad.object.direction is not None:
+                raise InputError(_DIRECTION.format(path=path, literal=quad.object))
     if b"<<" not in data and not _may_hold_long_literal(data, rdf_format, limits.max_literal_chars):
         return
     check = (
@@ -416,6 +434,11 @@ def _load_into(path: Path, data: bytes, rdf_format: ox.RdfFormat, staging: ox.St
             raise InputError(f"{path}: RDF 1.2 triple terms are not supported")
         length = found["length"]
         raise literal_too_long(path, found["s"], found["p"], length.value if length else "?", limits)
+
+
+# RDF 1.2 base directions have no rdflib equivalent: results and exports failed on them, or lost them
+_DIRECTION = "{path}: RDF 1.2 base directions in literals are not supported ({literal})"
+_DIRECTION_MARK = re.compile(rb"--(?:[lL][tT][rR]|[rR][tT][lL])")
 
 
 def _may_hold_long_literal(data: bytes, rdf_format: ox.RdfFormat, limit: int) -> bool:
