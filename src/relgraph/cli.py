@@ -612,6 +612,7 @@ def serve_command(
 
     Prints the endpoint URL; its query page opens in a browser. Ctrl-C stops it.
     """
+    import contextlib
     import tempfile
 
     from relgraph.serve import build_store, check_port, serve
@@ -619,8 +620,17 @@ def serve_command(
 
     check_port(bind, port)  # before the graph is loaded
     kg = KnowledgeGraph.default(extra_files=data_files)
-    with tempfile.TemporaryDirectory(prefix="relgraph-store-") as temporary:
+    with contextlib.ExitStack() as stack:
+        temporary = stack.enter_context(tempfile.TemporaryDirectory(prefix="relgraph-store-"))
         location = store_dir if store_dir is not None else Path(temporary)
+        if store_dir is not None:  # a second serve of the folder is refused ("locked", exit 6): it
+            # replaced the store a running server was serving
+            from relgraph.locking import locked
+            from relgraph.storedir import check_folder, make_folder
+
+            check_folder(store_dir, "serve")
+            make_folder(store_dir)
+            stack.enter_context(locked(store_dir))
         count = build_store(location, kg.quads())
         click.echo(f"Loaded {count} triples into {location}")
         code = serve(location, bind=bind, port=port, writable=writable, announce=click.echo)

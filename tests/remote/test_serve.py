@@ -150,6 +150,28 @@ def test_a_reader_gone_before_the_announcement_stops_the_oxigraph_child(tmp_path
             server.wait()
 
 
+def test_a_second_serve_of_a_store_in_use_is_refused(tmp_path):
+    # it cleared and rewrote the folder under the running server and started a second one
+    with served(tmp_path) as (server, url):
+        store = tmp_path / "store"
+        before = {p.relative_to(store): p.stat().st_mtime_ns for p in store.rglob("*") if p.is_file()}
+        second = subprocess.run(
+            [str(RELGRAPH), "serve", "--port", str(free_port()), "--store", str(store)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert second.returncode == 6, second.stderr
+        locked = "locked: another relgraph process is writing to it; try again when it is done"
+        assert second.stderr == f"Error: {store}: {locked}\n"
+        after = {p.relative_to(store): p.stat().st_mtime_ns for p in store.rglob("*") if p.is_file()}
+        assert after == before  # the running server's store untouched
+        assert SparqlClient(Endpoint.parse(url), timeout=5).query("ASK { ?s ?p ?o }").boolean is True
+        server.terminate()
+        assert server.wait(timeout=30) == 0
+
+
 def test_serve_refuses_a_port_in_use_before_loading_anything(tmp_path):
     # it printed the endpoint of the other server, then oxigraph's error and its own
     with socket.socket() as held:
