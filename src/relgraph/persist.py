@@ -245,24 +245,47 @@ def _record_times(
     :param touched: ``(list, path or name)`` of each such entry of the manifest's ``files`` and
         ``store_files`` -> its mtime and (for ``files``) ctime, in ns, when its SHA-256 was read.
     """
+
+    def record(manifest: dict[str, Any]) -> bool:
+        if "damaged" in manifest:
+            return False
+        for key, field in (("files", "path"), ("store_files", "name")):
+            for entry in manifest[key]:
+                found = touched.get((key, entry[field]))
+                if found is not None:
+                    entry["mtime_ns"], ctime = found
+                    if ctime is not None:
+                        entry["ctime_ns"] = ctime
+        return True
+
+    _amend_manifest(store_dir, store_name, record, "times")
+
+
+def _amend_manifest(
+    store_dir: Path, store_name: str | None, amend: Callable[[dict[str, Any]], bool], token: str
+) -> bool:
+    """Change the manifest under the store's lock, without waiting for it; return whether it was written.
+
+    Nothing is written if another process holds the lock, the folder cannot be written, the manifest
+    is not well formed, or it names another store than ``store_name`` (when given).
+
+    :param amend: changes the manifest in place; returns False to write nothing.
+    :param token: part of the temporary file's name.
+    """
     try:
         with locked(store_dir):
             manifest = check_folder(store_dir, "query")
-            if manifest is None or not _well_formed(manifest) or manifest["store"] != store_name:
-                return
-            if "damaged" in manifest:
-                return
-            for key, field in (("files", "path"), ("store_files", "name")):
-                for entry in manifest[key]:
-                    found = touched.get((key, entry[field]))
-                    if found is not None:
-                        entry["mtime_ns"], ctime = found
-                        if ctime is not None:
-                            entry["ctime_ns"] = ctime
+            if manifest is None or not _well_formed(manifest):
+                return False
+            if store_name is not None and manifest["store"] != store_name:
+                return False
+            if not amend(manifest):
+                return False
             fields = {k: v for k, v in manifest.items() if k not in ("format", "version")}
-            write_manifest(store_dir, fields, f"times-{os.getpid()}")
+            write_manifest(store_dir, fields, f"{token}-{os.getpid()}")
+            return True
     except (LockedError, InputError, UsageError, OSError):
-        return
+        return False
 
 
 def _damage(
@@ -394,16 +417,13 @@ def mark_damaged(store_dir: Path, damage: str) -> bool:
     :param damage: what was found, for the warning of the rebuild.
     :return: whether it was recorded.
     """
-    try:
-        with locked(store_dir):
-            manifest = check_folder(store_dir, "query")
-            if manifest is None or not _well_formed(manifest) or _replaced(store_dir, manifest):
-                return False
-            fields = {k: v for k, v in manifest.items() if k not in ("format", "version")}
-            write_manifest(store_dir, {**fields, "damaged": damage}, f"damaged-{os.getpid()}")
-            return True
-    except (LockedError, InputError, UsageError, OSError):
-        return False
+
+    def mark(manifest: dict[str, Any]) -> bool:
+        manifest["damaged"] = damage
+        return True
+
+    # the store this process opened, not another process's newer build
+    return _amend_manifest(store_dir, _opened.get(store_dir.resolve()), mark, "damaged")
 
 
 def _fresh_manifest(
