@@ -789,17 +789,14 @@ def _query_text(argument: str) -> tuple[str, str | None]:
 
 def _read_query(path: Path, stream: IO[bytes]) -> str:
     """Read a query from ``stream``: UTF-8, within the file size limit, not blank, BOM dropped."""
-    from relgraph.limits import Limits
+    from relgraph.limits import Limits, read_at_most
 
     limit = Limits.from_env().max_file_bytes
-    chunks, size = [], 0
-    while chunk := stream.read(1 << 20):
-        size += len(chunk)
-        if size > limit:
-            raise InputError(f"{path}: the query is longer than {limit} bytes (RELGRAPH_MAX_FILE_BYTES)")
-        chunks.append(chunk)
+    data = read_at_most(stream, limit)
+    if len(data) > limit:
+        raise InputError(f"{path}: the query is longer than {limit} bytes (RELGRAPH_MAX_FILE_BYTES)")
     try:
-        text = b"".join(chunks).decode("utf-8").removeprefix("\ufeff")
+        text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
     if not text.strip():

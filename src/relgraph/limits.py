@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import IO, Any, TypeVar
 
 import pyoxigraph as ox
 
@@ -49,7 +49,9 @@ __all__ = [
     "check_file_size",
     "check_literals",
     "current_timeout",
+    "file_size_limit",
     "literal_too_long",
+    "read_at_most",
     "run_in_thread",
     "run_in_worker",
     "run_query",
@@ -129,16 +131,47 @@ def check_file_size(path: Path, size: int, limits: Limits | None = None) -> None
     relgraph.errors.InputError: big.ttl: file too big to load into memory (2000 bytes, limit 1000 bytes); \
 use the on-disk store (--store DIR) or raise RELGRAPH_MAX_FILE_BYTES
     """
-    limits = limits or Limits.from_env()
-    limit = limits.max_file_bytes
-    available = _available_memory()
-    if available is not None:
-        limit = min(limit, available // MEMORY_PER_FILE_BYTE)
+    limit = file_size_limit(limits or Limits.from_env())
     if size > limit:
         raise InputError(
             f"{path}: file too big to load into memory ({size} bytes, limit {limit} bytes); "
             "use the on-disk store (--store DIR) or raise RELGRAPH_MAX_FILE_BYTES"
         )
+
+
+def file_size_limit(limits: Limits) -> int:
+    """Return the size of the largest file loaded into memory: the limit, at most 1/8 of free memory.
+
+    :param limits: the limits.
+
+    >>> file_size_limit(Limits(max_file_bytes=1000))
+    1000
+    """
+    available = _available_memory()
+    if available is None:
+        return limits.max_file_bytes
+    return min(limits.max_file_bytes, available // MEMORY_PER_FILE_BYTE)
+
+
+def read_at_most(stream: IO[bytes] | Any, limit: int) -> bytes:
+    """Read a stream to its end, or until more than ``limit`` bytes have come, and return what was read.
+
+    For what has no size to check before reading (a device, a pipe, standard input, a server's
+    answer): the caller refuses the bytes if there are more than ``limit``. They are read a MiB at a
+    time, so no more than that is held past the limit (``/dev/zero`` filled the memory).
+
+    :param stream: a binary stream (``read(n)``).
+    :param limit: the most bytes wanted.
+
+    >>> import io
+    >>> read_at_most(io.BytesIO(b"abc"), 4), len(read_at_most(io.BytesIO(b"x" * 10), 4)) > 4
+    (b'abc', True)
+    """
+    chunks, size = [], 0
+    while size <= limit and (chunk := stream.read(1 << 20)):
+        size += len(chunk)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def check_depth(path: Path, data: bytes, rdf_format: ox.RdfFormat, limits: Limits | None = None) -> None:

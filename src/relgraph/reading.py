@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from relgraph import guard
 from relgraph.errors import InputError
-from relgraph.limits import Limits, check_file_size, literal_too_long
+from relgraph.limits import Limits, check_file_size, file_size_limit, literal_too_long, read_at_most
 from relgraph.prefixes import PREFIXES
 
 __all__ = [
@@ -163,13 +163,10 @@ def _read_within(path: Path, limits: Limits) -> bytes:
 
     :raises InputError: as :func:`relgraph.limits.check_file_size` does, once past the limit.
     """
-    chunks, size = [], 0
     with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            size += len(chunk)
-            check_file_size(path, size, limits)
-            chunks.append(chunk)
-    return b"".join(chunks)
+        data = read_at_most(stream, file_size_limit(limits))
+    check_file_size(path, len(data), limits)
+    return data
 
 
 class CheckedReader:

@@ -452,22 +452,19 @@ def _read_within(where: str, response: Any) -> bytes:
 
     :raises RemoteError: past the limit (a server streaming gigabytes filled the memory).
     """
-    from relgraph.limits import Limits
+    from relgraph.limits import Limits, read_at_most
 
     limit = Limits.from_env().max_file_bytes
-    chunks, size = [], 0
-    while chunk := response.read(1 << 20):
-        size += len(chunk)
-        if size > limit:
-            raise RemoteError(
-                f"{where}: the answer is longer than {limit} bytes (RELGRAPH_MAX_FILE_BYTES); "
-                "ask for less (LIMIT), or raise the limit"
-            )
-        chunks.append(chunk)
+    body = read_at_most(response, limit)
+    if len(body) > limit:
+        raise RemoteError(
+            f"{where}: the answer is longer than {limit} bytes (RELGRAPH_MAX_FILE_BYTES); "
+            "ask for less (LIMIT), or raise the limit"
+        )
     missing = getattr(response, "length", None)  # what the Content-Length promised and did not come
     if missing:  # read(n) returns what came, where read() raised IncompleteRead
-        raise http.client.IncompleteRead(b"".join(chunks), missing)
-    return b"".join(chunks)
+        raise http.client.IncompleteRead(body, missing)
+    return body
 
 
 def _http_error_message(where: str, error: urllib.error.HTTPError) -> str:
