@@ -15,7 +15,7 @@ makes the usual list for new files.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,13 +103,7 @@ def check_quotes(new: ox.Store, folders: Sequence[Path], base: ox.Store | None =
     texts: dict[str, str | InputError | None] = {}  # file -> its text, why it cannot be read, or not found
     unchecked: dict[str, list[ox.NamedNode | ox.BlankNode]] = {}
     problems = []
-    evidences = {q.subject for q in new.quads_for_pattern(None, _TYPE, ox.NamedNode(str(RG.Evidence)))}
-    for evidence in sorted(evidences, key=str):
-        assert not isinstance(evidence, ox.Triple)
-        found = _pieces(evidence, new, base)
-        if found is None:
-            continue
-        file, quote, start, end = found
+    for evidence, (file, quote, start, end) in _cited(new, base):
         if file not in texts:
             texts[file] = _read(file, folders)
         text = texts[file]
@@ -149,14 +143,23 @@ def source_texts(new: ox.Store, folders: Sequence[Path], base: ox.Store | None =
     {}
     """
     found: dict[str, Path] = {}
-    for evidence in {q.subject for q in new.quads_for_pattern(None, _TYPE, ox.NamedNode(str(RG.Evidence)))}:
+    for _evidence, (file, *_rest) in _cited(new, base):
+        path = found.get(file) or _find(file, folders)
+        if path is not None:
+            found[file] = path
+    return dict(sorted(found.items()))
+
+
+def _cited(
+    new: ox.Store, base: ox.Store | None
+) -> Iterator[tuple[ox.NamedNode | ox.BlankNode, tuple[str, str, int, int]]]:
+    """Yield each evidence of ``new`` that has all its pieces (see :func:`_pieces`), in order, with them."""
+    evidences = {q.subject for q in new.quads_for_pattern(None, _TYPE, ox.NamedNode(str(RG.Evidence)))}
+    for evidence in sorted(evidences, key=str):
         assert not isinstance(evidence, ox.Triple)
         pieces = _pieces(evidence, new, base)
-        if pieces is not None and pieces[0] not in found:
-            path = next((f / pieces[0] for f in folders if (f / pieces[0]).is_file()), None)
-            if path is not None:
-                found[pieces[0]] = path
-    return dict(sorted(found.items()))
+        if pieces is not None:
+            yield evidence, pieces
 
 
 def _pieces(
@@ -204,16 +207,20 @@ def _pieces(
     return name.value, quote.value, *offsets
 
 
+def _find(name: str, folders: Sequence[Path]) -> Path | None:
+    """Return the first file of that name in ``folders``, or None."""
+    return next((folder / name for folder in folders if (folder / name).is_file()), None)
+
+
 def _read(name: str, folders: Sequence[Path]) -> str | InputError | None:
     """Return the text of the first file of that name in ``folders``, why it cannot be read, or None."""
-    for folder in folders:
-        path = folder / name
-        if path.is_file():
-            try:
-                return read_checked(path).decode("utf-8")
-            except InputError as error:
-                return error
-    return None
+    path = _find(name, folders)
+    if path is None:
+        return None
+    try:
+        return read_checked(path).decode("utf-8")
+    except InputError as error:
+        return error
 
 
 def _difference(file: str, text: str, start: int, end: int, quote: str) -> str:

@@ -26,6 +26,7 @@ __all__ = [
     "FORMATS_BY_EXTENSION",
     "IMPORTS",
     "CheckedReader",
+    "base_direction_error",
     "checked_quads",
     "file_syntax_message",
     "load_in_order",
@@ -275,7 +276,7 @@ def checked_quads(
                 imports.append(quad)
         elif type(value) is ox.Literal:
             if value.direction is not None:
-                raise InputError(f"{path}: RDF 1.2 base directions in literals are not supported ({value})")
+                raise base_direction_error(path, value)
             length = len(value.value)
             if length > longest[0]:
                 if length > limit:
@@ -287,6 +288,19 @@ def checked_quads(
             yield quad
         else:
             yield ox.Quad(quad.subject, quad.predicate, value, default)
+
+
+def base_direction_error(path: Path, literal: ox.Literal) -> InputError:
+    """Return the error refusing a literal with an RDF 1.2 base direction, which rdflib has no term for.
+
+    :param path: the file.
+    :param literal: the literal.
+
+    >>> rtl = ox.Literal("abc", language="ar", direction=ox.BaseDirection.RTL)
+    >>> str(base_direction_error(Path("a.nt"), rtl))
+    'a.nt: RDF 1.2 base directions in literals are not supported ("abc"@ar--rtl)'
+    """
+    return InputError(f"{path}: RDF 1.2 base directions in literals are not supported ({literal})")
 
 
 def file_syntax_message(path: Path, error: SyntaxError) -> str:

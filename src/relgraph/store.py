@@ -30,6 +30,7 @@ from relgraph.prefixes import PREFIXES
 from relgraph.reading import (
     FORMATS_BY_EXTENSION,
     IMPORTS,
+    base_direction_error,
     file_syntax_message,
     load_in_order,
     one_line,
@@ -389,7 +390,7 @@ def _parse_file(path: Path, staging: ox.Store | None = None) -> tuple[list[ox.Qu
             if isinstance(quad.subject, ox.Triple) or isinstance(quad.object, ox.Triple):
                 raise InputError(f"{path}: RDF 1.2 triple terms are not supported")
             if isinstance(quad.object, ox.Literal) and quad.object.direction is not None:
-                raise InputError(_DIRECTION.format(path=path, literal=quad.object))
+                raise base_direction_error(path, quad.object)
             quads.append(ox.Quad(quad.subject, quad.predicate, quad.object, default_graph))
     except SyntaxError as error:
         raise InputError(file_syntax_message(path, error)) from error
@@ -418,7 +419,7 @@ def _load_into(path: Path, data: bytes, rdf_format: ox.RdfFormat, staging: ox.St
     if _DIRECTION_MARK.search(data):  # a base direction ("x"@ar--rtl), maybe: each literal is looked at
         for quad in staging.quads_for_pattern(None, None, None):
             if isinstance(quad.object, ox.Literal) and quad.object.direction is not None:
-                raise InputError(_DIRECTION.format(path=path, literal=quad.object))
+                raise base_direction_error(path, quad.object)
     if b"<<" not in data and not _may_hold_long_literal(data, rdf_format, limits.max_literal_chars):
         return
     check = (
@@ -437,7 +438,6 @@ def _load_into(path: Path, data: bytes, rdf_format: ox.RdfFormat, staging: ox.St
 
 
 # RDF 1.2 base directions have no rdflib equivalent: results and exports failed on them, or lost them
-_DIRECTION = "{path}: RDF 1.2 base directions in literals are not supported ({literal})"
 _DIRECTION_MARK = re.compile(rb"--(?:[lL][tT][rR]|[rR][tT][lL])")
 
 
