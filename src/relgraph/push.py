@@ -242,16 +242,7 @@ def _skolemise(triples: list[ox.Triple], blanks: set[ox.BlankNode]) -> list[ox.T
             break  # no further round tells more apart
     if distinct < len(blanks):
         return _skolemise_canonically(triples)
-    skolem = {b: ox.NamedNode(str(GENID[colour[b]])) for b in blanks}
-
-    def swap(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> ox.NamedNode | ox.Literal:
-        if isinstance(term, ox.BlankNode):
-            return skolem[term]
-        if isinstance(term, ox.Triple):
-            raise ValueError("RDF 1.2 triple terms cannot be pushed")
-        return term
-
-    return [ox.Triple(swap(t.subject), t.predicate, swap(t.object)) for t in triples]  # type: ignore[arg-type]
+    return _replace_blanks(triples, {b: ox.NamedNode(str(GENID[colour[b]])) for b in blanks})
 
 
 def _skolemise_canonically(triples: list[ox.Triple]) -> list[ox.Triple]:
@@ -262,14 +253,24 @@ def _skolemise_canonically(triples: list[ox.Triple]) -> list[ox.Triple]:
         raise ValueError("RDF 1.2 triple terms cannot be pushed")
     canonical = canonical_triples(triples)
     digest = hashlib.sha256("\n".join(str(t) for t in canonical).encode("utf-8")).hexdigest()[:16]
+    blanks = {term for t in canonical for term in (t.subject, t.object) if isinstance(term, ox.BlankNode)}
+    return _replace_blanks(canonical, {b: ox.NamedNode(str(GENID[f"{digest}-{b.value}"])) for b in blanks})
+
+
+def _replace_blanks(triples: list[ox.Triple], skolem: dict[ox.BlankNode, ox.NamedNode]) -> list[ox.Triple]:
+    """Return the triples with each blank node replaced by its skolem IRI.
+
+    :raises ValueError: for an RDF 1.2 triple term.
+    """
 
     def swap(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> ox.NamedNode | ox.Literal:
         if isinstance(term, ox.BlankNode):
-            return ox.NamedNode(str(GENID[f"{digest}-{term.value}"]))
-        assert not isinstance(term, ox.Triple)
+            return skolem[term]
+        if isinstance(term, ox.Triple):
+            raise ValueError("RDF 1.2 triple terms cannot be pushed")
         return term
 
-    return [ox.Triple(swap(t.subject), t.predicate, swap(t.object)) for t in canonical]  # type: ignore[arg-type]
+    return [ox.Triple(swap(t.subject), t.predicate, swap(t.object)) for t in triples]  # type: ignore[arg-type]
 
 
 def _show(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, colour: dict[ox.BlankNode, str]) -> str:
