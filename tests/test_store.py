@@ -13,7 +13,7 @@ from rdflib.term import Literal, URIRef
 
 from relgraph import resources
 from relgraph import store as store_module
-from relgraph.errors import ConfigurationError, ExitCode, InputError, QueryError
+from relgraph.errors import ConfigurationError, ExitCode, InputError, QueryError, UsageError
 from relgraph.limits import QueryTimeoutError, abandoned_work, run_in_thread, use_timeout
 from relgraph.prefixes import PREFIXES
 from relgraph.safety import check_read_only_local
@@ -65,6 +65,18 @@ def test_load_is_all_or_nothing(fixtures: Path) -> None:
     assert snapshot(kg) == before
     assert kg.files == files_before
     assert caught.value.exit_code == ExitCode.USAGE
+
+
+def test_load_of_a_list_is_a_usage_error(fixtures: Path) -> None:
+    # load(*paths) given one list was a TypeError traceback from pathlib
+    kg = KnowledgeGraph()
+    with pytest.raises(
+        UsageError, match=r"^give the files as separate arguments \(load\(\*files\)\), not a list$"
+    ):
+        kg.load([fixtures / "rdf" / "people.nt"])  # type: ignore[arg-type]
+    assert len(kg) == 0 and kg.files == []
+    kg.load(*[fixtures / "rdf" / "people.nt"])
+    assert len(kg) > 0
 
 
 def test_syntax_error_location_mid_file(tmp_path: Path) -> None:

@@ -38,6 +38,14 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
     )
 
 
+def test_library_callers_may_give_paths_as_text(tmp_path: Path) -> None:
+    # a str output was an AttributeError traceback ('str' object has no attribute 'suffix')
+    stats = generate(str(tmp_path / "a.nt"), sessions=1, seed=1, sources_dir=str(tmp_path / "texts"))
+    generate(tmp_path / "b.nt", sessions=1, seed=1)
+    assert (tmp_path / "a.nt").read_bytes() == (tmp_path / "b.nt").read_bytes()
+    assert stats.sources_dir == tmp_path / "texts" and len(list(stats.sources_dir.iterdir())) == 1
+
+
 def test_turtle_and_ntriples_hold_the_same_triples(tmp_path: Path) -> None:
     generate(tmp_path / "x.ttl", sessions=3, seed=5)
     stats = generate(tmp_path / "x.nt", sessions=3, seed=5)

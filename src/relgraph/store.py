@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -195,7 +196,7 @@ class KnowledgeGraph:
 
         :param paths: the files.
         :raises InputError: one line naming the file (and ``line:column`` for a syntax error).
-        :raises UsageError: if the graph is an on-disk store opened read-only.
+        :raises UsageError: if the graph is an on-disk store opened read-only, or a path is not a path.
 
         >>> import tempfile, os
         >>> with tempfile.TemporaryDirectory() as tmp:
@@ -206,6 +207,11 @@ class KnowledgeGraph:
         ...     len(kg)
         1
         """
+        for path in paths:  # a list given as one argument was a TypeError traceback
+            if not isinstance(cast(object, path), str | os.PathLike):
+                raise UsageError(
+                    f"give the files as separate arguments (load(*files)), not a {type(path).__name__}"
+                )
         if self._read_only:  # it raised RocksDB's "Transaction are only possible on read-write instances"
             raise UsageError(
                 "this graph is an on-disk store opened read-only: give the files to "

@@ -500,12 +500,12 @@ def to_turtle_line(line: str) -> str:
 
 
 def generate(
-    output: Path,
+    output: Path | str,
     *,
     sessions: int | None = None,
     triples: int | None = None,
     seed: int = 0,
-    sources_dir: Path | None = None,
+    sources_dir: Path | str | None = None,
     progress: Callable[[int], None] | None = None,
     prefix: str = "synth",
 ) -> SynthStats:
@@ -532,6 +532,7 @@ def generate(
     ...     stats.sessions, stats.triples > 400, len(list(stats.sources_dir.iterdir()))
     (2, True, 2)
     """
+    output, sources_dir = Path(output), None if sources_dir is None else Path(sources_dir)
     if (sessions is None) == (triples is None):
         raise UsageError("give either a number of sessions or a number of triples")
     if sessions is not None and sessions < 1:
