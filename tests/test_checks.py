@@ -42,3 +42,25 @@ def test_check_catches_its_bad_example(check):
         for row in rows
         for cell in row
     )
+
+
+def test_duplicate_labels_on_blank_nodes_are_found(tmp_path):
+    # STR() of a blank node is an error, which dropped every pair with one from the results
+    data = tmp_path / "blank-twins.ttl"
+    data.write_text(
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        '[] rdfs:label "Ely Ratner"@en .\n'
+        '[] rdfs:label "Two of a kind"@en .\n'
+        '[] rdfs:label "Two of a kind"@en .\n',
+        encoding="utf-8",
+    )
+    kg = KnowledgeGraph.default(extra_files=[data])
+    check = queries_dir() / "checks" / "duplicate-label-violation.rq"
+    rows = kg.query(check.read_text(encoding="utf-8")).rows
+    pairs = [(str(label), type(first).__name__, type(second).__name__) for label, first, second in rows]
+    assert pairs == [
+        ("Ely Ratner", "URIRef", "BNode"),  # the IRI first, once
+        ("Two of a kind", "BNode", "BNode"),  # two blank nodes cannot be put in order: both ways round
+        ("Two of a kind", "BNode", "BNode"),
+    ]
+    assert str(rows[0][1]) == "https://w3id.org/relgraph/id/ely-ratner"
