@@ -195,6 +195,43 @@ def test_date_and_integer_params(catalogue: Catalogue, fixture_kg: KnowledgeGrap
     assert [r[0] for r in query.run(fixture_kg, {"minimum": "13"}).rows] == []
 
 
+def test_header_values_stay_the_text_written(tmp_path: Path) -> None:
+    # PyYAML reads YAML 1.1: a country code "no" became false, "010" the integer 8, "1.10" the number 1.1
+    (tmp_path / "q.rq").write_text(
+        "#+ summary: Officials of a country code\n"
+        "#+ description: Norway is no.\n"
+        "#+ params:\n"
+        "#+   - name: code\n"
+        "#+     type: string\n"
+        "#+     default: no\n"
+        "#+   - name: version\n"
+        "#+     type: string\n"
+        "#+     default: 1.10\n"
+        "#+   - name: minimum\n"
+        "#+     type: integer\n"
+        "#+     default: 010\n"
+        "#+   - name: flag\n"
+        "#+     type: boolean\n"
+        "#+     required: false\n"
+        "#+ tags: [yes, 2023-09-26]\n"
+        "SELECT ?code ?version ?minimum ?flag WHERE { BIND (1 AS ?x) } ORDER BY ?code\n",
+        encoding="utf-8",
+    )
+    query = Catalogue.load(tmp_path).get("q")
+    assert [(p.name, p.default, p.required) for p in query.params] == [
+        ("code", "no", False),
+        ("version", "1.10", False),
+        ("minimum", "010", False),
+        ("flag", None, False),
+    ]
+    assert query.tags == ("yes", "2023-09-26")
+    assert query.bind({}) == {
+        "code": Literal("no"),
+        "version": Literal("1.10"),
+        "minimum": Literal(10),
+    }
+
+
 @pytest.mark.parametrize(
     ("folder", "message"),
     [

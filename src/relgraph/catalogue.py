@@ -428,16 +428,22 @@ class Catalogue:
 
 
 class _HeaderLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """YAML's safe loader (libyaml's where installed), except that dates stay text.
+    """YAML's safe loader (libyaml's where installed), except that a plain value stays the text written.
 
-    ``default: 2023-02-30`` must reach the date check as text, not fail inside YAML.
+    Only ``true``/``false`` (for ``required``) and an empty value (null) are read as YAML 1.2 reads them.
+    PyYAML follows YAML 1.1, which turned ``default: no`` (Norway) into false, ``010`` into the integer
+    8 and ``1.10`` into 1.1; and ``default: 2023-02-30`` must reach the date check as text, not fail
+    inside YAML.
     """
 
 
-_HeaderLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+_YAML_1_2_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_HeaderLoader.yaml_implicit_resolvers = {}
+_HeaderLoader.add_implicit_resolver("tag:yaml.org,2002:bool", _YAML_1_2_BOOL, list("tTfF"))
+for _first, _resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
+    for _tag, _regexp in _resolvers:
+        if _tag == "tag:yaml.org,2002:null":
+            _HeaderLoader.add_implicit_resolver(_tag, _regexp, [_first])
 
 
 def _header(path: Path, text: str) -> tuple[dict[str, Any], int]:
