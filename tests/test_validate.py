@@ -11,6 +11,7 @@ from rdflib import SH, Literal, URIRef
 from relgraph.errors import InputError
 from relgraph.namespaces import RGD, RGSH
 from relgraph.resources import data_dir, ontology_dir
+from relgraph.terms import shorten
 from relgraph.validate import validate
 
 READOUT = data_dir() / "readouts" / "ani-2023-09-27-us-india-2plus2-intersessional.ttl"
@@ -20,11 +21,11 @@ NEW_OUTCOME = """\
 @prefix rgd: <https://w3id.org/relgraph/id/> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 
-# an outcome of the seventh session that cites no sentence and has a made-up type
+# an outcome of the seventh session that cites no sentence and has a session role as its type
 rgd:test-outcome a rg:Outcome ;
     rdfs:label "Agreed to meet again"@en ;
     rg:outcomeOf rgd:us-india-2plus2-intersessional-07 ;
-    rg:outcomeType rg:agreedToMeet ;
+    rg:outcomeType rg:spokesperson ;
     rg:actor rgd:ely-ratner ;
     rg:concerns rgd:domain-space ;
     rg:eventCode rgd:cameo-036 .
@@ -53,7 +54,7 @@ def test_new_data_is_checked_against_the_existing_graph(tmp_path, kg):
     by_shape = {str(r.source_shape): r for r in report.results}
     assert by_shape[str(RGSH["Outcome-statedIn"])].path == "rg:statedIn"
     assert by_shape[str(RGSH["Outcome-outcomeType"])].value == URIRef(
-        "https://w3id.org/relgraph/ontology#agreedToMeet"
+        "https://w3id.org/relgraph/ontology#spokesperson"
     )
 
 
@@ -324,3 +325,129 @@ def test_offsets_outside_the_source_text_are_never_its_quote(tmp_path):
     )
     (problem,) = check_quotes(store, [tmp_path])
     assert problem.message == "Evidence: the offsets -3-6 are not within s.txt (6 characters)"
+
+
+MISSPELLED = """\
+@prefix rg: <https://w3id.org/relgraph/ontology#> .
+@prefix rgd: <https://w3id.org/relgraph/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix ex: <http://example.org/vocabulary#> .
+
+rgd:test-note a rg:SourceNote ;
+    rdfs:label "A note (test)"@en ;
+    rg:sourceNote "Dated by the report."@en ;
+    ex:mood "hopeful" .
+rgd:test-role rdfs:label "A role (test)"@en ;
+    prov:hadRole rg:cochair .
+rgd:test-other-role rdfs:label "Another role (test)"@en ;
+    prov:hadRole rg:cochair ;
+    rg:newlyDeclared "declared below" .
+rg:newlyDeclared a owl:DatatypeProperty .
+"""
+
+
+@pytest.mark.parametrize("engine", ["auto", "pyshacl"])
+def test_terms_the_ontology_does_not_declare_are_reported_where_they_are_written(tmp_path, kg, engine):
+    new = tmp_path / "misspelled.ttl"
+    new.write_text(MISSPELLED, encoding="utf-8")
+    report = validate([new], kg=kg, engine=engine)
+    assert not report.conforms
+    found = [
+        (
+            r.severity_name,
+            str(r.source_shape).split("#")[1],
+            r.location,
+            shorten(r.focus),
+            r.path,
+            r.value,
+            r.detail,
+        )
+        for r in report.results
+    ]
+    role = URIRef("https://w3id.org/relgraph/ontology#cochair")
+    assert found == [
+        (
+            "Violation",
+            "Term-defined",
+            f"{new}:8",
+            "rgd:test-note",
+            "rdf:type",
+            URIRef("https://w3id.org/relgraph/ontology#SourceNote"),
+            "rg:SourceNote is not defined by the ontology: the class of 1 node; did you mean rg:Source?",
+        ),
+        (
+            "Violation",
+            "Term-defined",
+            f"{new}:10",
+            "rgd:test-note",
+            "rg:sourceNote",
+            None,
+            "rg:sourceNote is not defined by the ontology: a property of 1 node",
+        ),
+        (
+            "Violation",
+            "Term-defined",
+            f"{new}:13",
+            "rgd:test-other-role",
+            "prov:hadRole",
+            role,
+            "rg:cochair is not defined by the ontology: the value of prov:hadRole on 2 nodes; "
+            "did you mean rg:coChair?",
+        ),
+        (
+            "Warning",
+            "Term-declared",
+            f"{new}:11",
+            "rgd:test-note",
+            "<http://example.org/vocabulary#mood>",
+            None,
+            "<http://example.org/vocabulary#mood> is not declared in the ontology: a property of 1 node",
+        ),
+    ]  # rg:newlyDeclared is declared by the file itself
+    line = report.results[2].line()
+    assert line.startswith(
+        f'{new}:13: Violation: rgd:test-other-role ("Another role (test)") prov:hadRole value '
+    )
+    assert line.endswith(f"rdfs:isDefinedBy. [{found[2][6]}]")  # the shape's message, then the detail
+    body = json.loads(report.render("json"))
+    assert body["results"][2]["detail"] == found[2][6]
+    assert "rg:cochair is not defined by the ontology" in report.render("turtle")  # the result's rdfs:comment
+
+
+def test_the_term_check_finds_nothing_in_generated_readouts(tmp_path, kg):
+    from relgraph.store import KnowledgeGraph
+    from relgraph.synth import generate
+    from relgraph.vocabulary import check_terms
+
+    corpus = tmp_path / "corpus.ttl"
+    generate(corpus, sessions=3, seed=11)
+    new = KnowledgeGraph()
+    new.load(corpus)
+    assert len(new) > 800
+    assert check_terms(new.oxigraph, kg.oxigraph) == []
+    assert check_terms(kg.oxigraph) == []  # nor in the shipped graph (the ontology declares what it uses)
+
+
+def test_with_other_shapes_the_term_checks_keep_their_severity(tmp_path, kg):
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .\n"
+        "ex:S a sh:NodeShape ; sh:targetClass ex:Nothing ; sh:closed false .\n",
+        encoding="utf-8",
+    )
+    new = tmp_path / "foreign.ttl"
+    new.write_text(
+        "@prefix ex: <http://example.org/vocabulary#> .\n"
+        '<https://w3id.org/relgraph/id/test-x> ex:mood "hopeful" .\n',
+        encoding="utf-8",
+    )
+    report = validate([new], kg=kg, shapes=shapes)
+    (result,) = report.results
+    assert report.conforms and result.severity == SH.Warning  # as rgsh:Term-declared says, not a violation
+    assert result.source_shape == RGSH["Term-declared"] and result.message == result.detail
+    assert (
+        result.message
+        == "<http://example.org/vocabulary#mood> is not declared in the ontology: a property of 1 node"
+    )

@@ -58,9 +58,9 @@ def find_line(path: Path, iri: str) -> int | None:
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     f = Path(tmp, "x.ttl")
-    ...     _ = f.write_text("@prefix ex: <http://ex/> .\nex:b ex:p ex:a .\n\nex:a ex:p 1 .\n")
-    ...     find_line(f, "http://ex/a"), find_line(f, "http://ex/zzz")
-    (4, None)
+    ...     _ = f.write_text("@prefix ex: <http://ex/> .\n# ex:c\nex:b ex:p ex:a, ex:c .\n\nex:a ex:p 1 .\n")
+    ...     find_line(f, "http://ex/a"), find_line(f, "http://ex/c"), find_line(f, "http://ex/zzz")
+    (5, 3, None)
     """
     try:
         lines, prefixes = _read(path, path.stat().st_mtime_ns)
@@ -72,6 +72,8 @@ def find_line(path: Path, iri: str) -> int | None:
     anywhere = re.compile(r"(?:^|[\s(\[,;{:=])(?:" + "|".join(re.escape(f) for f in forms) + r")" + boundary)
     first_anywhere: int | None = None
     for number, line in enumerate(lines, start=1):
+        if line.lstrip().startswith("#"):
+            continue  # a comment (Turtle, N-Triples) may name the resource too
         if subject.search(line):
             return number
         if first_anywhere is None and anywhere.search(line):
@@ -103,6 +105,6 @@ def find_literal_line(path: Path, text: str) -> int | None:
         return None
     forms = (f'"{text}"', f"'{text}'", f">{text}<")  # Turtle and JSON-LD, Turtle, RDF/XML
     for number, line in enumerate(lines, start=1):
-        if any(form in line for form in forms):
+        if any(form in line for form in forms) and not line.lstrip().startswith("#"):
             return number
     return None

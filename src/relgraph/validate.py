@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from relgraph.errors import ConfigurationError, InputError
 from relgraph.locate import find_line, find_literal_line
 from relgraph.namespaces import RGSH
 from relgraph.store import KnowledgeGraph, default_files
-from relgraph.terms import shorten
+from relgraph.terms import shorten, to_rdflib
 
 __all__ = ["ValidationReport", "ValidationResult", "load_shapes", "validate"]
 
@@ -44,6 +44,9 @@ class ValidationResult:
     :param source_shape: the shape that produced the result.
     :param value: the offending value, if the constraint names one.
     :param location: ``file:line`` where the focus node is written, if found.
+    :param detail: what exactly is wrong, where the shape's message is general: where a quote differs
+        from its source text (:mod:`relgraph.quotes`), which term is not declared and what was probably
+        meant (:mod:`relgraph.vocabulary`).
     """
 
     severity: URIRef
@@ -54,6 +57,7 @@ class ValidationResult:
     source_shape: Node
     value: Node | None = None
     location: str | None = None
+    detail: str | None = None
 
     @property
     def severity_name(self) -> str:
@@ -67,6 +71,8 @@ class ValidationResult:
         >>> r = ValidationResult(SH.Violation, x, "X", "rg:actor", "Outcome: bad.", shape, None, "a.ttl:3")
         >>> r.line()
         'a.ttl:3: Violation: rgd:x ("X") rg:actor: Outcome: bad.'
+        >>> ValidationResult(SH.Warning, x, None, None, "Term: bad.", shape, detail="rg:y is unknown").line()
+        '(no file): Warning: rgd:x: Term: bad. [rg:y is unknown]'
         """
         focus = shorten(self.focus)  # type: ignore[arg-type]
         if self.focus_label:
@@ -76,7 +82,8 @@ class ValidationResult:
             parts[-1] += f" {self.path}"
         if self.value is not None and not (isinstance(self.value, URIRef) and self.value == self.focus):
             parts[-1] += f" value {shorten(self.value)}"  # type: ignore[arg-type]
-        return ": ".join([*parts, self.message])
+        message = f"{self.message} [{self.detail}]" if self.detail else self.message
+        return ": ".join([*parts, message])
 
     def to_json(self) -> dict[str, Any]:
         """Return this result as a JSON-ready dict."""
@@ -89,6 +96,7 @@ class ValidationResult:
             "source_shape": str(self.source_shape),
             "value": None if self.value is None else str(self.value),
             "location": self.location,
+            "detail": self.detail,
         }
 
 
@@ -259,42 +267,88 @@ def _report(
     strict: bool,
     sources: Path | None,
 ) -> ValidationReport:
-    """Add the quote checks of the new files to a SHACL report, and make the report a person reads.
+    """Add the quote and term checks of the new files to a SHACL report, and make the report a person reads.
 
-    :param data: the graph the focus nodes' labels are read from (it gets the evidence's labels).
+    :param data: the graph the focus nodes' labels are read from (it gets those of the checks' results).
     """
     (root,) = report.subjects(RDF.type, SH.ValidationReport)
+    located_by: dict[Node, str] = {}  # result -> the IRI whose line it is shown at, if not its focus
+
+    def add(
+        shape: str,
+        severity: str,
+        component: str,
+        focus: ox.NamedNode | ox.BlankNode,
+        *,
+        path: ox.NamedNode | None = None,
+        value: ox.NamedNode | ox.Literal | None = None,
+        detail: str,
+    ) -> BNode:
+        """Add a result of a deactivated shape that relgraph checks in Python, and return it.
+
+        It has the shape's own message and severity, as the other results do (with shapes that lack it,
+        ``severity`` and the detail as its message), and the constraint component
+        ``rgsh:<component>ConstraintComponent``; what exactly is wrong is its ``rdfs:comment`` (the
+        result's detail). The focus node's literals are copied into ``data``, for its label.
+        """
+        node, shape_node, subject = BNode(), RGSH[shape], to_rdflib(focus)
+        for quad in new.oxigraph.quads_for_pattern(focus, None, None):
+            if isinstance(quad.object, ox.Literal):
+                data.add((subject, to_rdflib(quad.predicate), to_rdflib(quad.object)))
+        report.add((root, SH.result, node))
+        report.add((node, RDF.type, SH.ValidationResult))
+        report.add((node, SH.focusNode, subject))
+        report.add((node, SH.resultSeverity, shapes_graph.value(shape_node, SH.severity) or SH[severity]))
+        report.add((node, SH.sourceShape, shape_node))
+        report.add((node, SH.sourceConstraintComponent, RGSH[f"{component}ConstraintComponent"]))
+        message = shapes_graph.value(shape_node, SH.message) or Literal(detail, lang="en")
+        report.add((node, SH.resultMessage, message))
+        report.add((node, RDFS.comment, Literal(detail, lang="en")))
+        if path is not None:
+            report.add((node, SH.resultPath, to_rdflib(path)))
+        if value is not None:
+            report.add((node, SH.value, to_rdflib(value)))
+        return node
+
     if new_files:
         from relgraph.quotes import check_quotes, source_folders
-        from relgraph.terms import to_rdflib
+        from relgraph.vocabulary import check_terms
 
         folders = source_folders(new_files, sources or resources.data_dir() / "sources")
         for problem in check_quotes(new.oxigraph, folders, base.oxigraph):
-            node, evidence, shape = BNode(), to_rdflib(problem.evidence), RGSH[problem.shape]
-            # the shape's message and severity, as for the other results (its own detail with other shapes)
-            message = shapes_graph.value(shape, SH.message) or Literal(problem.message, lang="en")
-            report.add((root, SH.result, node))
-            report.add((node, RDF.type, SH.ValidationResult))
-            report.add((node, SH.focusNode, evidence))
-            report.add(
-                (node, SH.resultSeverity, shapes_graph.value(shape, SH.severity) or SH[problem.severity])
+            add(
+                problem.shape,
+                problem.severity,
+                "SourceText",
+                problem.evidence,
+                value=problem.value,
+                detail=problem.message,
             )
-            report.add((node, SH.sourceShape, shape))
-            report.add((node, SH.sourceConstraintComponent, RGSH["SourceTextConstraintComponent"]))
-            report.add((node, SH.resultMessage, message))
-            if problem.value is not None:
-                report.add((node, SH.value, to_rdflib(problem.value)))
-            for quad in new.oxigraph.quads_for_pattern(problem.evidence, None, None):
-                if isinstance(quad.object, ox.Literal):
-                    data.add((evidence, to_rdflib(quad.predicate), to_rdflib(quad.object)))
+        for term in check_terms(new.oxigraph, base.oxigraph):
+            result = add(
+                term.shape,
+                term.severity,
+                "Declaration",
+                term.focus,
+                path=term.term if term.use == "property" else term.predicate,
+                value=None if term.use in ("property", "subject") else term.term,
+                detail=term.detail,
+            )
+            located_by[result] = term.term.value  # shown where the term is first written
     search_files = [*new_files, *(f for f in (base.files or default_files()) if f not in new_files)]
-    results = _results(report, data, search_files)
+    results = _results(report, data, search_files, located_by)
     failing = [r for r in results if strict or r.severity == SH.Violation]
-    report.set((root, SH.conforms, Literal(not failing)))  # the quote checks' results count too
+    report.set((root, SH.conforms, Literal(not failing)))  # the quote and term checks' results count too
     return ValidationReport(not failing, results, new_files, report)
 
 
-def _results(report: rdflib.Graph, data: rdflib.Graph, files: Iterable[Path]) -> list[ValidationResult]:
+def _results(
+    report: rdflib.Graph, data: rdflib.Graph, files: Iterable[Path], located_by: Mapping[Node, str]
+) -> list[ValidationResult]:
+    """Return the report's results, at the line where each focus node is written.
+
+    :param located_by: result -> the IRI whose line it is shown at instead.
+    """
     files = list(files)
     results = []
     for node in report.subjects(RDF.type, SH.ValidationResult):
@@ -305,10 +359,11 @@ def _results(report: rdflib.Graph, data: rdflib.Graph, files: Iterable[Path]) ->
         shape = report.value(node, SH.sourceShape)
         value = report.value(node, SH.value)
         assert focus is not None and isinstance(severity, URIRef) and shape is not None
+        detail = report.value(node, RDFS.comment)
         location = None
-        if isinstance(focus, URIRef):
+        if isinstance(focus, URIRef) or node in located_by:
             for file in files:
-                line = find_line(file, str(focus))
+                line = find_line(file, located_by.get(node, str(focus)))
                 if line is not None:
                     location = f"{file}:{line}"
                     break
@@ -324,12 +379,13 @@ def _results(report: rdflib.Graph, data: rdflib.Graph, files: Iterable[Path]) ->
                 source_shape=shape,
                 value=value,
                 location=location,
+                detail=None if detail is None else str(detail),
             )
         )
     results.sort(
         key=lambda r: (
             _SEVERITY_RANK.get(r.severity, 9),
-            r.location or "~",
+            _place(r.location),
             str(r.focus),
             r.path or "",
             r.message,
@@ -337,6 +393,18 @@ def _results(report: rdflib.Graph, data: rdflib.Graph, files: Iterable[Path]) ->
         )
     )
     return results
+
+
+def _place(location: str | None) -> tuple[bool, str, int]:
+    """Return a sort key for ``file:line`` that puts line 8 before line 12, and no location last.
+
+    >>> sorted(["a.ttl:12", None, "a.ttl:8"], key=_place)
+    ['a.ttl:8', 'a.ttl:12', None]
+    """
+    if location is None:
+        return (True, "", 0)
+    file, _colon, line = location.rpartition(":")
+    return (False, file, int(line)) if line.isdigit() else (False, location, 0)
 
 
 def _blank_node_location(data: rdflib.Graph, node: BNode, files: list[Path]) -> str | None:

@@ -1,0 +1,178 @@
+"""Terms new data uses that the ontology does not declare: a misspelled property, class or ``rg:`` term.
+
+The shapes check the properties they name; a misspelled property (``rg:sessionDate``), class
+(``rg:DialogSession``) or value (``prov:hadRole rg:cochair``) is otherwise seen only through what goes
+missing, if a shape happens to require it. This module looks at every property, class and ``rg:`` term
+a new file uses and reports those that no ``rdf:type`` in the graph (the ontology, the data, the file
+itself) declares:
+
+- a term of the ontology's own namespace (``rg:``) is a violation of ``rgsh:Term-defined``: the
+  ontology defines every ``rg:`` term, so this one is misspelled or missing from it;
+- a property or class of another namespace is a warning of ``rgsh:Term-declared``: the ontology declares
+  the external terms it reuses (``prov:agent``, ``foaf:Person`` ...), and tools that read it (Protégé,
+  OWL reasoners) and the shapes know no other.
+
+The terms of RDF, RDFS, OWL and XSD are taken as known. Both shapes are in ``ontology/shapes.ttl``,
+deactivated, so SHACL engines skip them; :func:`relgraph.validate.validate` reports these results under
+them. The quality check ``queries/checks/undefined-term-violation.rq`` finds undefined ``rg:`` terms in
+the whole graph.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from rdflib import OWL, RDF, RDFS, XSD
+
+from relgraph.limits import run_query
+from relgraph.namespaces import RG
+from relgraph.terms import shorten
+
+__all__ = ["TermProblem", "check_terms"]
+
+_RG = str(RG._NS)
+_KNOWN = tuple(str(namespace) for namespace in (RDF._NS, RDFS._NS, OWL._NS, XSD._NS))
+_TYPE = ox.NamedNode(str(RDF.type))
+_DEFINED_BY = ox.NamedNode(str(RDFS.isDefinedBy))
+_PROPERTY_KINDS = [
+    ox.NamedNode(str(kind))
+    for kind in (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property)
+]
+_CLASS_KINDS = [ox.NamedNode(str(OWL.Class)), ox.NamedNode(str(RDFS.Class))]
+
+# each way a term is used: a property, a class (object of rdf:type), an rg: value, an rg: subject
+_USES = {
+    "property": "SELECT DISTINCT ?term WHERE { ?s ?term ?o }",
+    "class": f"SELECT DISTINCT ?term WHERE {{ ?s <{RDF.type}> ?term FILTER (isIRI(?term)) }}",
+    "value": (
+        f"SELECT DISTINCT ?term WHERE {{ ?s ?p ?term "
+        f'FILTER (isIRI(?term) && ?p != <{RDF.type}> && STRSTARTS(STR(?term), "{_RG}")) }}'
+    ),
+    "subject": f'SELECT DISTINCT ?term WHERE {{ ?term ?p ?o FILTER (STRSTARTS(STR(?term), "{_RG}")) }}',
+}
+
+
+@dataclass(frozen=True)
+class TermProblem:
+    """A term new data uses that no ``rdf:type`` declares.
+
+    :param term: the term.
+    :param use: how it is used: ``property``, ``class``, ``value`` (an ``rg:`` term as an object) or
+        ``subject`` (an ``rg:`` term described).
+    :param focus: the first node (in IRI order) that uses it; the term itself when it is the subject.
+    :param predicate: the property it is the class or value of (``rdf:type`` for a class), or None.
+    :param uses: how many nodes use it so.
+    :param suggestion: a declared term of that kind whose name is close, if one is.
+    """
+
+    term: ox.NamedNode
+    use: str
+    focus: ox.NamedNode | ox.BlankNode
+    predicate: ox.NamedNode | None
+    uses: int
+    suggestion: ox.NamedNode | None = None
+
+    @property
+    def shape(self) -> str:
+        """Return its shape: ``Term-defined`` for an ``rg:`` term, else ``Term-declared``."""
+        return "Term-defined" if self.term.value.startswith(_RG) else "Term-declared"
+
+    @property
+    def severity(self) -> str:
+        """Return ``Violation`` (an ``rg:`` term) or ``Warning``."""
+        return "Violation" if self.shape == "Term-defined" else "Warning"
+
+    @property
+    def detail(self) -> str:
+        """Return what is wrong with this term, for a person (see :func:`check_terms`)."""
+        verb = "defined by" if self.shape == "Term-defined" else "declared in"
+        nodes = "1 node" if self.uses == 1 else f"{self.uses:,} nodes"
+        where = {
+            "property": f"a property of {nodes}",
+            "class": f"the class of {nodes}",
+            "value": f"the value of {shorten(self.predicate) if self.predicate else '?'} on {nodes}",
+            "subject": "described here",
+        }[self.use]
+        text = f"{shorten(self.term)} is not {verb} the ontology: {where}"
+        return f"{text}; did you mean {shorten(self.suggestion)}?" if self.suggestion else text
+
+
+def check_terms(new: ox.Store, base: ox.Store | None = None) -> list[TermProblem]:
+    """Return the properties, classes and ``rg:`` terms of ``new`` that no ``rdf:type`` declares.
+
+    A term is declared when ``new`` or ``base`` (the graph it adds to, with the ontology) gives it an
+    ``rdf:type``, or when it is a term of RDF, RDFS, OWL or XSD.
+
+    :param new: the new data.
+    :param base: the graph the new data adds to.
+    :return: one problem a term and use, in the order of the terms' IRIs.
+    :raises QueryTimeoutError: if a query runs past the timeout.
+
+    >>> store = ox.Store()
+    >>> store.load(f'''@prefix rg: <{_RG}> . @prefix prov: <http://www.w3.org/ns/prov#> .
+    ...     rg:coChair a prov:Role ; <http://www.w3.org/2000/01/rdf-schema#isDefinedBy> <http://ex/o> .
+    ...     <http://ex/r> prov:hadRole rg:cochair .''', ox.RdfFormat.TURTLE)
+    >>> problems = check_terms(store)
+    >>> [problem.severity for problem in problems]
+    ['Warning', 'Warning', 'Violation']
+    >>> for problem in problems:
+    ...     print(problem.detail)
+    prov:Role is not declared in the ontology: the class of 1 node
+    prov:hadRole is not declared in the ontology: a property of 1 node
+    rg:cochair is not defined by the ontology: the value of prov:hadRole on 1 node; did you mean rg:coChair?
+    """
+    stores = [new] if base is None else [new, base]
+
+    def declared(term: ox.NamedNode) -> bool:
+        return term.value.startswith(_KNOWN) or any(
+            next(iter(store.quads_for_pattern(term, _TYPE, None)), None) is not None for store in stores
+        )
+
+    problems = []
+    for use, query in _USES.items():
+        for row in run_query(new, query).rows:
+            term = row[0]
+            if isinstance(term, ox.NamedNode) and not declared(term):
+                problems.append(_problem(new, stores, term, use))
+    return sorted(problems, key=lambda p: (p.term.value, list(_USES).index(p.use)))
+
+
+def _problem(new: ox.Store, stores: list[ox.Store], term: ox.NamedNode, use: str) -> TermProblem:
+    """Return the problem of an undeclared term, with its first user and a suggestion."""
+    if use == "subject":
+        return TermProblem(term, use, term, None, 1, _closest(term, _RG, stores, None))
+    users: list[tuple[ox.NamedNode | ox.BlankNode | ox.Triple, ox.NamedNode | None]]
+    if use == "property":
+        users = [(q.subject, None) for q in new.quads_for_pattern(None, term, None)]
+        kinds: list[ox.NamedNode] | None = _PROPERTY_KINDS
+    else:
+        users = [(q.subject, q.predicate) for q in new.quads_for_pattern(None, None, term)]
+        users = [u for u in users if (u[1] == _TYPE) == (use == "class")]
+        kinds = _CLASS_KINDS if use == "class" else None
+    subjects = {subject for subject, _predicate in users}
+    focus, predicate = min(users, key=lambda user: (isinstance(user[0], ox.BlankNode), str(user[0])))
+    assert not isinstance(focus, ox.Triple)
+    namespace = _RG if term.value.startswith(_RG) else ""
+    return TermProblem(term, use, focus, predicate, len(subjects), _closest(term, namespace, stores, kinds))
+
+
+def _closest(
+    term: ox.NamedNode, namespace: str, stores: list[ox.Store], kinds: list[ox.NamedNode] | None
+) -> ox.NamedNode | None:
+    """Return the declared term (of these ``rdf:type`` kinds, or defined by an ontology) closest in name."""
+    candidates: set[ox.NamedNode] = set()
+    for store in stores:
+        if kinds is None:
+            quads = store.quads_for_pattern(None, _DEFINED_BY, None)
+        else:
+            quads = (q for kind in kinds for q in store.quads_for_pattern(None, _TYPE, kind))
+        candidates.update(
+            q.subject
+            for q in quads
+            if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(namespace)
+        )
+    names = {shorten(c).lower(): c for c in candidates if c != term}
+    close = difflib.get_close_matches(shorten(term).lower(), sorted(names), n=1, cutoff=0.8)
+    return names[close[0]] if close else None
