@@ -610,7 +610,8 @@ def serve_command(
 ) -> None:
     """Serve the knowledge graph over SPARQL with the Oxigraph server, read-only, on loopback by default.
 
-    Prints the endpoint URL; its query page opens in a browser. Ctrl-C stops it.
+    Prints the endpoint URL; its query page opens in a browser. Requests with SERVICE or LOAD, which
+    would make the server fetch a URL, are refused (403). Ctrl-C stops it.
     """
     import contextlib
     import tempfile

@@ -3,17 +3,21 @@
 :func:`build_store` writes the graph into an on-disk Oxigraph store, in the named graph
 :data:`relgraph.push.DEFAULT_GRAPH` (the graph ``relgraph query --endpoint`` reads by default).
 :func:`serve` starts ``oxigraph serve-read-only`` (or ``serve`` when writes are asked for) on it
-with ``--union-default-graph``, so queries typed into its query page (YASGUI) see the data too.
+with ``--union-default-graph``, so queries typed into its query page (YASGUI) see the data too. Oxigraph
+listens on a loopback port of its own, behind :class:`relgraph.gateway.Gateway`, which listens on the
+address asked for and refuses ``SERVICE`` and ``LOAD`` (Oxigraph would fetch their URLs).
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -131,6 +135,7 @@ def serve(
     port: int = DEFAULT_PORT,
     writable: bool = False,
     announce: Callable[[str], None] = print,
+    log: Callable[[str], None] | None = None,
 ) -> int:
     """Run the Oxigraph server on a store until it stops or Ctrl-C; return its exit code (0 after Ctrl-C).
 
@@ -139,24 +144,38 @@ def serve(
     :param port: the port.
     :param writable: run ``oxigraph serve`` (read-write) instead of ``serve-read-only``.
     :param announce: called with the lines saying where the server is.
+    :param log: called with a line for each request refused (``SERVICE``, ``LOAD``); default: standard error.
     :raises KeyboardInterrupt: never: Ctrl-C (and SIGTERM, and SIGHUP unless ignored) stop the server
         and return 0; any other error stops it before it is raised.
     :raises ConfigurationError: if the oxigraph program is missing.
-    :raises UsageError: if the port is not valid.
+    :raises UsageError: if the port is not valid, or cannot be listened on.
     """
+    from relgraph.gateway import Gateway
+
     if not 0 < port < 65536:
         raise UsageError(f"--port must be between 1 and 65535, not {port}")
     host = _host(bind)
+    program = oxigraph_command()
+    try:
+        gateway = Gateway((bind, port), ("127.0.0.1", _free_loopback_port()), log or _log_to_stderr)
+    except OSError as error:
+        raise UsageError(f"cannot listen on {host}:{port}: {one_line(str(error))}") from None
+    inner = gateway.upstream[1]
     command = [
-        str(oxigraph_command()),
+        str(program),
         "serve" if writable else "serve-read-only",
         "--location",
         str(location),
         "--bind",
-        f"{host}:{port}",
+        f"127.0.0.1:{inner}",
         "--union-default-graph",
     ]
-    process = subprocess.Popen(command)
+    try:
+        process = subprocess.Popen(command, stderr=subprocess.PIPE)
+    except BaseException:
+        gateway.server_close()
+        raise
+    relay = _relay_messages(process)
     # SIGTERM and SIGHUP (the terminal closed) stop the server too, like Ctrl-C; a SIGHUP already
     # ignored (nohup) stays ignored
     stopping = [signal.SIGTERM]
@@ -164,8 +183,11 @@ def serve(
         stopping.append(signal.SIGHUP)
     previous = {sig: signal.signal(sig, _interrupt) for sig in stopping}
     try:
-        if not _listening(process, bind, port):
-            return process.wait()  # it stopped at once, and said why on standard error
+        if not _listening(process, "127.0.0.1", inner):
+            code = process.wait()  # it stopped at once, and said why on standard error
+            relay.join(timeout=5)
+            return code
+        gateway.start()
         announce(f"SPARQL endpoint: http://{host}:{port}/query")
         if writable:
             announce(f"SPARQL update endpoint: http://{host}:{port}/update")
@@ -180,6 +202,37 @@ def serve(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        gateway.stop()
+
+
+def _relay_messages(process: subprocess.Popen[bytes]) -> threading.Thread:
+    """Pass the server's messages on to standard error as they come, on a daemon thread.
+
+    All but its "Listening for requests at ..." line, which names the port behind the gateway, not the
+    one to use (relgraph says that one).
+    """
+
+    def relay() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:  # read to the end, or the server would block once the pipe is full
+            if not line.startswith(b"Listening for requests at "):
+                with contextlib.suppress(OSError, ValueError):  # standard error closed or broken
+                    _log_to_stderr(line.decode("utf-8", errors="replace").rstrip("\n"))
+
+    thread = threading.Thread(target=relay, name="oxigraph messages", daemon=True)
+    thread.start()
+    return thread
+
+
+def _free_loopback_port() -> int:
+    """Return a port of 127.0.0.1 that nothing listens on now, for the Oxigraph server behind the gateway."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _log_to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _host(bind: str) -> str:

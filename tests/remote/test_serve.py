@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
+import http.server
+import json
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 from click.testing import CliRunner
 
@@ -19,6 +26,7 @@ from relgraph.cli import cli
 from relgraph.remote import Endpoint, SparqlClient, query_endpoint
 
 RELGRAPH = Path(sys.executable).parent / "relgraph"
+_FORM = "application/x-www-form-urlencoded"
 
 
 def free_port() -> int:
@@ -28,11 +36,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served(tmp_path: Path, **popen: object) -> Iterator[tuple[subprocess.Popen[str], str]]:
+def served(tmp_path: Path, *options: str, **popen: object) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """Run `relgraph serve` on a free port until it announces its query page; kill it if it is left."""
     port = free_port()
     server = subprocess.Popen(  # type: ignore[call-overload]
-        [str(RELGRAPH), "serve", "--port", str(port), "--store", str(tmp_path / "store")],
+        [str(RELGRAPH), "serve", "--port", str(port), "--store", str(tmp_path / "store"), *options],
         stdout=subprocess.PIPE,
         text=True,
         **popen,
@@ -216,3 +224,99 @@ def test_serve_on_a_damaged_store_is_one_line(tmp_path):
         f"Error: {store}: the Oxigraph store is damaged (Corruption: CURRENT file corrupted); "
         "delete the folder and serve again\n"
     )
+
+
+class _Target(http.server.BaseHTTPRequestHandler):
+    """An HTTP server a SERVICE or LOAD would fetch from: it notes every request it gets."""
+
+    requests: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        self.requests.append(f"{self.command} {self.path}")
+        self.send_response(404)
+        self.end_headers()
+
+    do_POST = do_GET  # noqa: N815
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_serve_refuses_service_and_load_and_passes_everything_else_on(tmp_path):
+    # Oxigraph's server evaluated SERVICE and LOAD for its clients: any of them could make it fetch a URL
+    target = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Target)
+    threading.Thread(target=target.serve_forever, daemon=True).start()
+    elsewhere = f"http://127.0.0.1:{target.server_address[1]}"
+    try:
+        with served(tmp_path, "--writable", stderr=subprocess.PIPE) as (server, url):
+            base = url.removesuffix("/query")
+
+            def ask(method: str, path: str, body: bytes | None = None, kind: str | None = None):
+                request = urllib.request.Request(
+                    base + path, data=body, method=method, headers={"Content-Type": kind} if kind else {}
+                )
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as answer:
+                        return answer.status, answer.read().decode(), answer.headers
+                except urllib.error.HTTPError as error:
+                    return error.code, error.read().decode(), error.headers
+
+            service = f"SELECT * WHERE {{ SERVICE <{elsewhere}/sparql> {{ ?s ?p ?o }} }}"
+            refused = "SERVICE is refused: this server never queries other endpoints\n"
+            quoted = urllib.parse.quote
+            assert ask("GET", "/query?query=" + quoted(service))[:2] == (403, refused)
+            assert ask("GET", "/query?query=" + quoted(service.lower()))[:2] == (403, refused)
+            assert ask("POST", "/query", service.encode(), "application/sparql-query")[:2] == (403, refused)
+            assert (
+                ask("POST", "/query", service.encode(), "Application/SPARQL-Query; charset=utf-8")[0] == 403
+            )
+            form = f"default-graph-uri=&query={quoted(service)}".encode()
+            assert ask("POST", "/query", form, "application/x-www-form-urlencoded")[:2] == (403, refused)
+            load = f"LOAD <{elsewhere}/data.ttl> INTO GRAPH <urn:x>"
+            assert ask("POST", "/update", load.encode(), "application/sparql-update")[:2] == (
+                403,
+                "LOAD is refused: this server never fetches data from a URL\n",
+            )
+            update = f"INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <{elsewhere}/sparql> {{ ?s ?p ?o }} }}"
+            assert ask("POST", "/update", f"update={quoted(update)}".encode(), _FORM)[:2] == (403, refused)
+            # a chunked body is read as Oxigraph would read it
+            connection = http.client.HTTPConnection("127.0.0.1", int(base.rsplit(":", 1)[1]), timeout=30)
+            connection.request(
+                "POST",
+                "/query",
+                body=iter([service[:20].encode(), service[20:].encode()]),
+                headers={"Content-Type": "application/sparql-query"},
+                encode_chunked=True,
+            )
+            assert connection.getresponse().status == 403
+            connection.close()
+            assert _Target.requests == []  # nothing was fetched
+            # the rest is passed on: the words as data, an update, the graph store, the query page
+            insert = 'INSERT DATA { <urn:relgraph:a> <urn:relgraph:says> "SERVICE and LOAD" }'
+            assert ask("POST", "/update", insert.encode(), "application/sparql-update")[0] == 204
+            status, body, _headers = ask(
+                "GET", "/query?query=" + quoted('ASK { ?s <urn:relgraph:says> "SERVICE and LOAD" }')
+            )
+            assert (status, json.loads(body)["boolean"]) == (200, True)
+            status, _body, headers = ask(
+                "POST",
+                "/store",
+                b"<urn:relgraph:b> <urn:relgraph:p> <urn:relgraph:c> .",
+                "application/n-triples",
+            )
+            assert status == 201 and headers["Location"].startswith(f"{base}/store/")  # this front's address
+            status, page, _headers = ask("GET", "/")
+            assert status == 200 and "<html" in page.lower()
+            assert ask("HEAD", "/")[0] == 200
+            server.terminate()
+            _out, err = server.communicate(timeout=30)
+            assert server.returncode == 0
+            # each refusal said on standard error, in one line; the port behind the front never named
+            refusals = [line for line in err.splitlines() if line.startswith("refused ")]
+            assert (
+                len(refusals) == 8 and refusals[0] == f"refused GET /query from 127.0.0.1: {refused.strip()}"
+            )
+            assert "Listening for requests" not in err
+    finally:
+        target.shutdown()
+        target.server_close()

@@ -1,0 +1,250 @@
+r"""A front for the Oxigraph server that refuses the SPARQL that would make it fetch a URL.
+
+Oxigraph's server evaluates a query's ``SERVICE`` and an update's ``LOAD`` (and ``SERVICE``) by making
+HTTP requests, and has no option to turn them off, so whoever reaches it could make it fetch any URL
+its host can reach. :func:`relgraph.serve.serve` therefore runs Oxigraph on a loopback port only this
+front uses, and puts the front on the address it was asked to listen on. The front reads the SPARQL
+text of each request, wherever Oxigraph would find it (a ``query`` or ``update`` parameter of the URL
+or of a form body, an ``application/sparql-query`` or ``application/sparql-update`` body), and looks
+for ``SERVICE`` and ``LOAD`` as keywords, strings, IRIs and comments aside
+(:data:`relgraph.sparql_tokens.TOKEN`; Oxigraph, as the grammar says, does not decode ``\u`` escapes
+outside strings and IRIs). Such a request is answered ``403 Forbidden`` with a one-line reason; every
+other request goes to Oxigraph as it came (its ``Host`` header too, so the IRIs Oxigraph makes from it
+name this front), and the answer comes back as Oxigraph makes it.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import threading
+import urllib.parse
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from relgraph.sparql_tokens import TOKEN
+
+__all__ = ["Gateway", "refusal"]
+
+#: Oxigraph's own limit on a SPARQL body (a larger one is refused before it is read whole)
+MAX_SPARQL_BODY = 128 * 1024 * 1024
+_SPARQL_BODIES = {"application/sparql-query", "application/sparql-update"}
+_FORM = "application/x-www-form-urlencoded"
+_HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",  # set again for the body as it is sent
+}
+_CHUNK = 64 * 1024
+
+
+def refusal(sparql: str) -> str | None:
+    """Return why the SPARQL text is refused (it has ``SERVICE`` or ``LOAD`` as a keyword), or None.
+
+    :param sparql: a query or an update.
+
+    >>> refusal("SELECT * WHERE { ?s ?p 'SERVICE' }  # LOAD") is None
+    True
+    >>> refusal("select * where { service <http://10.0.0.1/sparql> { ?s ?p ?o } }")
+    'SERVICE is refused: this server never queries other endpoints'
+    >>> refusal("LOAD <http://example.org/data.ttl>")
+    'LOAD is refused: this server never fetches data from a URL'
+    """
+    words = {match.group().upper() for match in TOKEN.finditer(sparql) if match.group()[0].isalpha()}
+    if "SERVICE" in words:
+        return "SERVICE is refused: this server never queries other endpoints"
+    if "LOAD" in words:
+        return "LOAD is refused: this server never fetches data from a URL"
+    return None
+
+
+class Gateway(ThreadingHTTPServer):
+    """An HTTP server that passes requests on to an Oxigraph server, but for those :func:`refusal` refuses.
+
+    :param address: the address and port to listen on (an IPv6 address too).
+    :param upstream: the Oxigraph server's address and port (on loopback).
+    :param log: called with one line for each refused request.
+    :raises OSError: if the address cannot be listened on.
+
+    >>> import urllib.request, urllib.error
+    >>> gateway = Gateway(("127.0.0.1", 0), ("127.0.0.1", 9))
+    >>> _ = gateway.start()
+    >>> url = "http://127.0.0.1:%d/query?query=" % gateway.server_address[1]
+    >>> try:
+    ...     urllib.request.urlopen(url + urllib.parse.quote("ASK { SERVICE <http://ex/> {} }"))
+    ... except urllib.error.HTTPError as error:
+    ...     print(error.code, error.read().decode().strip())
+    403 SERVICE is refused: this server never queries other endpoints
+    >>> gateway.stop()
+    """
+
+    daemon_threads = True  # a client still connected does not keep relgraph from stopping
+    block_on_close = False
+
+    def __init__(
+        self, address: tuple[str, int], upstream: tuple[str, int], log: Callable[[str], None] | None = None
+    ) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.upstream = upstream
+        self.log = log or (lambda _line: None)
+        self._thread: threading.Thread | None = None
+        super().__init__(address, _Handler)
+
+    def start(self) -> threading.Thread:
+        """Serve on a daemon thread until :meth:`stop`; return the thread."""
+        self._thread = threading.Thread(target=self.serve_forever, name="relgraph gateway", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def stop(self) -> None:
+        """Stop serving, if it was started, and close the listening socket (the port is then free)."""
+        if self._thread is not None:
+            self.shutdown()
+            self._thread = None
+        self.server_close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Say nothing of a client that went away or sent a broken request (no traceback)."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """One client connection: each request is checked, then passed on (HTTP/1.0: one request a connection)."""
+
+    server: Gateway
+    timeout = 60  # seconds a client may take to send its request
+
+    def do_GET(self) -> None:
+        self._pass_on()
+
+    do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_GET  # noqa: N815
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Say nothing for each request, as Oxigraph's server does."""
+
+    def _pass_on(self) -> None:
+        kind = self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+        chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
+        length = self.headers.get("Content-Length")
+        body: bytes | Iterator[bytes] | None
+        try:
+            size = int(length) if length is not None and not chunked else None
+            if size is not None and size < 0:
+                raise ValueError(length)
+        except ValueError:
+            self._answer(400, f"invalid Content-Length: {length}")
+            return
+        if kind in _SPARQL_BODIES or kind == _FORM:  # SPARQL Oxigraph would read: read it whole
+            if size is not None and size > MAX_SPARQL_BODY:
+                self._answer(413, f"SPARQL bodies are limited to {MAX_SPARQL_BODY} bytes")
+                return
+            body = b"".join(self._body(size, chunked, MAX_SPARQL_BODY + 1))
+            if len(body) > MAX_SPARQL_BODY:
+                self._answer(413, f"SPARQL bodies are limited to {MAX_SPARQL_BODY} bytes")
+                return
+        else:  # data for the graph store, passed on as it comes
+            body = self._body(size, chunked, None) if size or chunked else None
+        texts = _sparql_texts(self.path.partition("?")[2])
+        if isinstance(body, bytes):
+            text = body.decode("utf-8", errors="replace")
+            texts.extend([text] if kind in _SPARQL_BODIES else _sparql_texts(text))
+        for text in texts:
+            reason = refusal(text)
+            if reason is not None:
+                where = f"{self.command} {self.path.partition('?')[0]} from {self.client_address[0]}"
+                self.server.log(f"refused {where}: {reason}")
+                self._answer(403, reason)
+                return
+        self._forward(body, size)
+
+    def _body(self, size: int | None, chunked: bool, limit: int | None) -> Iterator[bytes]:
+        """Yield the request's body as it comes (at most ``limit`` bytes and a little more)."""
+        read = 0
+        if not chunked:
+            while size is not None and read < size and (limit is None or read < limit):
+                piece = self.rfile.read(min(_CHUNK, size - read))
+                if not piece:
+                    return
+                read += len(piece)
+                yield piece
+            return
+        while limit is None or read < limit:
+            line = self.rfile.readline(1024)
+            try:
+                piece_size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                return
+            if piece_size == 0:
+                while self.rfile.readline(1024).strip():  # the trailer
+                    pass
+                return
+            piece = self.rfile.read(piece_size)
+            self.rfile.readline(8)  # the CRLF after the chunk
+            read += len(piece)
+            yield piece
+
+    def _forward(self, body: bytes | Iterator[bytes] | None, size: int | None) -> None:
+        host, port = self.server.upstream
+        connection = http.client.HTTPConnection(host, port)
+        try:
+            connection.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+            for name, value in self.headers.items():
+                if name.lower() not in _HOP_BY_HOP:
+                    connection.putheader(name, value)
+            connection.putheader("Connection", "close")
+            if isinstance(body, bytes):
+                connection.putheader("Content-Length", str(len(body)))
+                connection.endheaders(body)
+            elif body is not None and size is not None:
+                connection.putheader("Content-Length", str(size))
+                connection.endheaders()
+                for piece in body:
+                    connection.send(piece)
+            elif body is not None:
+                connection.putheader("Transfer-Encoding", "chunked")
+                connection.endheaders()
+                for piece in body:
+                    connection.send(b"%x\r\n%s\r\n" % (len(piece), piece))
+                connection.send(b"0\r\n\r\n")
+            else:
+                connection.endheaders()
+            response = connection.getresponse()
+        except OSError as error:
+            self._answer(502, f"the Oxigraph server did not answer: {error}")
+            connection.close()
+            return
+        try:
+            self.send_response_only(response.status, response.reason)
+            for name, value in response.getheaders():
+                if name.lower() not in _HOP_BY_HOP or name.lower() == "content-length":
+                    self.send_header(name, value)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            while piece := response.read1(_CHUNK) if self.command != "HEAD" else b"":
+                self.wfile.write(piece)
+        except OSError:
+            pass  # the client went away: nothing to tell it
+        finally:
+            connection.close()
+
+    def _answer(self, status: int, message: str) -> None:
+        body = f"{message}\n".encode()
+        self.send_response_only(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+def _sparql_texts(encoded: str) -> list[str]:
+    """Return the values of the ``query`` and ``update`` parameters of a URL query or form body."""
+    parameters = urllib.parse.parse_qsl(encoded, keep_blank_values=True, errors="replace")
+    return [value for key, value in parameters if key in ("query", "update")]
