@@ -525,11 +525,21 @@ def test_owl_imports_over_the_network_are_refused_even_with_allow_imports(tmp_pa
         ("SELECT * FROM <http://127.0.0.1:9/g> WHERE { ?s ?p ?o }", "FROM / FROM NAMED is not allowed"),
         ("SELECT * FROM NAMED <http://127.0.0.1:9/g> WHERE { ?s ?p ?o }", "FROM / FROM NAMED is not allowed"),
         ("LOAD <http://127.0.0.1:9/data.ttl>", "updates (INSERT, DELETE, LOAD"),
+        ("PREFIX : <http://127.0.0.1:9/> SELECT * { SERVICE:x { ?s ?p ?o } }", "SERVICE is not allowed"),
     ],
-    ids=["service", "from", "from-named", "load"],
+    ids=["service", "from", "from-named", "load", "service-glued"],
 )
 def test_sparql_that_would_fetch_is_refused(query: str, fragment: str) -> None:
     assert_error(run("sparql", query), 2, fragment)
+
+
+def test_a_long_run_of_digits_is_scanned_at_once() -> None:
+    # the token scan of the read-only check was quadratic on a run of digits: 40 kB took a minute
+    started = time.monotonic()
+    result = run("sparql", "ASK { " + "1" * 400_000 + " }")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.startswith("Error: SPARQL syntax error")
+    assert time.monotonic() - started < 30  # seconds, where the quadratic scan took hours
 
 
 def test_query_file_with_a_byte_order_mark_empty_or_missing(tmp_path: Path) -> None:

@@ -172,3 +172,70 @@ def test_streamed_checks_refuse_what_the_whole_file_checks_refuse(
     except InputError as error:
         got = error.message
     assert got == expected
+
+
+# pieces of SPARQL around a SERVICE call, glued at random: no spaces, operators, IRIs, comments, strings
+SERVICE_PIECES = st.sampled_from(
+    [
+        "SERVICE",
+        "service",
+        "SILENT",
+        ":x",
+        "x:y",
+        "<http://127.0.0.1:1/>",
+        "<e:\\u0041#>",
+        "<",
+        ">",
+        "#",
+        "'",
+        "'''",
+        '"',
+        "\n",
+        " ",
+        "1",
+        "2",
+        "(",
+        ")",
+        "{",
+        "}",
+        "{}",
+        "?s ?p ?o",
+        "FILTER(1<2)",
+        ".",
+        "?x",
+        "true",
+        "//",
+        "SERVICE<http://127.0.0.1:1/>{}",
+        "SERVICE:x{}",
+    ]
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(pieces=st.lists(SERVICE_PIECES, max_size=12))
+def test_whatever_pyoxigraph_would_fetch_is_refused(pieces: list[str]) -> None:
+    # the check against pyoxigraph itself: a query it runs as a SERVICE call (to port 1 of 127.0.0.1,
+    # which it refuses to connect to) must be refused by relgraph's check and by relgraph serve's front
+    import pyoxigraph as ox
+
+    from relgraph.errors import QueryError
+    from relgraph.gateway import refusal
+    from relgraph.safety import check_read_only_local
+
+    query = (
+        "PREFIX : <http://127.0.0.1:1/> PREFIX x: <http://127.0.0.1:1/> "
+        "SELECT * WHERE { VALUES ?x { <http://127.0.0.1:1/> } ?s ?p ?o " + "".join(pieces) + " }"
+    )
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.NamedNode("urn:o")))
+    try:
+        list(store.query(query))
+        fetched = False
+    except OSError as error:
+        fetched = "port 1 is not allowed" in str(error)
+    except (SyntaxError, RuntimeError, ValueError):
+        fetched = False
+    if fetched:
+        assert refusal(query) is not None, query
+        with pytest.raises(QueryError):
+            check_read_only_local(query)

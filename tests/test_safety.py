@@ -39,3 +39,71 @@ def test_a_plain_query_is_checked_without_importing_a_sparql_parser():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+# SPARQL that makes pyoxigraph call SERVICE although a token scan saw no SERVICE keyword: Oxigraph needs no
+# space after a keyword, reads < after an operand as less-than, and takes \u escapes in IRIs. The target,
+# port 1 of 127.0.0.1, is one pyoxigraph refuses to connect to, so running them fetches nothing.
+FETCHING = [
+    "PREFIX : <http://127.0.0.1:1/> SELECT * WHERE { SERVICE:x { ?s ?p ?o } }",
+    "PREFIX x: <http://127.0.0.1:1/> SELECT * WHERE { SERVICEx:y { ?s ?p ?o } }",
+    "PREFIX : <http://127.0.0.1:1/> SELECT * WHERE { ?s ?p ?o FILTER(1<2)SERVICE:x#>\n{ ?a ?b ?c } }",
+    "PREFIX e: <http://e/\\u0041#> SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }",
+    "SELECT * WHERE { ?s ?p ?o.SERVICE <http://127.0.0.1:1/> { } }",
+    "SELECT * WHERE { VALUES ?x { <http://127.0.0.1:1/> } LATERAL { FILTER(1<2)SERVICE?x#>\n{ ?s ?p ?o } } }",
+]
+
+
+def _fetches(query: str) -> bool:
+    """Run the query on a store of one triple; tell whether pyoxigraph tried to fetch from port 1."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.NamedNode("urn:o")))
+    try:
+        list(store.query(query))
+    except OSError as error:
+        return "port 1 is not allowed" in str(error)
+    except (SyntaxError, RuntimeError):
+        return False
+    return False
+
+
+@pytest.mark.parametrize("query", FETCHING)
+def test_service_is_refused_however_it_is_written(query):
+    assert _fetches(query)  # a SERVICE call, as pyoxigraph reads it
+    with pytest.raises(QueryError, match=r"^SERVICE is not allowed"):
+        check_read_only_local(query)
+    from relgraph.gateway import refusal  # relgraph serve's front refuses it too
+
+    assert refusal(query) == "SERVICE is refused: this server never queries other endpoints"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT ?service WHERE { ?s <http://www.w3.org/ns/sparql-service-description#endpoint> ?service }",
+        "PREFIX ex: <http://ex/> SELECT * WHERE { ?s ex:download ?my_service . ?s ex:service-level 'LOAD' }",
+        "SELECT * WHERE { ?s ?p <urn:x:service> } # no SERVICE here",
+        'SELECT * WHERE { ?s ?p """SERVICE <http://ex/> { }""" }',
+    ],
+)
+def test_service_in_names_strings_iris_and_comments_is_not_refused(query):
+    check_read_only_local(query)
+    from relgraph.gateway import refusal
+
+    assert refusal(query) is None
+
+
+def test_the_token_scan_is_linear():
+    # the prefixed-name pattern could start on a digit and rescan the run at every place: 40 kB of digits
+    # took a minute (a denial of service of relgraph serve's front, and of relgraph sparql)
+    import time
+
+    from relgraph.sparql_tokens import TOKEN, code_keyword
+
+    for text in ["1" * 400_000, "a1" * 200_000, "_" * 400_000, "?" + "service" * 60_000]:
+        started = time.monotonic()
+        assert sum(1 for _ in TOKEN.finditer(text)) >= 1
+        assert code_keyword(text) is None
+        assert time.monotonic() - started < 10  # about 0.1 s; the quadratic scans took hours at this size

@@ -6,9 +6,10 @@ its host can reach. :func:`relgraph.serve.serve` therefore runs Oxigraph on a lo
 front uses, and puts the front on the address it was asked to listen on. The front reads the SPARQL
 text of each request, wherever Oxigraph would find it (a ``query`` or ``update`` parameter of the URL
 or of a form body, an ``application/sparql-query`` or ``application/sparql-update`` body), and looks
-for ``SERVICE`` and ``LOAD`` as keywords, strings, IRIs and comments aside
-(:data:`relgraph.sparql_tokens.TOKEN`; Oxigraph, as the grammar says, does not decode ``\u`` escapes
-outside strings and IRIs). Such a request is answered ``403 Forbidden`` with a one-line reason; every
+for ``SERVICE`` and ``LOAD`` wherever Oxigraph could read them as keywords, with or without spaces
+(:func:`relgraph.sparql_tokens.code_keyword`; Oxigraph, as the grammar says, does not decode ``\u``
+escapes outside strings and IRIs). A compressed SPARQL body (``Content-Encoding``), which Oxigraph
+inflates, is refused (415). Such a request is answered ``403 Forbidden`` with a one-line reason; every
 other request goes to Oxigraph as it came (its ``Host`` header too, so the IRIs Oxigraph makes from it
 name this front), and the answer comes back as Oxigraph makes it.
 """
@@ -16,6 +17,7 @@ name this front), and the answer comes back as Oxigraph makes it.
 from __future__ import annotations
 
 import http.client
+import re
 import socket
 import threading
 import urllib.parse
@@ -23,7 +25,7 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from relgraph.sparql_tokens import TOKEN
+from relgraph.sparql_tokens import code_keyword
 
 __all__ = ["Gateway", "refusal"]
 
@@ -56,11 +58,13 @@ def refusal(sparql: str) -> str | None:
     'SERVICE is refused: this server never queries other endpoints'
     >>> refusal("LOAD <http://example.org/data.ttl>")
     'LOAD is refused: this server never fetches data from a URL'
+    >>> refusal("PREFIX : <http://10.0.0.1/> SELECT * WHERE { SERVICE:sparql { ?s ?p ?o } }")  # no space
+    'SERVICE is refused: this server never queries other endpoints'
     """
-    words = {match.group().upper() for match in TOKEN.finditer(sparql) if match.group()[0].isalpha()}
-    if "SERVICE" in words:
+    word = code_keyword(sparql, ("SERVICE", "LOAD"))
+    if word == "SERVICE":
         return "SERVICE is refused: this server never queries other endpoints"
-    if "LOAD" in words:
+    if word == "LOAD":
         return "LOAD is refused: this server never fetches data from a URL"
     return None
 
@@ -129,6 +133,9 @@ class _Handler(BaseHTTPRequestHandler):
         """Say nothing for each request, as Oxigraph's server does."""
 
     def _pass_on(self) -> None:
+        if len(self.headers.get_all("Content-Type") or []) > 1:
+            self._answer(400, "more than one Content-Type")
+            return
         kind = self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
         chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
         length = self.headers.get("Content-Length")
@@ -141,10 +148,19 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(400, f"invalid Content-Length: {length}")
             return
         if kind in _SPARQL_BODIES or kind == _FORM:  # SPARQL Oxigraph would read: read it whole
+            codings = ",".join(self.headers.get_all("Content-Encoding") or []).lower()
+            if any(coding.strip() not in ("", "identity") for coding in codings.split(",")):
+                # Oxigraph would inflate it, after this check
+                self._answer(415, f"compressed SPARQL ({codings}) is refused: send it as it is")
+                return
             if size is not None and size > MAX_SPARQL_BODY:
                 self._answer(413, f"SPARQL bodies are limited to {MAX_SPARQL_BODY} bytes")
                 return
-            body = b"".join(self._body(size, chunked, MAX_SPARQL_BODY + 1))
+            try:
+                body = b"".join(self._body(size, chunked, MAX_SPARQL_BODY + 1))
+            except _ChunkError as error:
+                self._answer(400, str(error))
+                return
             if len(body) > MAX_SPARQL_BODY:
                 self._answer(413, f"SPARQL bodies are limited to {MAX_SPARQL_BODY} bytes")
                 return
@@ -158,7 +174,7 @@ class _Handler(BaseHTTPRequestHandler):
             reason = refusal(text)
             if reason is not None:
                 where = f"{self.command} {self.path.partition('?')[0]} from {self.client_address[0]}"
-                self.server.log(f"refused {where}: {reason}")
+                self.server.log(_CONTROL.sub(_escaped, f"refused {where}: {reason}"))  # no terminal escapes
                 self._answer(403, reason)
                 return
         self._forward(body, size)
@@ -179,7 +195,9 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 piece_size = int(line.split(b";", 1)[0].strip(), 16)
             except ValueError:
-                return
+                raise _ChunkError(f"invalid chunk size: {line[:40]!r}") from None
+            if piece_size > MAX_SPARQL_BODY:
+                raise _ChunkError(f"a chunk of {piece_size} bytes is refused (at most {MAX_SPARQL_BODY})")
             if piece_size == 0:
                 while self.rfile.readline(1024).strip():  # the trailer
                     pass
@@ -192,8 +210,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _forward(self, body: bytes | Iterator[bytes] | None, size: int | None) -> None:
         host, port = self.server.upstream
         connection = http.client.HTTPConnection(host, port)
-        try:
-            connection.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+        try:  # the request target as the client wrote it (http.server turns a leading // into /)
+            target = self.requestline.split(" ")[1] if self.requestline.count(" ") >= 1 else self.path
+            connection.putrequest(self.command, target, skip_host=True, skip_accept_encoding=True)
             for name, value in self.headers.items():
                 if name.lower() not in _HOP_BY_HOP:
                     connection.putheader(name, value)
@@ -215,6 +234,10 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 connection.endheaders()
             response = connection.getresponse()
+        except _ChunkError as error:
+            self._answer(400, str(error))
+            connection.close()
+            return
         except OSError as error:
             self._answer(502, f"the Oxigraph server did not answer: {error}")
             connection.close()
@@ -242,6 +265,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+
+class _ChunkError(ValueError):
+    """A chunked request body that cannot be read (answered 400)."""
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
 
 
 def _sparql_texts(encoded: str) -> list[str]:

@@ -4,9 +4,11 @@ pyoxigraph executes ``SERVICE`` by making HTTP requests, and the SPARQL grammar 
 clauses (``FROM``/``FROM NAMED``) that name graphs outside the local default graph. relgraph only
 ever queries its own local default graph, so both are refused, as are update operations.
 
-The query is parsed with rdflib's SPARQL parser (independent of pyoxigraph, which runs it). When
-rdflib cannot parse it (pyoxigraph accepts some newer syntax), a conservative token scan that
-ignores strings, IRIs and comments refuses any ``SERVICE`` or ``FROM`` keyword instead.
+``SERVICE`` is looked for first as Oxigraph could read it, whatever the spacing
+(:func:`relgraph.sparql_tokens.code_keyword`: ``SERVICE:x`` is a call of ``:x``). The query is then
+parsed with rdflib's SPARQL parser (independent of pyoxigraph, which runs it), for dataset clauses and
+updates. When rdflib cannot parse it (pyoxigraph accepts some newer syntax), a conservative token scan
+that ignores strings, IRIs and comments refuses any ``FROM`` keyword instead.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import functools
 from typing import Any
 
 from relgraph.errors import QueryError
-from relgraph.sparql_tokens import TOKEN
+from relgraph.sparql_tokens import TOKEN, code_keyword
 
 __all__ = ["check_read_only_local"]
 
@@ -51,10 +53,14 @@ _SUSPECT_WORDS = frozenset(
 
 @functools.lru_cache(maxsize=256)
 def _refusal(query_text: str) -> str | None:
+    # SERVICE, the one that reaches the network, as Oxigraph could read it: a token scan missed
+    # "SERVICE:x" (a prefixed name to the scan, the keyword and :x to Oxigraph)
+    if code_keyword(query_text, ("SERVICE",)) is not None:
+        return SERVICE_REFUSED
     # Fast path: the token scan ignores strings, IRIs, comments, variables and prefixed names, so a
-    # query with none of these words as a bare token cannot call SERVICE, name a dataset or update.
-    # Only a suspect query pays for rdflib's parser (hundreds of milliseconds to import and run),
-    # which tells an update from a query for the message.
+    # query with none of these words as a bare token cannot name a dataset or update. Only a suspect
+    # query pays for rdflib's parser (hundreds of milliseconds to import and run), which tells an
+    # update from a query for the message.
     if not any(match.group().upper() in _SUSPECT_WORDS for match in TOKEN.finditer(query_text)):
         return None
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate

@@ -20,7 +20,9 @@ _WIDE = r"[^\x00-\xbf]"
 # a character of a prefixed name's local part, including the \-escapes of PN_LOCAL_ESC
 _LOCAL = rf"(?:[\w\-.:%\u00b7]|{_WIDE}|\\[_~.\-!$&'()*+,;=/?#@%])"
 
-#: one token: a long or short string, an IRI, a comment, a variable, a prefixed name, a word, or one character
+#: one token: a long or short string, an IRI, a comment, a variable, a prefixed name or a word (a name that
+#: starts with a letter, read whole: splitting a run of letters and digits at each letter made the scan
+#: of ``a1a1…`` or ``111…`` quadratic), or one character
 TOKEN = re.compile(
     r'"""(?:[^"\\]|\\.|"(?!""))*"""'
     r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
@@ -29,9 +31,111 @@ TOKEN = re.compile(
     r'|<[^<>"{}|^`\\\x00-\x20]*>'
     r"|#[^\n\r]*"
     rf"|[?$](?:[\w\u00b7]|{_WIDE})+"
-    rf"|(?:\w|{_WIDE})(?:[\w\-.\u00b7]|{_WIDE})*:{_LOCAL}*"
+    rf"|(?:[A-Za-z]|{_WIDE})(?:[\w\-.\u00b7]|{_WIDE})*(?::{_LOCAL}*)?"
     rf"|:{_LOCAL}*"
-    r"|[A-Za-z]+"
     r"|\S",
     re.DOTALL,
 )
+
+
+# --------------------------------------------------------------------------------------------------
+# Keywords Oxigraph could read: a check that does not trust one way of splitting the text
+# --------------------------------------------------------------------------------------------------
+
+# In code, the next place that matters: a string, a comment, an IRI (or the < operator), a keyword-like
+# word, or // (never valid SPARQL outside strings, IRIs and comments: a way of reading it that meets
+# one is one Oxigraph cannot run)
+_CODE_NEXT = re.compile(r"\"\"\"|'''|[\"'#<]|//|service|load", re.IGNORECASE)
+_STRING_END = {
+    '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*"""', re.DOTALL),
+    "'''": re.compile(r"(?:[^'\\]|\\.|'(?!''))*'''", re.DOTALL),
+    '"': re.compile(r'(?:[^"\\\n\r]|\\.)*"'),
+    "'": re.compile(r"(?:[^'\\\n\r]|\\.)*'"),
+}
+_COMMENT_END = re.compile(r"[\n\r]")
+_IRI_REST = re.compile(r'(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>')
+_WORD_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def code_keyword(text: str, words: tuple[str, ...] = ("SERVICE", "LOAD")) -> str | None:
+    r"""Return the first of ``words`` that Oxigraph could read as a keyword in ``text``, or None.
+
+    Oxigraph's SPARQL parser needs no space after a keyword (``SERVICE:x { }`` is ``SERVICE :x { }``,
+    ``SERVICEex:y`` is ``SERVICE ex:y``), and reads ``<`` after an operand as the less-than operator
+    (``FILTER(1<2)SERVICE:x#>`` holds no IRI), so no single way of splitting the text into tokens is
+    safe. This check follows every way of reading the text at once: it is ``code``, a string, a comment
+    or an IRI at each place, and each ``<`` in code is both the start of an IRI (when one follows) and an
+    operator. A word of ``words`` (any case) where the text may be code is reported, unless it is part of
+    a variable's name (``?services``) or of a prefixed name after its colon (``ex:download``), which
+    Oxigraph reads whole. A way of reading that meets ``//`` in code is dropped: Oxigraph cannot run it.
+    So a word in a string, in a comment or in an IRI that cannot be code (``<http://ex/service>``) is
+    not reported; one in an IRI that could be code is, which errs on the safe side.
+
+    :param text: SPARQL text (a query or an update).
+    :param words: the keywords to look for, in capitals.
+
+    >>> code_keyword("SELECT * WHERE { ?s ?p 'SERVICE' . ?s <http://ex/service> ?services }") is None
+    True
+    >>> code_keyword("PREFIX : <http://ex/> SELECT * WHERE { SERVICE:x { ?s ?p ?o } }")
+    'SERVICE'
+    >>> code_keyword("SELECT * WHERE { ?s ?p ?o FILTER(1<2)SERVICE:x#>\n{ ?a ?b ?c } }")
+    'SERVICE'
+    >>> code_keyword("LOAD<http://ex/data.ttl>")
+    'LOAD'
+    """
+    wanted = {word.upper() for word in words}
+    if not any(word.lower() in text.lower() for word in wanted):
+        return None
+    seen: set[int] = set()  # the places where a way of reading the text is code
+    pending = [0]
+    while pending:
+        position = pending.pop()
+        while position not in seen:
+            seen.add(position)
+            found = _CODE_NEXT.search(text, position)
+            if found is None:
+                break
+            token, start, end = found.group(), found.start(), found.end()
+            upper = token.upper()
+            if upper in ("SERVICE", "LOAD"):
+                if not _inside_a_name(text, start):
+                    if upper in wanted:
+                        return upper
+                    position = end
+                else:  # the rest of the name too (looking back from each word of it was quadratic)
+                    while end < len(text) and (text[end] in _WORD_CHARACTERS or text[end] == "-"):
+                        end += 1
+                    position = end
+            elif token == "//":
+                break  # not SPARQL: this way of reading the text is not one Oxigraph runs
+            elif token == "#":
+                comment = _COMMENT_END.search(text, end)
+                position = comment.end() if comment else len(text)
+            elif token == "<":
+                iri = _IRI_REST.match(text, end)
+                if iri is not None:
+                    pending.append(iri.end())  # an IRI; and below, the less-than operator
+                position = end
+            else:  # a string: skip to its end (an unterminated one is a syntax error)
+                rest = _STRING_END[token].match(text, end)
+                if rest is None:
+                    break
+                position = rest.end()
+    return None
+
+
+def _inside_a_name(text: str, start: int) -> bool:
+    """Tell whether the word at ``start`` is inside a variable's name or a prefixed name's local part.
+
+    Oxigraph reads those whole (``?my_service``, ``ex:download``): letters, digits and ``_`` (and ``-``
+    after a colon) back to a ``?``, ``$`` or ``prefix:``. A dot or any other character is not trusted:
+    ``?o.SERVICE`` is the variable ``?o``, then ``.``, then the keyword.
+    """
+    position = start
+    while position > 0 and text[position - 1] in _WORD_CHARACTERS:
+        position -= 1
+    if position > 0 and text[position - 1] in "?$":
+        return True
+    while position > 0 and (text[position - 1] in _WORD_CHARACTERS or text[position - 1] == "-"):
+        position -= 1
+    return position > 1 and text[position - 1] == ":" and text[position - 2] in _WORD_CHARACTERS

@@ -320,3 +320,66 @@ def test_serve_refuses_service_and_load_and_passes_everything_else_on(tmp_path):
     finally:
         target.shutdown()
         target.server_close()
+
+
+def test_serve_refuses_what_oxigraph_would_inflate_or_read_as_service_and_logs_safely(tmp_path):
+    # found by a fault hunt: a gzip body went past the front (Oxigraph inflates it), SERVICE glued to the
+    # next name was not seen, a client's terminal escapes reached the log, a huge chunk size got no answer
+    import gzip
+
+    target = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Target)
+    threading.Thread(target=target.serve_forever, daemon=True).start()
+    elsewhere = f"http://127.0.0.1:{target.server_address[1]}/"
+    _Target.requests.clear()
+    try:
+        with served(tmp_path, "--writable", stderr=subprocess.PIPE) as (server, url):
+            port = int(url.rsplit(":", 1)[1].split("/")[0])
+
+            def send(raw: bytes) -> tuple[int, bytes]:
+                with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+                    sock.sendall(raw)
+                    answer = b""
+                    while piece := sock.recv(65536):
+                        answer += piece
+                head, _, body = answer.partition(b"\r\n\r\n")
+                return int(head.split(b" ")[1]), body
+
+            def post(path: str, kind: str, body: bytes, *headers: str) -> tuple[int, bytes]:
+                lines = [f"POST {path} HTTP/1.1", "Host: x", f"Content-Type: {kind}", *headers]
+                lines.append(f"Content-Length: {len(body)}")
+                return send(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+
+            service = f"SELECT * WHERE {{ SERVICE <{elsewhere}> {{ ?s ?p ?o }} }}".encode()
+            status, body = post(
+                "/query", "application/sparql-query", gzip.compress(service), "Content-Encoding: gzip"
+            )
+            assert (status, body) == (415, b"compressed SPARQL (gzip) is refused: send it as it is\n")
+            load = f"LOAD <{elsewhere}data.ttl>".encode()
+            assert (
+                post("/update", "application/sparql-update", gzip.compress(load), "Content-Encoding: gzip")[0]
+                == 415
+            )
+            glued = f"PREFIX : <{elsewhere}> SELECT * WHERE {{ SERVICE:x {{ ?s ?p ?o }} }}".encode()
+            assert post("/query", "application/sparql-query", glued)[0] == 403
+            assert (
+                post("/update", "application/sparql-update", f"PREFIX : <{elsewhere}> LOAD:d".encode())[0]
+                == 403
+            )
+            assert _Target.requests == []  # nothing was fetched
+            chunked = "POST /query HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+            chunked += "Transfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFF\r\nASK {}\r\n0\r\n\r\n"
+            status, body = send(chunked.encode())
+            assert status == 400 and body.startswith(b"a chunk of ")
+            # the request target as the client wrote it: Oxigraph has no //query
+            assert send(b"GET //query?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n")[0] == 404
+            # a path with a terminal escape in it: logged with the escape written out, not acted on
+            with_escape = (
+                "GET /query\x1b[2K?query=ASK%7BSERVICE%3Ca%3A%3E%7B%7D%7D HTTP/1.1\r\nHost: x\r\n\r\n"
+            )
+            assert send(with_escape.encode())[0] == 403
+            server.terminate()
+            _out, err = server.communicate(timeout=30)
+            assert "\x1b" not in err and "/query\\x1b[2K from 127.0.0.1" in err
+    finally:
+        target.shutdown()
+        target.server_close()
