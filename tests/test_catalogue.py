@@ -233,6 +233,31 @@ def test_header_values_stay_the_text_written(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("!!int abc", r"q\.rq:1: invalid value in the '#\+' header: "),
+        ("!!bool maybe", r"q\.rq:1: invalid value in the '#\+' header: "),
+        ("[a, b]", r"q\.rq:4: parameter 'code': the default must be one value"),
+        ("{a: 1}", r"q\.rq:4: parameter 'code': the default must be one value"),
+    ],
+)
+def test_a_default_that_is_not_one_plain_value_is_a_configuration_error(
+    tmp_path: Path, value: str, message: str
+) -> None:
+    # an explicit YAML tag with a bad value was a ValueError or KeyError traceback, and a list was
+    # taken as the text "['a', 'b']"
+    (tmp_path / "q.rq").write_text(
+        "#+ summary: A query\n#+ description: One parameter.\n#+ params:\n#+   - name: code\n"
+        f"#+     type: string\n#+     default: {value}\n"
+        "SELECT ?code WHERE { BIND (1 AS ?x) } ORDER BY ?code\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigurationError) as caught:
+        Catalogue.load(tmp_path)
+    assert re.search(message, caught.value.message), caught.value.message
+
+
+@pytest.mark.parametrize(
     ("folder", "message"),
     [
         ("queries_bad_yaml", r"q\.rq:5: invalid YAML in the '#\+' header: "),

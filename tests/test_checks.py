@@ -64,3 +64,19 @@ def test_duplicate_labels_on_blank_nodes_are_found(tmp_path):
         ("Two of a kind", "BNode", "BNode"),
     ]
     assert str(rows[0][1]) == "https://w3id.org/relgraph/id/ely-ratner"
+
+
+def test_a_literal_rdf_type_is_not_an_undefined_term(tmp_path):
+    # the class branch had no isIRI: a literal type was listed as a term, and made `add` fail the check
+    data = tmp_path / "literal-type.ttl"
+    data.write_text(
+        "<https://w3id.org/relgraph/id/test-x> a "
+        '"https://w3id.org/relgraph/ontology#Official" , <https://w3id.org/relgraph/ontology#Offical> .\n',
+        encoding="utf-8",
+    )
+    kg = KnowledgeGraph.default(extra_files=[data])
+    check = queries_dir() / "checks" / "undefined-term-violation.rq"
+    rows = kg.query(check.read_text(encoding="utf-8")).rows
+    assert [(str(term), str(use)) for term, use, _example in rows] == [
+        ("https://w3id.org/relgraph/ontology#Offical", "class")
+    ]

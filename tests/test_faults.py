@@ -732,10 +732,12 @@ def test_add_refuses_a_readout_with_a_misspelled_term(tmp_path: Path, data_copy:
     assert result.exit_code == int(ExitCode.NOT_CONFORMING), result.output
     terms = [line for line in result.stdout.splitlines() if ": Term: " in line]
     assert len(terms) == 2, result.stdout
-    role = next(n for n, text in enumerate(lines, 1) if "rg:cochair" in text)
-    place = next(n for n, text in enumerate(lines, 1) if "rg:placeReported" in text)
+    # each on the first node that uses it, at the line where that node is first written
+    user = next(text.split()[0] for text in lines if text.endswith("prov:hadRole rg:cochair ."))
+    role = next(n for n, text in enumerate(lines, 1) if text.startswith(f"{user} "))
+    place = next(n for n, text in enumerate(lines, 1) if text.startswith("rgd:synthtypo-session-000000 "))
     assert place < role  # in the order of their lines
-    assert terms[1].startswith(f"{typo}:{role}: Violation: rgd:synthtypo-session-000000-co-chair-")
+    assert terms[1].startswith(f"{typo}:{role}: Violation: {user} ")
     assert terms[1].endswith(
         "[rg:cochair is not defined by the ontology: the value of prov:hadRole on 1 node; "
         "did you mean rg:coChair?]"
@@ -758,6 +760,18 @@ def test_add_refuses_a_readout_with_a_misspelled_term(tmp_path: Path, data_copy:
     strict = run("add", str(typo), "--data-dir", str(data_copy), "--strict")
     assert strict.exit_code == int(ExitCode.NOT_CONFORMING), strict.output
     assert ": Warning: " in strict.stdout and snapshot(data_copy) == before
+    # without --strict it is added, and the warning is shown (it was added without a word)
+    lenient_add = run("add", str(typo), "--data-dir", str(data_copy))
+    assert lenient_add.exit_code == 0, lenient_add.output
+    warning, *_copied, added = lenient_add.stdout.splitlines()
+    assert warning == lenient.stdout.splitlines()[0]
+    assert added == f"{typo}: added as {data_copy / 'readouts' / 'typo.ttl'} ({len(_triples(typo))} triples)"
+
+
+def test_a_query_name_too_long_for_a_file_name_is_one_line() -> None:
+    # OSError: [Errno 36] File name too long, as a traceback with exit 1
+    result = run("query", "a" * 300)
+    assert_error(result, 2, "no canned query 'aaaa")
 
 
 def test_add_refuses_a_readout_whose_quote_is_not_its_source_text(tmp_path: Path, data_copy: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -44,6 +45,25 @@ def test_library_callers_may_give_paths_as_text(tmp_path: Path) -> None:
     generate(tmp_path / "b.nt", sessions=1, seed=1)
     assert (tmp_path / "a.nt").read_bytes() == (tmp_path / "b.nt").read_bytes()
     assert stats.sources_dir == tmp_path / "texts" and len(list(stats.sources_dir.iterdir())) == 1
+
+
+@pytest.mark.parametrize(
+    ("output", "counts", "message"),
+    [
+        (None, {"sessions": 1}, "the output must be a path (str or Path), not NoneType"),
+        (b"x.nt", {"sessions": 1}, "the output must be a path (str or Path), not bytes"),
+        ("x.nt", {"triples": "1k"}, "triples must be a whole number, not str"),
+        ("x.nt", {"sessions": True}, "sessions must be a whole number, not bool"),
+    ],
+)
+def test_library_callers_get_a_usage_error_for_values_of_the_wrong_type(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output: object, counts: dict[str, object], message: str
+) -> None:
+    # TypeError tracebacks, and triples="1k" left an empty x-sources folder
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UsageError, match=f"^{re.escape(message)}$"):
+        generate(output, **counts)  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_turtle_and_ntriples_hold_the_same_triples(tmp_path: Path) -> None:

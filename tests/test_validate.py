@@ -349,7 +349,7 @@ rg:newlyDeclared a owl:DatatypeProperty .
 
 
 @pytest.mark.parametrize("engine", ["auto", "pyshacl"])
-def test_terms_the_ontology_does_not_declare_are_reported_where_they_are_written(tmp_path, kg, engine):
+def test_terms_the_ontology_does_not_declare_are_reported_on_their_first_user(tmp_path, kg, engine):
     new = tmp_path / "misspelled.ttl"
     new.write_text(MISSPELLED, encoding="utf-8")
     report = validate([new], kg=kg, engine=engine)
@@ -380,7 +380,7 @@ def test_terms_the_ontology_does_not_declare_are_reported_where_they_are_written
         (
             "Violation",
             "Term-defined",
-            f"{new}:10",
+            f"{new}:8",
             "rgd:test-note",
             "rg:sourceNote",
             None,
@@ -389,7 +389,7 @@ def test_terms_the_ontology_does_not_declare_are_reported_where_they_are_written
         (
             "Violation",
             "Term-defined",
-            f"{new}:13",
+            f"{new}:14",
             "rgd:test-other-role",
             "prov:hadRole",
             role,
@@ -399,7 +399,7 @@ def test_terms_the_ontology_does_not_declare_are_reported_where_they_are_written
         (
             "Warning",
             "Term-declared",
-            f"{new}:11",
+            f"{new}:8",
             "rgd:test-note",
             "<http://example.org/vocabulary#mood>",
             None,
@@ -408,7 +408,7 @@ def test_terms_the_ontology_does_not_declare_are_reported_where_they_are_written
     ]  # rg:newlyDeclared is declared by the file itself
     line = report.results[2].line()
     assert line.startswith(
-        f'{new}:13: Violation: rgd:test-other-role ("Another role (test)") prov:hadRole value '
+        f'{new}:14: Violation: rgd:test-other-role ("Another role (test)") prov:hadRole value '
     )
     assert line.endswith(f"rdfs:isDefinedBy. [{found[2][6]}]")  # the shape's message, then the detail
     body = json.loads(report.render("json"))
@@ -451,3 +451,54 @@ def test_with_other_shapes_the_term_checks_keep_their_severity(tmp_path, kg):
         result.message
         == "<http://example.org/vocabulary#mood> is not declared in the ontology: a property of 1 node"
     )
+
+
+def test_a_term_of_the_wrong_kind_or_a_misspelled_built_in_one_is_reported(tmp_path, kg):
+    # rg:Country (a class) used as a property, rg:status (a property) as a class, rdfs:lable: all passed
+    new = tmp_path / "kinds.ttl"
+    new.write_text(
+        "@prefix rg: <https://w3id.org/relgraph/ontology#> . @prefix rgd: <https://w3id.org/relgraph/id/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
+        'rgd:test-x rdfs:label "X"@en ;\n'
+        "    rg:Country rgd:usa ;\n"
+        '    rdfs:lable "x" ;\n'
+        '    rdf:_3 "a container member, a term of RDF" .\n'
+        'rgd:test-y a rg:status ; rdfs:label "Y"@en .\n',
+        encoding="utf-8",
+    )
+    report = validate([new], kg=kg)
+    assert [(r.severity_name, r.location, r.detail) for r in report.results] == [
+        (
+            "Violation",
+            f"{new}:4",
+            "rg:Country is declared as owl:Class, not as a property: a property of 1 node; "
+            "did you mean rg:country?",
+        ),
+        (
+            "Violation",
+            f"{new}:8",
+            "rg:status is declared as owl:FunctionalProperty, not as a class: the class of 1 node",
+        ),
+        (
+            "Warning",
+            f"{new}:4",
+            "rdfs:lable is not declared in the ontology: a property of 1 node; did you mean rdfs:label?",
+        ),
+    ]
+
+
+def test_line_numbers_count_only_line_breaks(tmp_path, kg):
+    # str.splitlines() also broke lines at U+2028, U+0085 and a form feed inside a literal, so every
+    # line after one was reported too far down
+    new = tmp_path / "separators.ttl"
+    new.write_text(
+        "@prefix rg: <https://w3id.org/relgraph/ontology#> . @prefix rgd: <https://w3id.org/relgraph/id/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        'rgd:test-a rdfs:label "A\u2028B\u0085C\x0cD"@en .\n'
+        'rgd:test-b rdfs:label "B"@en ;\n'
+        "    rg:misspelt 1 .\n",
+        encoding="utf-8",
+    )
+    (result,) = validate([new], kg=kg).results
+    assert result.location == f"{new}:4"

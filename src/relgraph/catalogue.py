@@ -395,7 +395,11 @@ class Catalogue:
         """
         folder = Path(folder) if folder else resources.queries_dir()
         path = folder / f"{name}.rq"
-        if "/" not in name and path.is_file():
+        try:
+            found = "/" not in name and "\x00" not in name and path.is_file()
+        except OSError:  # a name too long for a file name: no such query (it was a traceback)
+            found = False
+        if found:
             return CannedQuery.from_file(path, check_sparql=False)
         return cls.load(folder, check_sparql=False).get(name)  # for the did-you-mean message
 
@@ -467,6 +471,10 @@ def _header(path: Path, text: str) -> tuple[dict[str, Any], int]:
         raise ConfigurationError(
             f"{path}:{line_number}: invalid YAML in the '#+' header: {_one_line(problem)}"
         ) from None
+    except (ValueError, KeyError, TypeError) as error:  # an explicit tag with a bad value: !!int abc
+        raise ConfigurationError(
+            f"{path}:1: invalid value in the '#+' header: {_one_line(str(error))}"
+        ) from None
     if not isinstance(header, dict):
         raise ConfigurationError(
             f"{path}:1: the '#+' header must be a YAML mapping (summary: ..., description: ...)"
@@ -532,6 +540,8 @@ def _params(path: Path, header: Mapping[str, Any], header_lines: int) -> tuple[P
             raise ConfigurationError(
                 f"{where}: parameter {name!r} needs a type, one of {', '.join(PARAM_TYPES)}"
             )
+        if isinstance(item.get("default"), list | dict | bytes):  # its Python text was taken as the value
+            raise ConfigurationError(f"{where}: parameter {name!r}: the default must be one value")
         default = _default_text(item.get("default"))
         required = item.get("required", default is None)
         if not isinstance(required, bool):

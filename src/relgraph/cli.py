@@ -661,6 +661,9 @@ def add_command(file: Path, strict: bool, data_dir: Path | None) -> None:
     outcome = add_readout(
         file, data_dir=data_dir, strict=strict, progress=lambda line: click.echo(line, err=True)
     )
+    if outcome.report is not None and outcome.report.conforms:
+        for result in outcome.report.results:  # the warnings it was added (or refused) with
+            click.echo(result.line())
     if outcome.added is None:
         if outcome.report is not None and not outcome.report.conforms:
             click.echo(outcome.report.render("text"), nl=False)

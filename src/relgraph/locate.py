@@ -26,15 +26,33 @@ _BASE = re.compile(
 _BASE_PREFIX = "\x00base"  # stands for a base IRI among the prefixes: relative forms, not prefixed names
 
 
+_BOUNDARY = r"(?=$|[\s;,.\])}\"'>/])"  # what may follow a name (> and / end an RDF/XML attribute's tag)
+# what a statement may start with: an IRI, a quoted IRI (JSON-LD, RDF/XML) or a prefixed name
+_STATEMENT_START = re.compile(
+    r"""\s*(<[^<>\s]*>|"[^"\s]*"|'[^'\s]*'|[A-Za-z_][\w.\-]*:[^\s;,\])}"'<>/]*|:[^\s;,\])}"'<>/]*)"""
+    + _BOUNDARY
+)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 @lru_cache(maxsize=64)
-def _read(path: Path, mtime_ns: int) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+def _read(path: Path, mtime_ns: int) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], dict[str, int]]:
+    """Return the file's lines, its prefixes (and bases) and the line where each name first starts one."""
     text = path.read_text(encoding="utf-8", errors="replace")
     prefixes: list[tuple[str, str]] = []
     for pattern in (_TURTLE_PREFIX, _JSONLD_PREFIX, _XML_PREFIX):
         prefixes.extend((m.group(1) or "", m.group(2)) for m in pattern.finditer(text))
     for match in _BASE.finditer(text):
         prefixes.append((_BASE_PREFIX, next(g for g in match.groups() if g is not None)))
-    return tuple(text.splitlines()), tuple(prefixes)
+    # lines end only where RDF syntaxes end them: str.splitlines() also broke at U+2028, U+0085 and a
+    # form feed inside literals, which put every later line number off
+    lines = tuple(_LINE_BREAK.split(text))
+    starts: dict[str, int] = {}  # so that a report of thousands of nodes does not scan the file for each
+    for number, line in enumerate(lines, start=1):
+        start = _STATEMENT_START.match(line)
+        if start is not None and not line.lstrip().startswith("#"):
+            starts.setdefault(start.group(1), number)
+    return lines, tuple(prefixes), starts
 
 
 def _forms(iri: str, prefixes: tuple[tuple[str, str], ...]) -> list[str]:
@@ -63,11 +81,14 @@ def find_line(path: Path, iri: str) -> int | None:
     (5, 3, None)
     """
     try:
-        lines, prefixes = _read(path, path.stat().st_mtime_ns)
+        lines, prefixes, starts = _read(path, path.stat().st_mtime_ns)
     except OSError:
         return None
     forms = _forms(iri, prefixes)
-    boundary = r"(?=$|[\s;,.\])}\"'>/])"  # > and / end an RDF/XML attribute's tag
+    known = [starts[form] for form in forms if form in starts]
+    if known:  # written at the start of a statement: found without reading the file again
+        return min(known)
+    boundary = _BOUNDARY
     subject = re.compile(r"^\s*(?:" + "|".join(re.escape(f) for f in forms) + r")" + boundary)
     anywhere = re.compile(r"(?:^|[\s(\[,;{:=])(?:" + "|".join(re.escape(f) for f in forms) + r")" + boundary)
     first_anywhere: int | None = None
@@ -100,7 +121,7 @@ def find_literal_line(path: Path, text: str) -> int | None:
     if not text or any(c in text for c in "\"'\\\n\r<>&"):
         return None
     try:
-        lines, _prefixes = _read(path, path.stat().st_mtime_ns)
+        lines, _prefixes, _starts = _read(path, path.stat().st_mtime_ns)
     except OSError:
         return None
     forms = (f'"{text}"', f"'{text}'", f">{text}<")  # Turtle and JSON-LD, Turtle, RDF/XML

@@ -208,10 +208,12 @@ class KnowledgeGraph:
         1
         """
         for path in paths:  # a list given as one argument was a TypeError traceback
-            if not isinstance(cast(object, path), str | os.PathLike):
+            if isinstance(cast(object, path), list | tuple | set | frozenset | Iterator):
                 raise UsageError(
                     f"give the files as separate arguments (load(*files)), not a {type(path).__name__}"
                 )
+            if not isinstance(cast(object, path), str | os.PathLike):
+                raise UsageError(f"a file must be a path (str or Path), not {type(path).__name__}")
         if self._read_only:  # it raised RocksDB's "Transaction are only possible on read-write instances"
             raise UsageError(
                 "this graph is an on-disk store opened read-only: give the files to "

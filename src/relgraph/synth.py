@@ -16,12 +16,13 @@ same seed and size give the same bytes. About 240 triples are written per sessio
 from __future__ import annotations
 
 import datetime
+import os
 import random
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from relgraph.errors import InputError, UsageError
 from relgraph.prefixes import PREFIXES
@@ -532,6 +533,14 @@ def generate(
     ...     stats.sessions, stats.triples > 400, len(list(stats.sources_dir.iterdir()))
     (2, True, 2)
     """
+    for value, what in ((output, "the output"), (sources_dir, "sources_dir")):
+        if (value is not None or what == "the output") and not isinstance(
+            cast(object, value), str | os.PathLike
+        ):
+            raise UsageError(f"{what} must be a path (str or Path), not {type(value).__name__}")
+    for count, what in ((sessions, "sessions"), (triples, "triples")):
+        if count is not None and (not isinstance(cast(object, count), int) or isinstance(count, bool)):
+            raise UsageError(f"{what} must be a whole number, not {type(count).__name__}")
     output, sources_dir = Path(output), None if sources_dir is None else Path(sources_dir)
     if (sessions is None) == (triples is None):
         raise UsageError("give either a number of sessions or a number of triples")

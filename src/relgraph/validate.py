@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -272,7 +272,6 @@ def _report(
     :param data: the graph the focus nodes' labels are read from (it gets those of the checks' results).
     """
     (root,) = report.subjects(RDF.type, SH.ValidationReport)
-    located_by: dict[Node, str] = {}  # result -> the IRI whose line it is shown at, if not its focus
 
     def add(
         shape: str,
@@ -325,7 +324,7 @@ def _report(
                 detail=problem.message,
             )
         for term in check_terms(new.oxigraph, base.oxigraph):
-            result = add(
+            add(
                 term.shape,
                 term.severity,
                 "Declaration",
@@ -334,21 +333,15 @@ def _report(
                 value=None if term.use in ("property", "subject") else term.term,
                 detail=term.detail,
             )
-            located_by[result] = term.term.value  # shown where the term is first written
     search_files = [*new_files, *(f for f in (base.files or default_files()) if f not in new_files)]
-    results = _results(report, data, search_files, located_by)
+    results = _results(report, data, search_files)
     failing = [r for r in results if strict or r.severity == SH.Violation]
     report.set((root, SH.conforms, Literal(not failing)))  # the quote and term checks' results count too
     return ValidationReport(not failing, results, new_files, report)
 
 
-def _results(
-    report: rdflib.Graph, data: rdflib.Graph, files: Iterable[Path], located_by: Mapping[Node, str]
-) -> list[ValidationResult]:
-    """Return the report's results, at the line where each focus node is written.
-
-    :param located_by: result -> the IRI whose line it is shown at instead.
-    """
+def _results(report: rdflib.Graph, data: rdflib.Graph, files: Iterable[Path]) -> list[ValidationResult]:
+    """Return the report's results, at the line where each focus node is written."""
     files = list(files)
     results = []
     for node in report.subjects(RDF.type, SH.ValidationResult):
@@ -361,9 +354,9 @@ def _results(
         assert focus is not None and isinstance(severity, URIRef) and shape is not None
         detail = report.value(node, RDFS.comment)
         location = None
-        if isinstance(focus, URIRef) or node in located_by:
+        if isinstance(focus, URIRef):
             for file in files:
-                line = find_line(file, located_by.get(node, str(focus)))
+                line = find_line(file, str(focus))
                 if line is not None:
                     location = f"{file}:{line}"
                     break

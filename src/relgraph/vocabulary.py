@@ -12,7 +12,10 @@ itself) declares:
   the external terms it reuses (``prov:agent``, ``foaf:Person`` ...), and tools that read it (Protégé,
   OWL reasoners) and the shapes know no other.
 
-The terms of RDF, RDFS, OWL and XSD are taken as known. Both shapes are in ``ontology/shapes.ttl``,
+A property must be declared as one (``owl:ObjectProperty``, ``owl:DatatypeProperty``,
+``rdf:Property`` ...), and a class as one (``owl:Class``, ``rdfs:Class``): ``rg:Country`` used as a
+property is reported too. The terms of RDF, RDFS, OWL and XSD are known by their lists
+(``rdfs:lable`` is not one). Both shapes are in ``ontology/shapes.ttl``,
 deactivated, so SHACL engines skip them; :func:`relgraph.validate.validate` reports these results under
 them. The quality check ``queries/checks/undefined-term-violation.rq`` finds undefined ``rg:`` terms in
 the whole graph.
@@ -21,9 +24,11 @@ the whole graph.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
+import rdflib
 from rdflib import OWL, RDF, RDFS, XSD
 
 from relgraph.limits import run_query
@@ -33,14 +38,29 @@ from relgraph.terms import shorten
 __all__ = ["TermProblem", "check_terms"]
 
 _RG = str(RG._NS)
-_KNOWN = tuple(str(namespace) for namespace in (RDF._NS, RDFS._NS, OWL._NS, XSD._NS))
+_BUILT_IN = (RDF, RDFS, OWL, XSD)  # rdflib's lists of their terms
+_CONTAINER_MEMBER = re.compile(re.escape(str(RDF._NS)) + r"_[1-9][0-9]*")
 _TYPE = ox.NamedNode(str(RDF.type))
 _DEFINED_BY = ox.NamedNode(str(RDFS.isDefinedBy))
 _PROPERTY_KINDS = [
     ox.NamedNode(str(kind))
-    for kind in (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property)
+    for kind in (
+        OWL.ObjectProperty,
+        OWL.DatatypeProperty,
+        OWL.AnnotationProperty,
+        OWL.OntologyProperty,
+        RDF.Property,
+        OWL.FunctionalProperty,
+        OWL.InverseFunctionalProperty,
+        OWL.TransitiveProperty,
+        OWL.SymmetricProperty,
+        OWL.AsymmetricProperty,
+        OWL.ReflexiveProperty,
+        OWL.IrreflexiveProperty,
+    )
 ]
 _CLASS_KINDS = [ox.NamedNode(str(OWL.Class)), ox.NamedNode(str(RDFS.Class))]
+_KINDS = {"property": _PROPERTY_KINDS, "class": _CLASS_KINDS}
 
 # each way a term is used: a property, a class (object of rdf:type), an rg: value, an rg: subject
 _USES = {
@@ -65,6 +85,7 @@ class TermProblem:
     :param predicate: the property it is the class or value of (``rdf:type`` for a class), or None.
     :param uses: how many nodes use it so.
     :param suggestion: a declared term of that kind whose name is close, if one is.
+    :param declared_as: the term's ``rdf:type`` when it is declared, but not as what it is used as.
     """
 
     term: ox.NamedNode
@@ -73,6 +94,7 @@ class TermProblem:
     predicate: ox.NamedNode | None
     uses: int
     suggestion: ox.NamedNode | None = None
+    declared_as: ox.NamedNode | None = None
 
     @property
     def shape(self) -> str:
@@ -96,6 +118,9 @@ class TermProblem:
             "subject": "described here",
         }[self.use]
         text = f"{shorten(self.term)} is not {verb} the ontology: {where}"
+        if self.declared_as is not None:
+            kind = f"declared as {shorten(self.declared_as)}, not as a {self.use}"
+            text = f"{shorten(self.term)} is {kind}: {where}"
         return f"{text}; did you mean {shorten(self.suggestion)}?" if self.suggestion else text
 
 
@@ -103,7 +128,8 @@ def check_terms(new: ox.Store, base: ox.Store | None = None) -> list[TermProblem
     """Return the properties, classes and ``rg:`` terms of ``new`` that no ``rdf:type`` declares.
 
     A term is declared when ``new`` or ``base`` (the graph it adds to, with the ontology) gives it an
-    ``rdf:type``, or when it is a term of RDF, RDFS, OWL or XSD.
+    ``rdf:type`` (of a property's kind for a property, of a class's kind for a class), or when it is a
+    term of RDF, RDFS, OWL or XSD.
 
     :param new: the new data.
     :param base: the graph the new data adds to.
@@ -124,25 +150,44 @@ def check_terms(new: ox.Store, base: ox.Store | None = None) -> list[TermProblem
     rg:cochair is not defined by the ontology: the value of prov:hadRole on 1 node; did you mean rg:coChair?
     """
     stores = [new] if base is None else [new, base]
-
-    def declared(term: ox.NamedNode) -> bool:
-        return term.value.startswith(_KNOWN) or any(
-            next(iter(store.quads_for_pattern(term, _TYPE, None)), None) is not None for store in stores
-        )
+    candidates: dict[str, dict[str, ox.NamedNode]] = {}  # kind -> declared names, made once
 
     problems = []
     for use, query in _USES.items():
         for row in run_query(new, query).rows:
             term = row[0]
-            if isinstance(term, ox.NamedNode) and not declared(term):
-                problems.append(_problem(new, stores, term, use))
+            if not isinstance(term, ox.NamedNode) or _built_in(term):
+                continue
+            types = {q.object for store in stores for q in store.quads_for_pattern(term, _TYPE, None)}
+            kinds = _KINDS.get(use)
+            if types and (kinds is None or not types.isdisjoint(kinds)):
+                continue
+            wrong = min((t for t in types if isinstance(t, ox.NamedNode)), key=str, default=None)
+            problems.append(_problem(new, stores, term, use, candidates, wrong))
     return sorted(problems, key=lambda p: (p.term.value, list(_USES).index(p.use)))
 
 
-def _problem(new: ox.Store, stores: list[ox.Store], term: ox.NamedNode, use: str) -> TermProblem:
+def _built_in(term: ox.NamedNode) -> bool:
+    """Tell whether the term is one of RDF, RDFS, OWL or XSD (a misspelled one is not)."""
+    iri = term.value
+    for namespace in _BUILT_IN:
+        if iri.startswith(str(namespace._NS)):
+            return rdflib.URIRef(iri) in namespace or _CONTAINER_MEMBER.fullmatch(iri) is not None
+    return False
+
+
+def _problem(
+    new: ox.Store,
+    stores: list[ox.Store],
+    term: ox.NamedNode,
+    use: str,
+    candidates: dict[str, dict[str, ox.NamedNode]],
+    declared_as: ox.NamedNode | None,
+) -> TermProblem:
     """Return the problem of an undeclared term, with its first user and a suggestion."""
     if use == "subject":
-        return TermProblem(term, use, term, None, 1, _closest(term, _RG, stores, None))
+        suggestion = _closest(term, _RG, stores, None, candidates)
+        return TermProblem(term, use, term, None, 1, suggestion, declared_as)
     users: list[tuple[ox.NamedNode | ox.BlankNode | ox.Triple, ox.NamedNode | None]]
     if use == "property":
         users = [(q.subject, None) for q in new.quads_for_pattern(None, term, None)]
@@ -155,24 +200,38 @@ def _problem(new: ox.Store, stores: list[ox.Store], term: ox.NamedNode, use: str
     focus, predicate = min(users, key=lambda user: (isinstance(user[0], ox.BlankNode), str(user[0])))
     assert not isinstance(focus, ox.Triple)
     namespace = _RG if term.value.startswith(_RG) else ""
-    return TermProblem(term, use, focus, predicate, len(subjects), _closest(term, namespace, stores, kinds))
+    suggestion = _closest(term, namespace, stores, kinds, candidates)
+    return TermProblem(term, use, focus, predicate, len(subjects), suggestion, declared_as)
 
 
 def _closest(
-    term: ox.NamedNode, namespace: str, stores: list[ox.Store], kinds: list[ox.NamedNode] | None
+    term: ox.NamedNode,
+    namespace: str,
+    stores: list[ox.Store],
+    kinds: list[ox.NamedNode] | None,
+    candidates: dict[str, dict[str, ox.NamedNode]],
 ) -> ox.NamedNode | None:
-    """Return the declared term (of these ``rdf:type`` kinds, or defined by an ontology) closest in name."""
-    candidates: set[ox.NamedNode] = set()
-    for store in stores:
-        if kinds is None:
-            quads = store.quads_for_pattern(None, _DEFINED_BY, None)
-        else:
-            quads = (q for kind in kinds for q in store.quads_for_pattern(None, _TYPE, kind))
-        candidates.update(
-            q.subject
-            for q in quads
-            if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(namespace)
-        )
-    names = {shorten(c).lower(): c for c in candidates if c != term}
+    """Return the declared term (of these ``rdf:type`` kinds, or defined by an ontology) closest in name.
+
+    :param candidates: the declared names by kind and namespace, filled on first use (they were read
+        again for each term: 1.7 ms a term).
+    """
+    key = f"{namespace} {' '.join(k.value for k in kinds) if kinds else 'defined'}"
+    if key not in candidates:
+        found: set[ox.NamedNode] = set()
+        for store in stores:
+            if kinds is None:
+                quads = store.quads_for_pattern(None, _DEFINED_BY, None)
+            else:
+                quads = (q for kind in kinds for q in store.quads_for_pattern(None, _TYPE, kind))
+            found.update(
+                q.subject
+                for q in quads
+                if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(namespace)
+            )
+        if not namespace:  # another vocabulary's term: RDF's, RDFS's and OWL's too (rdfs:lable)
+            found.update(ox.NamedNode(str(ns[name])) for ns in _BUILT_IN[:3] for name in ns.__annotations__)
+        candidates[key] = {shorten(c).lower(): c for c in found}
+    names = {name: c for name, c in candidates[key].items() if c != term}
     close = difflib.get_close_matches(shorten(term).lower(), sorted(names), n=1, cutoff=0.8)
     return names[close[0]] if close else None
