@@ -44,19 +44,24 @@ def test_check_catches_its_bad_example(check):
     )
 
 
+def rows_with(tmp_path, check: str, turtle: str) -> list:
+    """Run a check on the shipped graph with this Turtle added; return its rows."""
+    data = tmp_path / "data.ttl"
+    data.write_text(turtle, encoding="utf-8")
+    kg = KnowledgeGraph.default(extra_files=[data])
+    return kg.query((queries_dir() / "checks" / f"{check}.rq").read_text(encoding="utf-8")).rows
+
+
 def test_duplicate_labels_on_blank_nodes_are_found(tmp_path):
     # STR() of a blank node is an error, which dropped every pair with one from the results
-    data = tmp_path / "blank-twins.ttl"
-    data.write_text(
+    rows = rows_with(
+        tmp_path,
+        "duplicate-label-violation",
         "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
         '[] rdfs:label "Ely Ratner"@en .\n'
         '[] rdfs:label "Two of a kind"@en .\n'
         '[] rdfs:label "Two of a kind"@en .\n',
-        encoding="utf-8",
     )
-    kg = KnowledgeGraph.default(extra_files=[data])
-    check = queries_dir() / "checks" / "duplicate-label-violation.rq"
-    rows = kg.query(check.read_text(encoding="utf-8")).rows
     pairs = [(str(label), type(first).__name__, type(second).__name__) for label, first, second in rows]
     assert pairs == [
         ("Ely Ratner", "URIRef", "BNode"),  # the IRI first, once
@@ -68,15 +73,12 @@ def test_duplicate_labels_on_blank_nodes_are_found(tmp_path):
 
 def test_a_literal_rdf_type_is_not_an_undefined_term(tmp_path):
     # the class branch had no isIRI: a literal type was listed as a term, and made `add` fail the check
-    data = tmp_path / "literal-type.ttl"
-    data.write_text(
+    rows = rows_with(
+        tmp_path,
+        "undefined-term-violation",
         "<https://w3id.org/relgraph/id/test-x> a "
         '"https://w3id.org/relgraph/ontology#Official" , <https://w3id.org/relgraph/ontology#Offical> .\n',
-        encoding="utf-8",
     )
-    kg = KnowledgeGraph.default(extra_files=[data])
-    check = queries_dir() / "checks" / "undefined-term-violation.rq"
-    rows = kg.query(check.read_text(encoding="utf-8")).rows
     assert [(str(term), str(use)) for term, use, _example in rows] == [
         ("https://w3id.org/relgraph/ontology#Offical", "class")
     ]
