@@ -207,6 +207,12 @@ SERVICE_PIECES = st.sampled_from(
         "//",
         "SERVICE<http://127.0.0.1:1/>{}",
         "SERVICE:x{}",
+        "x:y\\#",
+        "x:y\\'",
+        "x:y\\/",
+        "/",
+        "UNION",
+        "{?s ?p ?o}",
     ]
 )
 
@@ -239,3 +245,33 @@ def test_whatever_pyoxigraph_would_fetch_is_refused(pieces: list[str]) -> None:
         assert refusal(query) is not None, query
         with pytest.raises(QueryError):
             check_read_only_local(query)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    pieces=st.lists(SERVICE_PIECES, max_size=10), load=st.sampled_from(["LOAD", "load", "LOAD:d", "LOADx:y"])
+)
+def test_whatever_pyoxigraph_would_load_is_refused(pieces: list[str], load: str) -> None:
+    # the same for updates: an update pyoxigraph runs as a LOAD (or SERVICE) of port 1 must be refused
+    # by relgraph serve's front
+    import pyoxigraph as ox
+
+    from relgraph.gateway import refusal
+
+    update = (
+        "PREFIX : <http://127.0.0.1:1/> PREFIX x: <http://127.0.0.1:1/> INSERT DATA { <urn:a> <urn:b> "
+        + "".join(pieces)
+        + " } ; "
+        + load
+        + " <http://127.0.0.1:1/d.ttl>"
+    )
+    store = ox.Store()
+    try:
+        store.update(update)
+        fetched = False
+    except OSError as error:
+        fetched = "port 1 is not allowed" in str(error)
+    except (SyntaxError, RuntimeError, ValueError):
+        fetched = False
+    if fetched:
+        assert refusal(update) is not None, update

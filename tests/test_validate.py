@@ -478,7 +478,7 @@ def test_a_term_of_the_wrong_kind_or_a_misspelled_built_in_one_is_reported(tmp_p
         (
             "Violation",
             f"{new}:8",
-            "rg:status is declared as owl:FunctionalProperty, not as a class: the class of 1 node",
+            "rg:status is declared as owl:ObjectProperty, not as a class: the class of 1 node",
         ),
         (
             "Warning",

@@ -561,7 +561,8 @@ def _params(path: Path, header: Mapping[str, Any], header_lines: int) -> tuple[P
 
 
 def _default_text(value: Any) -> str | None:
-    # YAML reads 5 as an int and true as a bool: give them back as text (dates stay text)
+    # the header loader reads true/false as a bool (and an explicit tag as what it says): give them back
+    # as text
     if value is None:
         return None
     if isinstance(value, bool):

@@ -2,8 +2,9 @@ r"""A front for the Oxigraph server that refuses the SPARQL that would make it f
 
 Oxigraph's server evaluates a query's ``SERVICE`` and an update's ``LOAD`` (and ``SERVICE``) by making
 HTTP requests, and has no option to turn them off, so whoever reaches it could make it fetch any URL
-its host can reach. :func:`relgraph.serve.serve` therefore runs Oxigraph on a loopback port only this
-front uses, and puts the front on the address it was asked to listen on. The front reads the SPARQL
+its host can reach. :func:`relgraph.serve.serve` therefore runs Oxigraph on a loopback port of its own,
+which only processes of this machine can reach, and puts the front on the address it was asked to listen
+on. The front reads the SPARQL
 text of each request, wherever Oxigraph would find it (a ``query`` or ``update`` parameter of the URL
 or of a form body, an ``application/sparql-query`` or ``application/sparql-update`` body), and looks
 for ``SERVICE`` and ``LOAD`` wherever Oxigraph could read them as keywords, with or without spaces
@@ -25,9 +26,10 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from relgraph.reading import one_line
 from relgraph.sparql_tokens import code_keyword
 
-__all__ = ["Gateway", "refusal"]
+__all__ = ["MAX_SPARQL_BODY", "Gateway", "refusal"]
 
 #: Oxigraph's own limit on a SPARQL body (a larger one is refused before it is read whole)
 MAX_SPARQL_BODY = 128 * 1024 * 1024
@@ -91,6 +93,7 @@ class Gateway(ThreadingHTTPServer):
 
     daemon_threads = True  # a client still connected does not keep relgraph from stopping
     block_on_close = False
+    request_queue_size = 128  # connections made while Oxigraph opens the store wait for it
 
     def __init__(
         self, address: tuple[str, int], upstream: tuple[str, int], log: Callable[[str], None] | None = None
@@ -122,7 +125,7 @@ class _Handler(BaseHTTPRequestHandler):
     """One client connection: each request is checked, then passed on (HTTP/1.0: one request a connection)."""
 
     server: Gateway
-    timeout = 60  # seconds a client may take to send its request
+    timeout = 60  # seconds a client may take for each read of its request
 
     def do_GET(self) -> None:
         self._pass_on()
@@ -158,7 +161,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             try:
                 body = b"".join(self._body(size, chunked, MAX_SPARQL_BODY + 1))
-            except _ChunkError as error:
+            except _BodyError as error:
                 self._answer(400, str(error))
                 return
             if len(body) > MAX_SPARQL_BODY:
@@ -180,30 +183,40 @@ class _Handler(BaseHTTPRequestHandler):
         self._forward(body, size)
 
     def _body(self, size: int | None, chunked: bool, limit: int | None) -> Iterator[bytes]:
-        """Yield the request's body as it comes (at most ``limit`` bytes and a little more)."""
+        """Yield the request's body as it comes (at most ``limit`` bytes and a little more).
+
+        :raises _BodyError: for a body cut short, a bad chunk, or a client that stopped sending.
+        """
+        try:
+            yield from self._pieces(size, chunked, limit)
+        except OSError as error:  # the client's side (a timeout), not Oxigraph's
+            raise _BodyError(f"the request body did not arrive: {error}") from None
+
+    def _pieces(self, size: int | None, chunked: bool, limit: int | None) -> Iterator[bytes]:
         read = 0
         if not chunked:
             while size is not None and read < size and (limit is None or read < limit):
                 piece = self.rfile.read(min(_CHUNK, size - read))
-                if not piece:
-                    return
+                if not piece:  # a truncated query must not reach Oxigraph, nor hold its connection
+                    raise _BodyError(f"the body ended after {read} of its {size} bytes")
                 read += len(piece)
                 yield piece
             return
         while limit is None or read < limit:
             line = self.rfile.readline(1024)
-            try:
-                piece_size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise _ChunkError(f"invalid chunk size: {line[:40]!r}") from None
+            given = _CHUNK_SIZE.fullmatch(line)
+            if given is None:  # int(x, 16) also took -1 (read to the end, past any limit), +5 and 0x10
+                raise _BodyError(f"invalid chunk size: {line[:40]!r}")
+            piece_size = int(given.group(1), 16)
             if piece_size > MAX_SPARQL_BODY:
-                raise _ChunkError(f"a chunk of {piece_size} bytes is refused (at most {MAX_SPARQL_BODY})")
+                raise _BodyError(f"a chunk of {piece_size} bytes is refused (at most {MAX_SPARQL_BODY})")
             if piece_size == 0:
                 while self.rfile.readline(1024).strip():  # the trailer
                     pass
                 return
             piece = self.rfile.read(piece_size)
-            self.rfile.readline(8)  # the CRLF after the chunk
+            if len(piece) < piece_size or self.rfile.readline(8) not in (b"\r\n", b"\n"):
+                raise _BodyError("a chunk is cut short or not followed by a line break")
             read += len(piece)
             yield piece
 
@@ -211,7 +224,8 @@ class _Handler(BaseHTTPRequestHandler):
         host, port = self.server.upstream
         connection = http.client.HTTPConnection(host, port)
         try:  # the request target as the client wrote it (http.server turns a leading // into /)
-            target = self.requestline.split(" ")[1] if self.requestline.count(" ") >= 1 else self.path
+            words = self.requestline.split()
+            target = words[1] if len(words) >= 2 else self.path
             connection.putrequest(self.command, target, skip_host=True, skip_accept_encoding=True)
             for name, value in self.headers.items():
                 if name.lower() not in _HOP_BY_HOP:
@@ -234,8 +248,8 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 connection.endheaders()
             response = connection.getresponse()
-        except _ChunkError as error:
-            self._answer(400, str(error))
+        except (_BodyError, ValueError) as error:  # http.client refuses a target with a tab, say
+            self._answer(400, one_line(str(error)))
             connection.close()
             return
         except OSError as error:
@@ -267,8 +281,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-class _ChunkError(ValueError):
-    """A chunked request body that cannot be read (answered 400)."""
+class _BodyError(ValueError):
+    """A request body that cannot be read: cut short, badly chunked, or not sent (answered 400)."""
+
+
+_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})(?:;[^\r\n]*)?\r?\n")
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")

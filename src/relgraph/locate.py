@@ -88,9 +88,9 @@ def find_line(path: Path, iri: str) -> int | None:
     known = [starts[form] for form in forms if form in starts]
     if known:  # written at the start of a statement: found without reading the file again
         return min(known)
-    boundary = _BOUNDARY
-    subject = re.compile(r"^\s*(?:" + "|".join(re.escape(f) for f in forms) + r")" + boundary)
-    anywhere = re.compile(r"(?:^|[\s(\[,;{:=])(?:" + "|".join(re.escape(f) for f in forms) + r")" + boundary)
+    names = "|".join(re.escape(f) for f in forms)
+    subject = re.compile(r"^\s*(?:" + names + r")" + _BOUNDARY)
+    anywhere = re.compile(r"(?:^|[\s(\[,;{:=])(?:" + names + r")" + _BOUNDARY)
     first_anywhere: int | None = None
     for number, line in enumerate(lines, start=1):
         if line.lstrip().startswith("#"):

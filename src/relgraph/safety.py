@@ -61,7 +61,10 @@ def _refusal(query_text: str) -> str | None:
     # query with none of these words as a bare token cannot name a dataset or update. Only a suspect
     # query pays for rdflib's parser (hundreds of milliseconds to import and run), which tells an
     # update from a query for the message.
-    if not any(match.group().upper() in _SUSPECT_WORDS for match in TOKEN.finditer(query_text)):
+    # FROM is looked for as Oxigraph could read it too ("FROM:g" is FROM and :g)
+    if code_keyword(query_text, ("FROM",)) is None and not any(
+        match.group().upper() in _SUSPECT_WORDS for match in TOKEN.finditer(query_text)
+    ):
         return None
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
@@ -98,10 +101,5 @@ def _walk(node: Any) -> str | None:
 
 
 def _scan_tokens(query_text: str) -> str | None:
-    for match in TOKEN.finditer(query_text):
-        word = match.group().upper()
-        if word == "SERVICE":
-            return SERVICE_REFUSED
-        if word == "FROM":
-            return DATASET_REFUSED
-    return None
+    """Refuse a FROM that Oxigraph could read (SERVICE has been looked for already), rdflib having failed."""
+    return DATASET_REFUSED if code_keyword(query_text, ("FROM",)) is not None else None

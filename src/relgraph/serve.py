@@ -183,7 +183,7 @@ def serve(
         stopping.append(signal.SIGHUP)
     previous = {sig: signal.signal(sig, _interrupt) for sig in stopping}
     try:
-        if not _listening(process, "127.0.0.1", inner):
+        if not _listening(process, inner):
             code = process.wait()  # it stopped at once, and said why on standard error
             relay.join(timeout=5)
             return code
@@ -239,16 +239,15 @@ def _host(bind: str) -> str:
     return f"[{bind}]" if ":" in bind else bind
 
 
-def _listening(process: subprocess.Popen[bytes], bind: str, port: int) -> bool:
-    """Wait until the server accepts connections; :data:`False` if it stopped first.
+def _listening(process: subprocess.Popen[bytes], port: int) -> bool:
+    """Wait until the server accepts connections on its loopback port; :data:`False` if it stopped first.
 
     The endpoint is announced only then, so that a script reading it can query it at once.
     """
-    address = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(bind, bind)
     deadline = time.monotonic() + _START_SECONDS
     while process.poll() is None:
         try:
-            socket.create_connection((address, port), timeout=1).close()
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return True
         except OSError:
             if time.monotonic() > deadline:

@@ -9,6 +9,7 @@ binding (:mod:`relgraph.sparql_values`) to find the outermost WHERE group.
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["TOKEN"]
@@ -42,10 +43,10 @@ TOKEN = re.compile(
 # Keywords Oxigraph could read: a check that does not trust one way of splitting the text
 # --------------------------------------------------------------------------------------------------
 
-# In code, the next place that matters: a string, a comment, an IRI (or the < operator), a keyword-like
-# word, or // (never valid SPARQL outside strings, IRIs and comments: a way of reading it that meets
-# one is one Oxigraph cannot run)
-_CODE_NEXT = re.compile(r"\"\"\"|'''|[\"'#<]|//|service|load", re.IGNORECASE)
+# In code, the next place that matters: a string, a comment, an IRI (or the < operator), an escape of a
+# prefixed name (\# \' \/ ...), // (which SPARQL has nowhere else: a way of reading the text that meets
+# it is one Oxigraph cannot run), or one of the words looked for (added by _code_next)
+_CODE_TOKENS = r"\"\"\"|'''|[\"'#<]|\\.|//"
 _STRING_END = {
     '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*"""', re.DOTALL),
     "'''": re.compile(r"(?:[^'\\]|\\.|'(?!''))*'''", re.DOTALL),
@@ -83,31 +84,30 @@ def code_keyword(text: str, words: tuple[str, ...] = ("SERVICE", "LOAD")) -> str
     >>> code_keyword("LOAD<http://ex/data.ttl>")
     'LOAD'
     """
-    wanted = {word.upper() for word in words}
-    if not any(word.lower() in text.lower() for word in wanted):
-        return None
+    any_word, code_next = _patterns(tuple(sorted({word.upper() for word in words})))
+    if any_word.search(text) is None:
+        return None  # none of the words anywhere: the common case
     seen: set[int] = set()  # the places where a way of reading the text is code
     pending = [0]
     while pending:
         position = pending.pop()
         while position not in seen:
             seen.add(position)
-            found = _CODE_NEXT.search(text, position)
+            found = code_next.search(text, position)
             if found is None:
                 break
             token, start, end = found.group(), found.start(), found.end()
-            upper = token.upper()
-            if upper in ("SERVICE", "LOAD"):
+            if token[0].isalpha():  # one of the words
                 if not _inside_a_name(text, start):
-                    if upper in wanted:
-                        return upper
-                    position = end
-                else:  # the rest of the name too (looking back from each word of it was quadratic)
-                    while end < len(text) and (text[end] in _WORD_CHARACTERS or text[end] == "-"):
-                        end += 1
-                    position = end
+                    return token.upper()
+                # inside a name: the rest of the name too (looking back from each word of it was quadratic)
+                while end < len(text) and (text[end] in _WORD_CHARACTERS or text[end] == "-"):
+                    end += 1
+                position = end
             elif token == "//":
                 break  # not SPARQL: this way of reading the text is not one Oxigraph runs
+            elif token[0] == "\\":  # an escaped character of a prefixed name (ex:a\#b): part of it
+                position = end
             elif token == "#":
                 comment = _COMMENT_END.search(text, end)
                 position = comment.end() if comment else len(text)
@@ -122,6 +122,16 @@ def code_keyword(text: str, words: tuple[str, ...] = ("SERVICE", "LOAD")) -> str
                     break
                 position = rest.end()
     return None
+
+
+@functools.lru_cache(maxsize=8)
+def _patterns(words: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Return the patterns of the words (any case), and of what matters next in code with them."""
+    alternatives = [re.escape(word) for word in words]
+    return (
+        re.compile("|".join(alternatives), re.IGNORECASE),
+        re.compile("|".join([_CODE_TOKENS, *alternatives]), re.IGNORECASE | re.DOTALL),
+    )
 
 
 def _inside_a_name(text: str, start: int) -> bool:

@@ -61,6 +61,7 @@ _PROPERTY_KINDS = [
 ]
 _CLASS_KINDS = [ox.NamedNode(str(OWL.Class)), ox.NamedNode(str(RDFS.Class))]
 _KINDS = {"property": _PROPERTY_KINDS, "class": _CLASS_KINDS}
+_MAIN_KINDS = [*_CLASS_KINDS, *_PROPERTY_KINDS[:5]]  # named first in a report of the wrong kind
 
 # each way a term is used: a property, a class (object of rdf:type), an rg: value, an rg: subject
 _USES = {
@@ -162,9 +163,15 @@ def check_terms(new: ox.Store, base: ox.Store | None = None) -> list[TermProblem
             kinds = _KINDS.get(use)
             if types and (kinds is None or not types.isdisjoint(kinds)):
                 continue
-            wrong = min((t for t in types if isinstance(t, ox.NamedNode)), key=str, default=None)
+            named = [t for t in types if isinstance(t, ox.NamedNode)]
+            wrong = min(named, key=_kind_order, default=None)
             problems.append(_problem(new, stores, term, use, candidates, wrong))
     return sorted(problems, key=lambda p: (p.term.value, list(_USES).index(p.use)))
+
+
+def _kind_order(kind: ox.NamedNode) -> tuple[int, str]:
+    """Sort key of the kinds a term is declared as: owl:Class, rdfs:Class, owl:ObjectProperty ... first."""
+    return (_MAIN_KINDS.index(kind) if kind in _MAIN_KINDS else len(_MAIN_KINDS), kind.value)
 
 
 def _built_in(term: ox.NamedNode) -> bool:

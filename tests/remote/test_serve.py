@@ -367,9 +367,22 @@ def test_serve_refuses_what_oxigraph_would_inflate_or_read_as_service_and_logs_s
             )
             assert _Target.requests == []  # nothing was fetched
             chunked = "POST /query HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
-            chunked += "Transfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFF\r\nASK {}\r\n0\r\n\r\n"
+            chunked += "Transfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFF\r\nASK {}\r\n0\r\n\r\n"
             status, body = send(chunked.encode())
             assert status == 400 and body.startswith(b"a chunk of ")
+            # a chunk size of -1 (int(x, 16) took it: read to the end), a body cut short, a tab in the
+            # request line (http.client refused the target: no answer at all)
+            negative = chunked.replace("FFFFFFFFFFFFFFFF", "-1")
+            assert send(negative.encode()) == (400, b"invalid chunk size: b'-1\\r\\n'\n")
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+                head = "POST /query HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                sock.sendall(f"{head}Content-Length: 100\r\n\r\nASK {{ }}".encode())
+                sock.shutdown(socket.SHUT_WR)
+                answer = sock.makefile("rb").read()
+            assert answer.startswith(b"HTTP/1.0 400 ") and answer.endswith(
+                b"the body ended after 7 of its 100 bytes\n"
+            )
+            assert send(b"GET \t/query?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n")[0] == 200
             # the request target as the client wrote it: Oxigraph has no //query
             assert send(b"GET //query?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n")[0] == 404
             # a path with a terminal escape in it: logged with the escape written out, not acted on
