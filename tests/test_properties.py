@@ -213,6 +213,13 @@ SERVICE_PIECES = st.sampled_from(
         "/",
         "UNION",
         "{?s ?p ?o}",
+        "VALUES ?a {",
+        "\\x",
+        "\\uD800",
+        "' ",
+        '" ',
+        '"""',
+        "p:SERVICE",
     ]
 )
 

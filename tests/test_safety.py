@@ -51,15 +51,21 @@ FETCHING = [
     "PREFIX e: <http://e/\\u0041#> SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }",
     "SELECT * WHERE { ?s ?p ?o.SERVICE <http://127.0.0.1:1/> { } }",
     "SELECT * WHERE { VALUES ?x { <http://127.0.0.1:1/> } LATERAL { FILTER(1<2)SERVICE?x#>\n{ ?s ?p ?o } } }",
+    # a name escape: ex:p\' is a name, not the start of a string
+    "PREFIX ex: <http://ex/> SELECT * { { ?s ex:p\\' ?o } UNION { SERVICE <http://127.0.0.1:1/> { } } }",
+    # a long string Oxigraph cannot read (unterminated, or with an escape it refuses) is '' and a string
+    "SELECT * WHERE { VALUES ?a { ''' ' } SERVICE <http://127.0.0.1:1/> { } }",
+    "SELECT * WHERE { ?s ?p ?o VALUES ?a { ''' ' } # \\x\nSERVICE <http://127.0.0.1:1/> { } } # '''",
+    'SELECT * WHERE { ?s ?p ?o VALUES ?a { """ " } # \\uD800\nSERVICE <http://127.0.0.1:1/> { } } # """',
 ]
 
 
-def _fetches(query: str) -> bool:
+def _fetches(query: str, value: str = "urn:o") -> bool:
     """Run the query on a store of one triple; tell whether pyoxigraph tried to fetch from port 1."""
     import pyoxigraph as ox
 
     store = ox.Store()
-    store.add(ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.NamedNode("urn:o")))
+    store.add(ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.NamedNode(value)))
     try:
         list(store.query(query))
     except OSError as error:
@@ -79,12 +85,24 @@ def test_service_is_refused_however_it_is_written(query):
     assert refusal(query) == "SERVICE is refused: this server never queries other endpoints"
 
 
+def test_a_prefixed_name_with_service_in_it_is_refused():
+    # when the prefix's IRI and the local name make no IRI, Oxigraph reads p: and then the keyword
+    query = "PREFIX p: <http://127.0.0.1:8080> SELECT * WHERE { ?s ?p p:SERVICE <http://127.0.0.1:1/> { } }"
+    assert _fetches(query, value="http://127.0.0.1:8080")
+    with pytest.raises(QueryError, match=r"^SERVICE is not allowed: .* write its IRI in full"):
+        check_read_only_local(query)
+    from relgraph.gateway import refusal
+
+    assert refusal(query) is not None
+    assert refusal("PREFIX ex: <http://ex/> SELECT * WHERE { ?s ex:download ?o }") is not None
+
+
 @pytest.mark.parametrize(
     "query",
     [
         "SELECT ?service WHERE { ?s <http://www.w3.org/ns/sparql-service-description#endpoint> ?service }",
-        "PREFIX ex: <http://ex/> SELECT * WHERE { ?s ex:download ?my_service . ?s ex:service-level 'LOAD' }",
-        "SELECT * WHERE { ?s ?p <urn:x:service> } # no SERVICE here",
+        "SELECT * WHERE { ?s <http://ex/download> ?my_service . ?s ?p 'LOAD' } # no SERVICE here",
+        "SELECT * WHERE { ?s ?p '''it's a service''' }",
         'SELECT * WHERE { ?s ?p """SERVICE <http://ex/> { }""" }',
     ],
 )

@@ -31,8 +31,9 @@ from relgraph.sparql_tokens import code_keyword
 
 __all__ = ["MAX_SPARQL_BODY", "Gateway", "refusal"]
 
-#: Oxigraph's own limit on a SPARQL body (a larger one is refused before it is read whole)
-MAX_SPARQL_BODY = 128 * 1024 * 1024
+#: the largest SPARQL body the front reads and checks (Oxigraph takes 128 MiB; checking that much would hold
+#: the front for minutes)
+MAX_SPARQL_BODY = 16 * 1024 * 1024
 _SPARQL_BODIES = {"application/sparql-query", "application/sparql-update"}
 _FORM = "application/x-www-form-urlencoded"
 _HOP_BY_HOP = {

@@ -9,6 +9,7 @@ binding (:mod:`relgraph.sparql_values`) to find the outermost WHERE group.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 
@@ -47,13 +48,16 @@ TOKEN = re.compile(
 # prefixed name (\# \' \/ ...), // (which SPARQL has nowhere else: a way of reading the text that meets
 # it is one Oxigraph cannot run), or one of the words looked for (added by _code_next)
 _CODE_TOKENS = r"\"\"\"|'''|[\"'#<]|\\.|//"
+# the rest of a string as Oxigraph reads it: only the escapes of the grammar (ECHAR, UCHAR)
+_ESCAPE = r"\\[tbnrf\"'\\]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 _STRING_END = {
-    '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*"""', re.DOTALL),
-    "'''": re.compile(r"(?:[^'\\]|\\.|'(?!''))*'''", re.DOTALL),
-    '"': re.compile(r'(?:[^"\\\n\r]|\\.)*"'),
-    "'": re.compile(r"(?:[^'\\\n\r]|\\.)*'"),
+    '"""': re.compile(rf'(?:[^"\\]|{_ESCAPE}|"(?!""))*"""'),
+    "'''": re.compile(rf"(?:[^'\\]|{_ESCAPE}|'(?!''))*'''"),
+    '"': re.compile(rf'(?:[^"\\\n\r]|{_ESCAPE})*"'),
+    "'": re.compile(rf"(?:[^'\\\n\r]|{_ESCAPE})*'"),
 }
-_COMMENT_END = re.compile(r"[\n\r]")
+_CODE_POINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_LINE_BREAKS = re.compile(r"[\n\r]")
 _IRI_REST = re.compile(r'(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>')
 _WORD_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
@@ -66,11 +70,16 @@ def code_keyword(text: str, words: tuple[str, ...] = ("SERVICE", "LOAD")) -> str
     (``FILTER(1<2)SERVICE:x#>`` holds no IRI), so no single way of splitting the text into tokens is
     safe. This check follows every way of reading the text at once: it is ``code``, a string, a comment
     or an IRI at each place, and each ``<`` in code is both the start of an IRI (when one follows) and an
-    operator. A word of ``words`` (any case) where the text may be code is reported, unless it is part of
-    a variable's name (``?services``) or of a prefixed name after its colon (``ex:download``), which
-    Oxigraph reads whole. A way of reading that meets ``//`` in code is dropped: Oxigraph cannot run it.
-    So a word in a string, in a comment or in an IRI that cannot be code (``<http://ex/service>``) is
-    not reported; one in an IRI that could be code is, which errs on the safe side.
+    operator. Strings are read with the grammar's escapes only: a long string Oxigraph cannot read (an
+    unterminated one, or one with ``\x`` or ``\uD800`` in it) is read as it does, as ``''`` followed by
+    a string; an escape in a prefixed name (``ex:p\'``) is part of the name. A word of ``words`` (any
+    case) where the text may be code is reported, unless it is part of a variable's name
+    (``?services``), which Oxigraph reads whole; in a prefixed name it is reported (``ex:download``):
+    Oxigraph reads ``ex:`` and then the keyword when the prefix's IRI and the local name make no IRI.
+    A way of reading that meets ``//`` in code is dropped: Oxigraph cannot run it. So a word in a
+    string, in a comment or in an IRI that cannot be code (``<http://ex/service>``) is not reported; one
+    in an IRI that could be code is, which errs on the safe side. The time it takes grows about as the
+    text does.
 
     :param text: SPARQL text (a query or an update).
     :param words: the keywords to look for, in capitals.
@@ -87,6 +96,7 @@ def code_keyword(text: str, words: tuple[str, ...] = ("SERVICE", "LOAD")) -> str
     any_word, code_next = _patterns(tuple(sorted({word.upper() for word in words})))
     if any_word.search(text) is None:
         return None  # none of the words anywhere: the common case
+    breaks = [match.start() for match in _LINE_BREAKS.finditer(text)]
     seen: set[int] = set()  # the places where a way of reading the text is code
     pending = [0]
     while pending:
@@ -108,19 +118,23 @@ def code_keyword(text: str, words: tuple[str, ...] = ("SERVICE", "LOAD")) -> str
                 break  # not SPARQL: this way of reading the text is not one Oxigraph runs
             elif token[0] == "\\":  # an escaped character of a prefixed name (ex:a\#b): part of it
                 position = end
-            elif token == "#":
-                comment = _COMMENT_END.search(text, end)
-                position = comment.end() if comment else len(text)
+            elif token == "#":  # to the end of the line (found by bisection: a search from the # of
+                # each of many forked readings was quadratic)
+                after = bisect.bisect_left(breaks, end)
+                position = breaks[after] + 1 if after < len(breaks) else len(text)
             elif token == "<":
                 iri = _IRI_REST.match(text, end)
                 if iri is not None:
                     pending.append(iri.end())  # an IRI; and below, the less-than operator
                 position = end
-            else:  # a string: skip to its end (an unterminated one is a syntax error)
+            else:  # a string: skip to its end
                 rest = _STRING_END[token].match(text, end)
-                if rest is None:
-                    break
-                position = rest.end()
+                if rest is not None and _valid_code_points(text, end, rest.end()):
+                    position = rest.end()
+                elif len(token) == 3:  # a long string Oxigraph cannot read is read as '' and a string
+                    position = start + 2
+                else:
+                    break  # a short one is a syntax error
     return None
 
 
@@ -134,18 +148,24 @@ def _patterns(words: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]
     )
 
 
-def _inside_a_name(text: str, start: int) -> bool:
-    """Tell whether the word at ``start`` is inside a variable's name or a prefixed name's local part.
+def _valid_code_points(text: str, start: int, end: int) -> bool:
+    r"""Tell whether every ``\u`` and ``\U`` escape of ``text[start:end]`` is a character (no surrogate)."""
+    for match in _CODE_POINT.finditer(text, start, end):
+        code = int(match.group(1) or match.group(2), 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            return False
+    return True
 
-    Oxigraph reads those whole (``?my_service``, ``ex:download``): letters, digits and ``_`` (and ``-``
-    after a colon) back to a ``?``, ``$`` or ``prefix:``. A dot or any other character is not trusted:
-    ``?o.SERVICE`` is the variable ``?o``, then ``.``, then the keyword.
+
+def _inside_a_name(text: str, start: int) -> bool:
+    """Tell whether the word at ``start`` is inside a variable's name, which Oxigraph reads whole.
+
+    Letters, digits and ``_`` back to a ``?`` or ``$`` (``?my_service``). A dot or any other character is
+    not trusted: ``?o.SERVICE`` is the variable ``?o``, then ``.``, then the keyword. Nor is a prefixed
+    name (``ex:service``): when the prefix's IRI and the local name do not make an IRI, Oxigraph reads
+    ``ex:`` and then the keyword.
     """
     position = start
     while position > 0 and text[position - 1] in _WORD_CHARACTERS:
         position -= 1
-    if position > 0 and text[position - 1] in "?$":
-        return True
-    while position > 0 and (text[position - 1] in _WORD_CHARACTERS or text[position - 1] == "-"):
-        position -= 1
-    return position > 1 and text[position - 1] == ":" and text[position - 2] in _WORD_CHARACTERS
+    return position > 0 and text[position - 1] in "?$"
