@@ -110,8 +110,8 @@ def code_keyword(text: str, words: tuple[str, ...] = ("SERVICE", "LOAD")) -> str
             if token[0].isalpha():  # one of the words
                 if not _inside_a_name(text, start):
                     return token.upper()
-                # inside a name: the rest of the name too (looking back from each word of it was quadratic)
-                while end < len(text) and (text[end] in _WORD_CHARACTERS or text[end] == "-"):
+                # inside a variable's name: the rest of it too (looking back from each word was quadratic)
+                while end < len(text) and text[end] in _WORD_CHARACTERS:
                     end += 1
                 position = end
             elif token == "//":
