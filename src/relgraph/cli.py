@@ -604,9 +604,21 @@ def push_command(
     help="Keep the Oxigraph store in this directory (its content is replaced) [default: a temporary one].",
 )
 @click.option("--writable", is_flag=True, help="Accept SPARQL updates (oxigraph serve, not serve-read-only).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Have the server cancel any query that runs longer than this [default: 60, or RELGRAPH_TIMEOUT].",
+)
 @data_option
 def serve_command(
-    bind: str, port: int, store_dir: Path | None, writable: bool, data_files: tuple[Path, ...]
+    bind: str,
+    port: int,
+    store_dir: Path | None,
+    writable: bool,
+    timeout: float | None,
+    data_files: tuple[Path, ...],
 ) -> None:
     """Serve the knowledge graph over SPARQL with the Oxigraph server, read-only, on loopback by default.
 
@@ -634,7 +646,10 @@ def serve_command(
             stack.enter_context(locked(store_dir))
         count = build_store(location, kg.quads())
         click.echo(f"Loaded {count} triples into {location}")
-        code = serve(location, bind=bind, port=port, writable=writable, announce=click.echo)
+        from relgraph.limits import current_timeout
+
+        seconds = timeout if timeout is not None else current_timeout()
+        code = serve(location, bind=bind, port=port, writable=writable, announce=click.echo, timeout=seconds)
     if code != 0:
         raise UsageError(f"the oxigraph server stopped with exit code {code} (its message is above)")
     click.echo("Server stopped.")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import math
 import shutil
 import signal
 import socket
@@ -136,6 +137,7 @@ def serve(
     writable: bool = False,
     announce: Callable[[str], None] = print,
     log: Callable[[str], None] | None = None,
+    timeout: float | None = None,
 ) -> int:
     """Run the Oxigraph server on a store until it stops or Ctrl-C; return its exit code (0 after Ctrl-C).
 
@@ -145,6 +147,8 @@ def serve(
     :param writable: run ``oxigraph serve`` (read-write) instead of ``serve-read-only``.
     :param announce: called with the lines saying where the server is.
     :param log: called with a line for each request refused (``SERVICE``, ``LOAD``); default: standard error.
+    :param timeout: seconds after which Oxigraph cancels a query (its ``--timeout-s``, rounded up to a
+        whole second); None: no limit.
     :raises KeyboardInterrupt: never: Ctrl-C (and SIGTERM, and SIGHUP unless ignored) stop the server
         and return 0; any other error stops it before it is raised.
     :raises ConfigurationError: if the oxigraph program is missing.
@@ -170,6 +174,8 @@ def serve(
         f"127.0.0.1:{inner}",
         "--union-default-graph",
     ]
+    if timeout is not None:  # a client's endless query would otherwise hold a core until the server stops
+        command += ["--timeout-s", str(max(1, math.ceil(timeout)))]
     try:
         process = subprocess.Popen(command, stderr=subprocess.PIPE)
     except BaseException:

@@ -17,7 +17,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from click.testing import CliRunner
 
@@ -51,7 +51,16 @@ def served(tmp_path: Path, *options: str, **popen: object) -> Iterator[tuple[sub
             assert server.poll() is None
         yield server, f"http://127.0.0.1:{port}/query"
     finally:
-        if server.poll() is None:
+        stop(server)
+
+
+def stop(server: subprocess.Popen[Any]) -> None:
+    """Stop a `relgraph serve` left running: SIGTERM first, so that it stops its oxigraph child too."""
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
 
@@ -153,9 +162,7 @@ def test_a_reader_gone_before_the_announcement_stops_the_oxigraph_child(tmp_path
         assert server.wait(timeout=60) == 1
         assert_nothing_answers(f"http://127.0.0.1:{port}/query")
     finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
+        stop(server)
 
 
 def test_a_second_serve_of_a_store_in_use_is_refused(tmp_path):
@@ -396,3 +403,17 @@ def test_serve_refuses_what_oxigraph_would_inflate_or_read_as_service_and_logs_s
     finally:
         target.shutdown()
         target.server_close()
+
+
+def test_serve_cancels_a_query_past_its_timeout(tmp_path):
+    # an endless query of any client held a core of the server until it stopped
+    with served(tmp_path, "--timeout", "1") as (server, url):
+        endless = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        started = time.monotonic()
+        with urllib.request.urlopen(url + "?query=" + urllib.parse.quote(endless), timeout=60) as answer:
+            body = answer.read()
+        assert time.monotonic() - started < 30  # seconds; the query would take hours
+        assert b"The SPARQL operation has been cancelled" in body
+        assert SparqlClient(Endpoint.parse(url), timeout=5).query("ASK { ?s ?p ?o }").boolean is True
+        server.terminate()
+        assert server.wait(timeout=30) == 0
