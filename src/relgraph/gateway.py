@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from relgraph.reading import one_line
+from relgraph.reading import escape_controls, one_line
 from relgraph.sparql_tokens import code_keyword
 
 __all__ = ["MAX_SPARQL_BODY", "Gateway", "refusal"]
@@ -178,7 +178,7 @@ class _Handler(BaseHTTPRequestHandler):
             reason = refusal(text)
             if reason is not None:
                 where = f"{self.command} {self.path.partition('?')[0]} from {self.client_address[0]}"
-                self.server.log(_CONTROL.sub(_escaped, f"refused {where}: {reason}"))  # no terminal escapes
+                self.server.log(escape_controls(f"refused {where}: {reason}"))  # no terminal escapes
                 self._answer(403, reason)
                 return
         self._forward(body, size)
@@ -287,13 +287,6 @@ class _BodyError(ValueError):
 
 
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})(?:;[^\r\n]*)?\r?\n")
-
-
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-
-
-def _escaped(match: re.Match[str]) -> str:
-    return f"\\x{ord(match.group()):02x}"
 
 
 def _sparql_texts(encoded: str) -> list[str]:

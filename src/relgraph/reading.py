@@ -10,6 +10,7 @@ for RDF 1.2 triple terms and for a literal over the limit (:func:`checked_quads`
 
 from __future__ import annotations
 
+import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -328,6 +329,18 @@ def one_line(text: str) -> str:
     'a b'
     """
     return " ".join(text.split())
+
+
+def escape_controls(text: str) -> str:
+    r"""Return ``text`` with every control character written out (``\x1b``), so that no terminal acts on it.
+
+    >>> escape_controls("a\x1b[31mb\x00")
+    'a\\x1b[31mb\\x00'
+    """
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def unreadable(path: Path, error: OSError) -> InputError:

@@ -12,7 +12,6 @@ import csv
 import hashlib
 import io
 import json
-import re
 import typing as t
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -21,6 +20,7 @@ import pyoxigraph as ox
 
 from relgraph.errors import QueryError, UsageError
 from relgraph.prefixes import PREFIXES
+from relgraph.reading import escape_controls
 from relgraph.terms import OxTerm, lexical, shorten, to_n3, to_oxigraph, to_rdflib, triple_to_oxigraph
 
 if t.TYPE_CHECKING:
@@ -306,10 +306,7 @@ def _table_cell(term: OxTerm | None, prefixes: Mapping[str, str]) -> str:
         return shorten(term, prefixes)
     text = lexical(term)
     text = text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+    return escape_controls(text)
 
 
 def _width(text: str) -> int:
