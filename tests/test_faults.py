@@ -542,6 +542,27 @@ def test_a_long_run_of_digits_is_scanned_at_once() -> None:
     assert time.monotonic() - started < 30  # seconds, where the quadratic scan took hours
 
 
+def test_an_undeclared_prefix_is_named_with_its_declaration() -> None:
+    # Oxigraph said "expected one of Prefix not found, ['%'], ['-' | '0' ..= '9' | '\u{00B7}' ..." (700
+    # characters), or, in a FILTER or a property path, listed keywords and did not mention the prefix
+    result = run("sparql", "SELECT ?s WHERE {\n  ?s a rg:Official }")
+    assert_error(
+        result,
+        2,
+        "SPARQL syntax error at line 2, column 8: the prefix rg: is not declared: "
+        "add PREFIX rg: <https://w3id.org/relgraph/ontology#> before the query",
+    )
+    result = run("sparql", "PREFIX rg: <https://w3id.org/relgraph/ontology#>\nASK { ?s rg:p/ex:q ?o }")
+    assert_error(result, 2, "line 2, column 15: the prefix ex: is not declared: add PREFIX ex: <...>")
+    result = run("sparql", "ASK { ?s ?p ?o FILTER(?o = :x) }")
+    assert_error(result, 2, "line 1, column 28: the prefix : is not declared")
+    # a string, an IRI, a comment and a blank node label are not prefixed names
+    result = run("sparql", "ASK { <x:y> <x:a> 'ex:z' . # ex:w\n ?s ?p")
+    line = assert_error(result, 2, "SPARQL syntax error at line 2, column 7: expected one of ")
+    assert "prefix" not in line and len(line) < 400 and line.endswith(", ...")  # 572 characters
+    assert "prefix" not in assert_error(run("sparql", "ASK { _:b ?p ?o FILTER(?o = ) }"), 2)
+
+
 def test_query_file_with_a_byte_order_mark_empty_or_missing(tmp_path: Path) -> None:
     # a UTF-8 byte order mark was a syntax error at 1:8, an empty file "SPARQL syntax error: expected
     # [_]", and a missing file whose name has a space was read as query text

@@ -66,6 +66,15 @@ def run_query(
     :param kg: the graph; by default the embedded one (ontology, reference data, readouts).
     :raises UsageError: for an unknown query or a bad parameter.
     :raises QueryError: if the query fails.
+
+    >>> run_query("is-co-chair", {"person": "rgd:donald-lu"}).boolean
+    True
+    >>> run_query("is-co-chair", {"person": "rgd:india"}).boolean
+    False
+    >>> run_query("is-co-chair", {"who": "rgd:donald-lu"})
+    Traceback (most recent call last):
+    ...
+    relgraph.errors.UsageError: query 'is-co-chair' has no parameter 'who' (its parameters: person, session)
     """
     from relgraph.catalogue import Catalogue
     from relgraph.store import KnowledgeGraph

@@ -203,6 +203,12 @@ class CannedQuery:
     :param params: the declared parameters.
     :param tags: free keywords.
     :param text: the whole query text (header included; it is made of SPARQL comments).
+
+    >>> query = CannedQuery.from_file(resources.queries_dir() / "is-co-chair.rq")
+    >>> query.summary
+    'Did an official co-chair a session?'
+    >>> [(p.name, p.type, p.default) for p in query.params]
+    [('person', 'iri', 'rgd:ely-ratner'), ('session', 'iri', 'rgd:us-india-2plus2-intersessional-07')]
     """
 
     name: str
@@ -241,7 +247,12 @@ class CannedQuery:
         return query
 
     def param(self, name: str) -> Param | None:
-        """Return the declared parameter called ``name``, or :data:`None`."""
+        """Return the declared parameter called ``name``, or :data:`None`.
+
+        >>> query = Catalogue.load_one("is-co-chair")
+        >>> query.param("person").description, query.param("who")
+        ('the official', None)
+        """
         return next((p for p in self.params if p.name == name), None)
 
     def bind(self, raw: Mapping[str, str]) -> dict[str, RdfTerm]:
@@ -304,6 +315,15 @@ class CannedQuery:
         :param raw_params: parameter name -> value text; defaults fill the rest.
         :raises UsageError: for a bad parameter.
         :raises QueryError: if the query fails.
+
+        >>> from relgraph.store import load_default_graph
+        >>> query = Catalogue.load_one("is-co-chair")
+        >>> query.run(load_default_graph(), {"person": "rgd:vani-rao"}).boolean
+        True
+        >>> query.run(load_default_graph(), {"person": "vani-rao"})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        relgraph.errors.UsageError: query 'is-co-chair', parameter 'person' (iri): 'vani-rao' is not an IRI...
         """
         return kg.query(self.text, self.bind_terms(raw_params or {}), source=str(self.path))
 
@@ -314,6 +334,12 @@ class CannedQuery:
 
         :raises ConfigurationError: naming the file (and ``line:column`` for a syntax error).
         :raises QueryTimeoutError: if even that runs past the timeout.
+
+        >>> broken = CannedQuery("q", Path("q.rq"), "s", "d", (), (), "SELECT ?s WHERE { ?s ?p }")
+        >>> broken.check_sparql()  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        relgraph.errors.ConfigurationError: q.rq:1:26: SPARQL syntax error: expected one of ...
         """
         from relgraph.limits import QueryTimeoutError
         from relgraph.store import KnowledgeGraph
@@ -378,7 +404,11 @@ class Catalogue:
         return cls([CannedQuery.from_file(path, check_sparql=check_sparql) for path in paths])
 
     def names(self) -> list[str]:
-        """Return the query names, sorted."""
+        """Return the query names, sorted.
+
+        >>> Catalogue.load(check_sparql=False).names()[:3]
+        ['agreements-under-negotiation', 'commitments', 'counterparts']
+        """
         return list(self._queries)
 
     @classmethod
@@ -407,6 +437,14 @@ class Catalogue:
         """Return the query called ``name``.
 
         :raises UsageError: if there is none, suggesting close names.
+
+        >>> catalogue = Catalogue.load(check_sparql=False)
+        >>> catalogue.get("counterparts").path.name
+        'counterparts.rq'
+        >>> catalogue.get("counterpart")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        relgraph.errors.UsageError: no canned query 'counterpart'; did you mean 'counterparts'? ...
         """
         if not isinstance(cast(object, name), str):  # a library caller's None was a TypeError
             raise UsageError(f"the name of a canned query must be text, not {type(name).__name__}")

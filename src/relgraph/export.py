@@ -440,6 +440,22 @@ def export(
     :raises UsageError: for an unknown format.
     :raises RelgraphError: naming the file, if it cannot be serialized or written.
     :raises QueryTimeoutError: if it takes longer than the timeout.
+
+    >>> import tempfile
+    >>> from relgraph.store import load_default_graph
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     target = Path(tmp, "graph.ttl")
+    ...     export(load_default_graph(), "turtle", target)
+    ...     turtle = target.read_text(encoding="utf-8")
+    >>> print(turtle[turtle.index("rgd:ely-ratner a"):].split(" .", 1)[0].expandtabs(4))
+    rgd:ely-ratner a rg:Official ;
+        rdfs:label "Ely Ratner"@en ;
+        org:holds rgd:post-us-asd-indo-pacific-security-affairs ;
+        foaf:name "Ely Ratner"
+    >>> export(load_default_graph(), "dot", "graph.dot")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    relgraph.errors.UsageError: unknown export format 'dot'; use one of turtle, ntriples, nquads, ...
     """
     _rdf_format(fmt)
     if output is None:

@@ -124,6 +124,12 @@ class QueryResult:
         """Return the rows as pyoxigraph terms (what rendering uses: no rdflib terms are made).
 
         :raises QueryError: for an RDF 1.2 triple term.
+
+        >>> from relgraph.store import load_default_graph
+        >>> result = load_default_graph().query(
+        ...     "SELECT ?name WHERE { ?p <http://xmlns.com/foaf/0.1/name> ?name } ORDER BY ?name LIMIT 2")
+        >>> [row[0].value for row in result.oxigraph_rows()]
+        ['Donald Lu', 'Ely Ratner']
         """
         if self._answer is not None and self._rows is None:
             rows = [tuple(row) for row in self._answer.rows]
@@ -133,7 +139,14 @@ class QueryResult:
         return [tuple(None if v is None else to_oxigraph(v) for v in row) for row in self.rows]
 
     def oxigraph_triples(self) -> list[ox.Triple]:
-        """Return the CONSTRUCT/DESCRIBE triples as pyoxigraph triples."""
+        """Return the CONSTRUCT/DESCRIBE triples as pyoxigraph triples.
+
+        >>> from relgraph.store import load_default_graph
+        >>> result = load_default_graph().query("CONSTRUCT { ?p <http://xmlns.com/foaf/0.1/name> ?n } "
+        ...     "WHERE { ?p <http://xmlns.com/foaf/0.1/name> ?n FILTER(?n = 'Vani Rao') }")
+        >>> [(t.subject.value, t.object.value) for t in result.oxigraph_triples()]
+        [('https://w3id.org/relgraph/id/vani-rao', 'Vani Rao')]
+        """
         if self._answer is not None and self._triples is None:
             return list(self._answer.triples)
         return [triple_to_oxigraph(triple) for triple in self.triples]
@@ -159,7 +172,19 @@ class QueryResult:
         return f"QueryResult(kind='select', variables={self.variables}, rows={len(self.rows)})"
 
     def render(self, fmt: str, prefixes: Mapping[str, str] = PREFIXES) -> str:
-        """Return the result as text; see :func:`render`."""
+        """Return the result as text; see :func:`render`.
+
+        >>> from relgraph.store import load_default_graph
+        >>> result = load_default_graph().query(
+        ...     "SELECT ?name WHERE { ?p <http://xmlns.com/foaf/0.1/name> ?name } ORDER BY ?name LIMIT 2")
+        >>> print(result.render("table"))
+        name
+        ----------
+        Donald Lu
+        Ely Ratner
+        2 rows
+        <BLANKLINE>
+        """
         return render(self, fmt, prefixes)
 
     def to_sparql_json(self) -> dict[str, t.Any]:

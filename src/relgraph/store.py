@@ -39,6 +39,7 @@ from relgraph.reading import (
     read_checked,
 )
 from relgraph.safety import check_read_only_local
+from relgraph.sparql_tokens import undeclared_prefix
 from relgraph.sparql_values import with_values
 from relgraph.terms import OxTerm, quad_to_rdflib, to_oxigraph, triple_to_rdflib
 
@@ -52,6 +53,8 @@ __all__ = ["FORMATS_BY_EXTENSION", "KnowledgeGraph", "default_files", "load_defa
 
 # pyoxigraph's SPARQL parser messages: "error at 3:24: expected ..."
 _QUERY_LOCATION = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
+# a syntax error's list of what was expected is cut after this many characters
+_LONGEST_EXPECTED = 300
 # pyoxigraph refuses to substitute a variable that a SELECT does not project
 _NOT_PROJECTED = re.compile(r"variable \?(\S+) in its SELECT projection")
 # formats pyoxigraph loads straight into a store (their triples all go to the default graph)
@@ -306,7 +309,7 @@ class KnowledgeGraph:
                 answer = self._run(sparql, substitutions, isolate)
             return QueryResult.from_answer(answer)
         except SyntaxError as error:
-            raise QueryError(_query_syntax_message(error, source)) from error
+            raise QueryError(_query_syntax_message(error, source, sparql)) from error
         except (RuntimeError, OSError, ValueError) as error:
             not_projected = _NOT_PROJECTED.search(str(error))
             if not_projected:
@@ -338,7 +341,12 @@ class KnowledgeGraph:
         return run_query(self._store, sparql, substitutions, isolate=isolate)
 
     def quads(self) -> Iterator[ox.Quad]:
-        """Iterate over the stored pyoxigraph quads (all in the default graph), in no set order."""
+        """Iterate over the stored pyoxigraph quads (all in the default graph), in no set order.
+
+        >>> ratner = ox.Literal("Ely Ratner", language="en")
+        >>> [str(q.predicate) for q in load_default_graph().quads() if q.object == ratner]
+        ['<http://www.w3.org/2000/01/rdf-schema#label>']
+        """
         return iter(self._store.quads_for_pattern(None, None, None, None))
 
     def triples(self) -> Iterator[tuple[RdfTerm, RdfTerm, RdfTerm]]:
@@ -373,6 +381,18 @@ def load_default_graph(extra_files: Iterable[Path | str] = (), *, data_only: boo
     :param data_only: leave out the ontology.
     :raises ConfigurationError: if a shipped file is missing or invalid.
     :raises InputError: if one of ``extra_files`` is missing or invalid.
+
+    >>> kg = load_default_graph()
+    >>> officials = kg.query("PREFIX rg: <https://w3id.org/relgraph/ontology#> "
+    ...                      "SELECT ?who WHERE { ?who a rg:Official } ORDER BY ?who")
+    >>> [str(row[0]).rsplit("/", 1)[1] for row in officials.rows]
+    ['donald-lu', 'ely-ratner', 'john-supple', 'vani-rao', 'vishwesh-negi']
+    >>> len(load_default_graph(data_only=True)) < len(kg)
+    True
+    >>> load_default_graph(["missing.ttl"])
+    Traceback (most recent call last):
+    ...
+    relgraph.errors.InputError: missing.ttl: no such file
     """
     return KnowledgeGraph.default(extra_files, data_only=data_only)
 
@@ -474,13 +494,38 @@ def _may_hold_long_literal(data: bytes, rdf_format: ox.RdfFormat, limit: int) ->
     return False
 
 
-def _query_syntax_message(error: SyntaxError, source: str | None) -> str:
+def _offset(text: str, line: int, column: int) -> int:
+    """Return the offset in ``text`` of a 1-based line and column (lines end at line feeds)."""
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:  # fewer lines than that
+            return len(text)
+    return start + column - 1
+
+
+def _query_syntax_message(error: SyntaxError, source: str | None, sparql: str) -> str:
+    """Return the one-line message of a SPARQL syntax error, with its line and column.
+
+    A prefix used but not declared, where it comes before the error, is named with the declaration
+    to add: Oxigraph's message lists the grammar's alternatives (``expected one of Prefix not found,
+    ['%'], ['-' | '0' ..= '9' | ...``), or does not mention the prefix at all.
+    """
     text = str(error.msg) if error.msg else str(error)
     match = _QUERY_LOCATION.match(text)
     if match is None:
         where = f"{source}: " if source else ""
         return f"{where}SPARQL syntax error: {one_line(text)}"
     line, column, message = match.groups()
+    undeclared = undeclared_prefix(sparql)
+    if undeclared is not None and undeclared[1] < _offset(sparql, int(line), int(column)):
+        prefix, offset = undeclared
+        line = str(sparql.count("\n", 0, offset) + 1)
+        column = str(offset - sparql.rfind("\n", 0, offset))
+        namespace = PREFIXES.get(prefix, "...")
+        message = f"the prefix {prefix}: is not declared: add PREFIX {prefix}: <{namespace}> before the query"
+    elif len(message) > _LONGEST_EXPECTED:  # the grammar's alternatives, Unicode ranges and all
+        message = message[:_LONGEST_EXPECTED].rsplit(", ", 1)[0] + ", ..."
     if source:
         return f"{source}:{line}:{column}: SPARQL syntax error: {one_line(message)}"
     return f"SPARQL syntax error at line {line}, column {column}: {one_line(message)}"

@@ -102,12 +102,23 @@ class ValidationResult:
 
 @dataclass
 class ValidationReport:
-    """The outcome of :func:`validate`.
+    r"""The outcome of :func:`validate`.
 
     :param conforms: no result of severity ``sh:Violation`` (or, when strict, no result at all).
     :param results: the results, sorted: violations first, then by file, line and focus.
     :param files: the files that were validated.
     :param graph: the SHACL validation report as an RDF graph.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     new = Path(tmp, "new.ttl")
+    ...     _ = new.write_text(
+    ...         "@prefix rg: <https://w3id.org/relgraph/ontology#> .\n"
+    ...         "<https://w3id.org/relgraph/id/jane-doe> a rg:Official ; rg:coChiar rg:coChair .\n"
+    ...     )
+    ...     report = validate(new)
+    >>> report.conforms, [(r.severity_name, r.path) for r in report.results]
+    (False, [('Violation', 'rdfs:label'), ('Violation', 'rg:coChiar'), ('Warning', 'foaf:name')])
     """
 
     conforms: bool
@@ -116,14 +127,22 @@ class ValidationReport:
     graph: rdflib.Graph = field(repr=False)
 
     def counts(self) -> dict[str, int]:
-        """Return the number of results by severity name."""
+        """Return the number of results by severity name.
+
+        >>> ValidationReport(True, [], [], rdflib.Graph()).counts()
+        {'Violation': 0, 'Warning': 0, 'Info': 0}
+        """
         counts = {"Violation": 0, "Warning": 0, "Info": 0}
         for result in self.results:
             counts[result.severity_name] = counts.get(result.severity_name, 0) + 1
         return counts
 
     def summary(self) -> str:
-        """Return the closing line of the text report."""
+        """Return the closing line of the text report.
+
+        >>> ValidationReport(True, [], [Path("new.ttl")], rdflib.Graph()).summary()
+        'new.ttl: conforms (0 violations, 0 warnings, 0 infos)'
+        """
         counts = self.counts()
         names = ", ".join(str(f) for f in self.files) or "the default graph"
         verdict = "conforms" if self.conforms else "does not conform"
@@ -137,6 +156,19 @@ class ValidationReport:
 
         :param fmt: ``text``, ``turtle`` or ``json``.
         :raises ValueError: for another format.
+
+        >>> print(ValidationReport(True, [], [], rdflib.Graph()).render("json"))
+        {
+          "conforms": true,
+          "counts": {
+            "Violation": 0,
+            "Warning": 0,
+            "Info": 0
+          },
+          "files": [],
+          "results": []
+        }
+        <BLANKLINE>
         """
         if fmt == "text":
             return "\n".join([*(r.line() for r in self.results), self.summary()]) + "\n"
