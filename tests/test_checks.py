@@ -82,3 +82,19 @@ def test_a_literal_rdf_type_is_not_an_undefined_term(tmp_path):
     assert [(str(term), str(use)) for term, use, _example in rows] == [
         ("https://w3id.org/relgraph/ontology#Offical", "class")
     ]
+
+
+def test_a_data_file_cannot_define_the_rg_term_it_uses(tmp_path):
+    # the check took any rdf:type for a definition: a readout saying rg:concern a owl:ObjectProperty,
+    # and using it for rg:concerns, passed it and `relgraph validate`
+    rows = rows_with(
+        tmp_path,
+        "undefined-term-violation",
+        "<https://w3id.org/relgraph/ontology#concern> a <http://www.w3.org/2002/07/owl#ObjectProperty> .\n"
+        "<https://w3id.org/relgraph/id/test-x> <https://w3id.org/relgraph/ontology#concern> "
+        "<https://w3id.org/relgraph/id/domain-space> .\n",
+    )
+    assert [(str(term), str(use)) for term, use, _example in rows] == [
+        ("https://w3id.org/relgraph/ontology#concern", "property"),
+        ("https://w3id.org/relgraph/ontology#concern", "subject"),
+    ]

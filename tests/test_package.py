@@ -41,3 +41,16 @@ def test_version_is_the_distribution_version_and_written_once() -> None:
         if re.search(r"""__version__\s*=\s*["']\d""", path.read_text(encoding="utf-8"))
     ]
     assert written == []  # only pyproject.toml holds the number
+
+
+def test_python_dash_m_relgraph_runs_the_command() -> None:
+    # `python -m relgraph` said "No module named relgraph.__main__"
+    import subprocess
+    import sys
+
+    from relgraph import __version__
+
+    command = [sys.executable, "-m", "relgraph", "--version"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert __version__ in done.stdout and done.stdout.startswith("relgraph")

@@ -397,6 +397,24 @@ def test_terms_the_ontology_does_not_declare_are_reported_on_their_first_user(tm
             "did you mean rg:coChair?",
         ),
         (
+            "Violation",
+            "Term-defined",
+            f"{new}:14",
+            "rgd:test-other-role",
+            "rg:newlyDeclared",
+            None,
+            "rg:newlyDeclared is not defined by the ontology: a property of 1 node",
+        ),
+        (
+            "Violation",
+            "Term-defined",
+            f"{new}:16",
+            "rg:newlyDeclared",
+            None,
+            None,
+            "rg:newlyDeclared is not defined by the ontology: described here",
+        ),
+        (
             "Warning",
             "Term-declared",
             f"{new}:8",
@@ -405,7 +423,7 @@ def test_terms_the_ontology_does_not_declare_are_reported_on_their_first_user(tm
             None,
             "<http://example.org/vocabulary#mood> is not declared in the ontology: a property of 1 node",
         ),
-    ]  # rg:newlyDeclared is declared by the file itself
+    ]  # a file cannot define an rg: term (rg:newlyDeclared a owl:DatatypeProperty): only the ontology does
     line = report.results[2].line()
     assert line.startswith(
         f'{new}:14: Violation: rgd:test-other-role ("Another role (test)") prov:hadRole value '

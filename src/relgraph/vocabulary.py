@@ -32,7 +32,7 @@ import rdflib
 from rdflib import OWL, RDF, RDFS, XSD
 
 from relgraph.limits import run_query
-from relgraph.namespaces import RG
+from relgraph.namespaces import ONTOLOGY_IRI, RG
 from relgraph.terms import shorten
 
 __all__ = ["TermProblem", "check_terms"]
@@ -42,6 +42,7 @@ _BUILT_IN = (RDF, RDFS, OWL, XSD)  # rdflib's lists of their terms
 _CONTAINER_MEMBER = re.compile(re.escape(str(RDF._NS)) + r"_[1-9][0-9]*")
 _TYPE = ox.NamedNode(str(RDF.type))
 _DEFINED_BY = ox.NamedNode(str(RDFS.isDefinedBy))
+_ONTOLOGY = ox.NamedNode(str(ONTOLOGY_IRI))
 _PROPERTY_KINDS = [
     ox.NamedNode(str(kind))
     for kind in (
@@ -130,7 +131,9 @@ def check_terms(new: ox.Store, base: ox.Store | None = None) -> list[TermProblem
 
     A term is declared when ``new`` or ``base`` (the graph it adds to, with the ontology) gives it an
     ``rdf:type`` (of a property's kind for a property, of a class's kind for a class), or when it is a
-    term of RDF, RDFS, OWL or XSD.
+    term of RDF, RDFS, OWL or XSD. An ``rg:`` term is defined only by the ontology: ``base`` (or, without
+    one, ``new``) must give it its ``rdf:type`` and ``rdfs:isDefinedBy`` the ontology, so that a readout
+    cannot define the term it misspells (``rg:concern a owl:ObjectProperty``).
 
     :param new: the new data.
     :param base: the graph the new data adds to.
@@ -139,7 +142,7 @@ def check_terms(new: ox.Store, base: ox.Store | None = None) -> list[TermProblem
 
     >>> store = ox.Store()
     >>> store.load(f'''@prefix rg: <{_RG}> . @prefix prov: <http://www.w3.org/ns/prov#> .
-    ...     rg:coChair a prov:Role ; <http://www.w3.org/2000/01/rdf-schema#isDefinedBy> <http://ex/o> .
+    ...     rg:coChair a prov:Role ; <http://www.w3.org/2000/01/rdf-schema#isDefinedBy> <{_ONTOLOGY.value}> .
     ...     <http://ex/r> prov:hadRole rg:cochair .''', ox.RdfFormat.TURTLE)
     >>> problems = check_terms(store)
     >>> [problem.severity for problem in problems]
@@ -151,6 +154,7 @@ def check_terms(new: ox.Store, base: ox.Store | None = None) -> list[TermProblem
     rg:cochair is not defined by the ontology: the value of prov:hadRole on 1 node; did you mean rg:coChair?
     """
     stores = [new] if base is None else [new, base]
+    defining = stores[-1]  # where the ontology is: base, or new without one
     candidates: dict[str, dict[str, ox.NamedNode]] = {}  # kind -> declared names, made once
 
     problems = []
@@ -159,7 +163,13 @@ def check_terms(new: ox.Store, base: ox.Store | None = None) -> list[TermProblem
             term = row[0]
             if not isinstance(term, ox.NamedNode) or _built_in(term):
                 continue
-            types = {q.object for store in stores for q in store.quads_for_pattern(term, _TYPE, None)}
+            if term.value.startswith(_RG):  # the ontology's own term: only the ontology defines it
+                defined = next(defining.quads_for_pattern(term, _DEFINED_BY, _ONTOLOGY), None) is not None
+                types = {q.object for q in defining.quads_for_pattern(term, _TYPE, None)}
+                if not defined:
+                    types = set()
+            else:
+                types = {q.object for store in stores for q in store.quads_for_pattern(term, _TYPE, None)}
             kinds = _KINDS.get(use)
             if types and (kinds is None or not types.isdisjoint(kinds)):
                 continue
