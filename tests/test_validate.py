@@ -520,3 +520,36 @@ def test_line_numbers_count_only_line_breaks(tmp_path, kg):
     )
     (result,) = validate([new], kg=kg).results
     assert result.location == f"{new}:4"
+
+
+def test_a_value_nothing_describes_is_named_and_a_result_is_shown_once(tmp_path, kg):
+    # "prov:agent must be exactly one rg:Official" did not say that the person was in no file (a
+    # newcomer had not added them to data/reference), and the two constraints of rg:ordinal that an
+    # "8" string breaks (datatype, minimum) printed the same line twice
+    new = tmp_path / "new.ttl"
+    new.write_text(
+        "@prefix rg: <https://w3id.org/relgraph/ontology#> .\n"
+        "@prefix rgd: <https://w3id.org/relgraph/id/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
+        "rgd:us-india-2plus2-intersessional-07 prov:qualifiedAssociation rgd:test-role .\n"
+        'rgd:test-role a rg:SessionRole ; rdfs:label "A new co-chair (test)"@en ;\n'
+        "    prov:agent rgd:test-nobody ; prov:hadRole rg:coChair ;\n"
+        "    rg:inCapacityOf rgd:post-us-dod-spokesperson ; rg:statedIn rgd:ani-2023-09-27-s03 .\n"
+        'rgd:test-session a rg:DialogueSession ; rdfs:label "Eighth session (test)"@en ;\n'
+        '    rg:sessionOf rgd:us-india-2plus2-intersessional ; rg:ordinal "8" ;\n'
+        '    <http://purl.org/dc/terms/date> "2023-09-26"^^<http://www.w3.org/2001/XMLSchema#date> ;\n'
+        "    rg:eventCode rgd:cameo-040 ; rg:statedIn rgd:ani-2023-09-27-s01 .\n",
+        encoding="utf-8",
+    )
+    report = validate([new], kg=kg)
+    found = [(r.path, r.detail) for r in report.results]
+    assert found.count(("rg:ordinal", None)) == 1
+    assert (
+        "prov:agent",
+        "rgd:test-nobody is not described anywhere in the graph: check its spelling, or add it to the "
+        "reference data (data/reference/)",
+    ) in found
+    lines = report.render("text").splitlines()
+    assert len(lines) == len(set(lines)) == len(report.results) + 1
+    assert lines[-1] == f"{new}: does not conform (3 violations, 0 warnings, 0 infos)"

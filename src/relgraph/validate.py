@@ -385,6 +385,14 @@ def _results(report: rdflib.Graph, data: rdflib.Graph, files: Iterable[Path]) ->
         value = report.value(node, SH.value)
         assert focus is not None and isinstance(severity, URIRef) and shape is not None
         detail = report.value(node, RDFS.comment)
+        if detail is None and isinstance(value, URIRef) and (value, None, None) not in data:
+            # sh:class of a value nothing describes: a typo, or a person or post not yet in the data
+            component = report.value(node, SH.sourceConstraintComponent)
+            if component == SH.ClassConstraintComponent:
+                detail = Literal(
+                    f"{shorten(value)} is not described anywhere in the graph: check its spelling, or add it "
+                    "to the reference data (data/reference/)"
+                )
         location = None
         if isinstance(focus, URIRef):
             for file in files:
@@ -407,6 +415,7 @@ def _results(report: rdflib.Graph, data: rdflib.Graph, files: Iterable[Path]) ->
                 detail=None if detail is None else str(detail),
             )
         )
+    results = list(dict.fromkeys(results))  # one line each: two constraints of a shape can say the same
     results.sort(
         key=lambda r: (
             _SEVERITY_RANK.get(r.severity, 9),
