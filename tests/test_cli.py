@@ -82,7 +82,13 @@ def test_explain_by_name(run):
 def test_explain_json_and_unknown(run):
     body = json.loads(run("explain", "-f", "json", "rgd:agreement-security-of-supply").output)
     assert body["label"] == "Security of Supply Arrangement"
-    referrers = {r["subject"].rsplit("/", 1)[-1] for r in body["referred_to_by"]}
+    # those the first readout states (a later one adds its own status records and outcomes)
+    first = "https://w3id.org/relgraph/id/ani-2023-09-27-"
+    referrers = {
+        r["subject"].rsplit("/", 1)[-1]
+        for r in body["referred_to_by"]
+        if any(e["iri"].startswith(first) for e in r["evidence"])
+    }
     assert referrers == {
         "status-security-of-supply-2023-09-26",
         "us-india-2plus2-intersessional-07-outcome-09",

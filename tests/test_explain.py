@@ -85,8 +85,10 @@ def test_person_is_explained_through_roles_holdings_and_outcomes_with_sentences(
     assert (
         "Assistant Secretary of State for South and Central Asian Affairs Donald Lu" in role.evidence[0].exact
     )
-    # Lu is an actor of the four outcomes credited to all four co-chairs: 01, 02, 03 and 11
-    outcomes = sorted(str(s).rsplit("-", 1)[-1] for s in by_subject if "outcome" in str(s))
+    # Lu is an actor of the four outcomes of the first readout credited to all four co-chairs: 01, 02,
+    # 03 and 11
+    first = str(RGD["us-india-2plus2-intersessional-07-outcome-"])
+    outcomes = sorted(str(s).rsplit("-", 1)[-1] for s in by_subject if str(s).startswith(first))
     assert outcomes == ["01", "02", "03", "11"]
 
 

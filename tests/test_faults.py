@@ -386,6 +386,106 @@ def test_bad_limit_in_the_environment_is_a_usage_error(variable: str, value: str
     assert_error(result, int(ExitCode.USAGE), f"{variable}='{value}': must be a positive number")
 
 
+@pytest.mark.parametrize("value", ["0.5", "1e19"])
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "RELGRAPH_MAX_FILE_BYTES",
+        "RELGRAPH_MAX_LITERAL_CHARS",
+        "RELGRAPH_MAX_DEPTH",
+        "RELGRAPH_MAX_MEMORY_BYTES",
+    ],
+)
+def test_a_size_limit_must_be_a_whole_number_of_one_or_more(variable: str, value: str) -> None:
+    # 0.5 passed as positive and became 0: a file limit of 0 bytes failed on the shipped ontology (exit 3);
+    # 1e19 overflowed the worker's memory limit ("its worker process stopped without an answer")
+    result = run("sparql", ASK, env={variable: value})
+    assert_error(result, int(ExitCode.USAGE), f"{variable}='{value}': must be a whole number from 1 to 2**62")
+
+
+@pytest.mark.parametrize("where", ["comment", "iri", "literal"])
+@pytest.mark.parametrize("store", [False, True], ids=["in memory", "on-disk store"])
+def test_a_token_longer_than_the_parser_buffer_is_one_line(tmp_path: Path, where: str, store: bool) -> None:
+    # pyoxigraph's parser holds a token in a buffer of 16 MiB: a longer comment, IRI or literal (of
+    # multi-byte characters, under the character limit) ended in a MemoryError traceback
+    big = {
+        "comment": "#" + "x" * 17_000_000 + '\n<http://ex/a> <http://ex/b> "c" .\n',
+        "iri": "<http://ex/" + "a" * 17_000_000 + '> <http://ex/b> "c" .\n',
+        "literal": '<http://ex/a> <http://ex/b> "' + "\u00e9" * 9_000_000 + '" .\n',
+    }[where]
+    data = tmp_path / "long.ttl"
+    data.write_text(big, encoding="utf-8")
+    options = ["--store", str(tmp_path / "store")] if store else []
+    result = run("sparql", ASK, "--data", str(data), *options)
+    assert_error(
+        result, int(ExitCode.USAGE), f"{data}: a comment, IRI or literal is longer than the parser can hold"
+    )
+
+
+def test_a_symlink_loop_or_a_control_character_in_a_file_name_is_one_line(tmp_path: Path) -> None:
+    # a loop of symbolic links was a RuntimeError traceback with --data, and read as query text by
+    # sparql; a line break or terminal escape in a file name was written out raw, on two lines
+    loop = tmp_path / "l1.ttl"
+    loop.symlink_to(tmp_path / "l2.ttl")
+    (tmp_path / "l2.ttl").symlink_to(loop)
+    assert_error(
+        run("sparql", ASK, "--data", str(loop)), int(ExitCode.USAGE), f"{loop}: a loop of symbolic links"
+    )
+    assert_error(run("sparql", str(loop)), int(ExitCode.USAGE), f"{loop}: cannot read the file")
+    odd = tmp_path / "bad\nname\x1b[31m.ttl"
+    odd.write_text("junk\n")
+    line = assert_error(run("validate", str(odd)), int(ExitCode.USAGE), "bad\\x0aname\\x1b[31m.ttl:1:1: ")
+    assert "\x1b" not in line
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "ASK { " + "{" * 5000 + "}" * 5000 + " }",
+        "ASK { FILTER(" + "(" * 10000 + "1" + ")" * 10000 + ") }",
+        "ASK { FILTER(" + "!" * 30000 + "true) }",
+        "ASK { FILTER(1<" + "(" * 10000 + "1" + ")" * 10000 + ">2) }",  # no IRI, though it looks like one
+    ],
+    ids=["braces", "parentheses", "negations", "hidden-in-an-iri"],
+)
+def test_a_query_nested_too_deeply_for_the_parser_is_one_line(tmp_path: Path, query: str) -> None:
+    # Oxigraph's recursive parser overflowed the stack: relgraph died of SIGSEGV (exit 139, no message)
+    source = tmp_path / "deep.rq"
+    source.write_text(query)
+    result = subprocess.run(
+        [sys.executable, "-m", "relgraph", "sparql", str(source)], capture_output=True, text=True, timeout=120
+    )
+    assert (result.returncode, result.stdout) == (int(ExitCode.USAGE), "")
+    assert result.stderr.startswith("Error: the query nests too deeply for Oxigraph's parser")
+    assert len(result.stderr.splitlines()) == 1
+    # a query nested deeper than the budget but within the parser's reach is checked aside, and runs
+    fine = "ASK { " + "{" * 600 + "}" * 600 + " }"
+    assert (run("sparql", fine).exit_code, run("sparql", fine).output) == (0, "true\n")
+
+
+def test_synth_writes_a_temporary_file_of_its_own_and_leaves_none(tmp_path: Path) -> None:
+    # it wrote through the fixed name .c.nt.tmp, following a symbolic link found there (overwriting
+    # what it pointed to), and Ctrl-C left the half-written file behind
+    from relgraph.synth import generate
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("VICTIM\n")
+    (tmp_path / ".c.nt.tmp").symlink_to(victim)
+    result = run("synth", "--sessions", "1", "-o", str(tmp_path / "c.nt"))
+    assert result.exit_code == 0, result.output
+    assert victim.read_text() == "VICTIM\n"
+    assert (tmp_path / "c.nt").read_text().startswith("# Synthetic relgraph readouts")
+    assert (tmp_path / "c.nt").stat().st_mode & 0o777 == export_module.new_file_mode()
+
+    def interrupt(written: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        generate(tmp_path / "d.nt", sessions=3, progress=interrupt)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".d.nt")) == []
+    assert not (tmp_path / "d.nt").exists()
+
+
 def test_a_timeout_beyond_what_the_platform_can_wait_is_waited_in_full() -> None:
     # 1e12 s is more than threading.TIMEOUT_MAX and time_t: the wait is capped, not an error
     result = run("sparql", ASK, "--timeout", "1e12")
@@ -688,10 +788,65 @@ def test_add_valid_readout(tmp_path: Path, data_copy: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout == f"{new}: added as {data_copy / 'readouts' / 'note.ttl'} (1 triples)\n"
     assert (data_copy / "readouts" / "note.ttl").read_bytes() == new.read_bytes()
-    assert sorted(p.name for p in (data_copy / "readouts").iterdir()) == [
-        "ani-2023-09-27-us-india-2plus2-intersessional.ttl",
-        "note.ttl",
-    ]
+    shipped = [p.name for p in (resources.data_dir() / "readouts").iterdir()]
+    assert "ani-2023-09-27-us-india-2plus2-intersessional.ttl" in shipped
+    assert sorted(p.name for p in (data_copy / "readouts").iterdir()) == sorted([*shipped, "note.ttl"])
+
+
+def test_add_writes_the_bytes_it_validated(tmp_path: Path, data_copy: Path) -> None:
+    # add read the file three times (to parse, to copy, to validate): a file saved by an editor while it
+    # was validated, or a named pipe, put bytes in the data that were never validated
+    from relgraph.add import add_readout
+
+    new = tmp_path / "note.ttl"
+    new.write_text(NOTE)
+
+    def edit_meanwhile(line: str) -> None:  # called as validation starts
+        new.write_text("not turtle {{{\n")
+
+    outcome = add_readout(new, data_dir=data_copy, progress=edit_meanwhile)
+    assert outcome.added == data_copy / "readouts" / "note.ttl" and outcome.report is not None
+    assert outcome.added.read_text() == NOTE  # what was validated, not what the file holds now
+    assert outcome.report.files == [new]
+    # a report names the file given, not the private copy it was validated from
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(f"<{RGD}test-bad> a <https://w3id.org/relgraph/ontology#Official> .\n")
+    refused = add_readout(bad, data_dir=data_copy)
+    assert refused.added is None and refused.report is not None
+    assert {r.location for r in refused.report.results} == {f"{bad}:1"}
+    syntax = tmp_path / "syntax.ttl"
+    syntax.write_text("<a> <b> .\n")
+    line = assert_error(run("add", str(syntax), "--data-dir", str(data_copy)), int(ExitCode.USAGE))
+    assert line.startswith(f"Error: {syntax}:1:")
+    assert (
+        sorted(p.name for p in (data_copy / "readouts").iterdir() if p.name.startswith(("bad", "syntax")))
+        == []
+    )
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_terminated_export_leaves_the_old_file_and_no_temporary_one(tmp_path: Path, sig: int) -> None:
+    # SIGTERM or SIGHUP killed relgraph outright: the old output survived, but the temporary file it
+    # was writing stayed behind, never removed
+    from relgraph.synth import generate
+
+    corpus = tmp_path / "corpus.nt"
+    generate(corpus, sessions=400, seed=5)
+    out = tmp_path / "out.ttl"
+    out.write_text("OLD\n")
+    command = [sys.executable, "-m", "relgraph", "export", "--no-sort", "--data", str(corpus), "-o", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith(".out.ttl.") for p in tmp_path.iterdir()):
+        assert process.poll() is None, "the export ended before it was seen writing"
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    process.send_signal(sig)
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + sig, err
+    assert "Traceback" not in err.decode()
+    assert out.read_text() == "OLD\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.ttl.")] == []
 
 
 def test_add_saves_a_readout_named_in_capitals_as_ttl(tmp_path: Path, data_copy: Path) -> None:
@@ -964,6 +1119,31 @@ def test_shacl_sparql_with_service_is_a_configuration_error(tmp_path: Path) -> N
     assert_error(
         result, int(ExitCode.CONFIGURATION), "shapes.ttl: SHACL-SPARQL sh:select", "SERVICE is not allowed"
     )
+
+
+@pytest.mark.parametrize(
+    ("declare", "fragment"),
+    [
+        (  # the namespace was pasted into "PREFIX ex: <...>" unchecked: this one called a SERVICE
+            'sh:prefix "ex" ; sh:namespace "http://ex/> SELECT ?this ?value WHERE { SERVICE '
+            '<http://127.0.0.1:9/sparql> { ?this ?p ?value } } #"',
+            "sh:namespace 'http://ex/> SELECT ?this ?value WHERE { SERVICE <http://127.0.0.1:9/sparql> "
+            "{ ?this ?p ?value } } #' is not an IRI",
+        ),
+        ('sh:prefix "ex: <http://ex/> SELECT" ; sh:namespace "http://ex/"', "not a SPARQL prefix name"),
+    ],
+    ids=["namespace", "prefix"],
+)
+def test_shacl_sparql_prefix_declarations_cannot_add_code(
+    tmp_path: Path, declare: str, fragment: str
+) -> None:
+    shapes = SHAPES_HEAD + (
+        f"rgsh:d sh:declare [ {declare} ] .\n"
+        "rgsh:S a sh:NodeShape ; sh:targetClass rg:Official ;\n"
+        '  sh:sparql [ sh:prefixes rgsh:d ; sh:select "SELECT $this WHERE { $this ex:b ?o }" ] .\n'
+    )
+    result = _validate_with_shapes(tmp_path, shapes)
+    assert_error(result, int(ExitCode.CONFIGURATION), "shapes.ttl: sh:declare", fragment)
 
 
 def test_shacl_javascript_is_a_configuration_error(tmp_path: Path) -> None:

@@ -2,7 +2,10 @@
 
 The readout is parsed strictly, validated against the shapes together with the existing graph (its
 quotes against their source texts too, :mod:`relgraph.quotes`), and the quality checks are run on the
-graph with it. Only when all of that passes is it copied into ``data/readouts/``, with the source
+graph with it. The file and the source texts it brings are read once, into a private folder, and
+what is validated there is what is written: a file changed while it is added (an editor saving it,
+a named pipe) cannot put unvalidated bytes in the data. Only when all of that passes is it copied into
+``data/readouts/``, with the source
 texts it cites that are not in ``data/sources/`` yet (found beside it or in its ``<stem>-sources``
 folder): each written to a hidden temporary file in its folder, flushed to disk, then linked to its
 final name (which fails rather than replace an existing file). Any failure, including Ctrl-C, leaves
@@ -15,16 +18,18 @@ is created), and a second writer is refused at once with "locked" (exit code 6).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from relgraph import resources
-from relgraph.errors import InputError, UsageError
+from relgraph.errors import InputError, RelgraphError, UsageError
 from relgraph.export import new_file_mode
 from relgraph.locking import LockedError, locked
+from relgraph.reading import read_checked
 from relgraph.store import KnowledgeGraph
 from relgraph.validate import ValidationReport
 
@@ -91,38 +96,68 @@ def add_readout(
     target = folder / f"{path.stem}.ttl"  # the graph reads *.ttl: a readout saved as .TTL was never read
     if target.exists():
         raise UsageError(f"{path}: {target} is already in the data; give the new readout another name")
-    with locked(folder):
+    with locked(folder), tempfile.TemporaryDirectory(prefix="relgraph-add-") as work:
+        raw: list[bytes] = []
+        read_checked(path, seen=raw.append)  # once: within the limits, a pipe or a device too
+        data = b"".join(raw)
+        snapshot = Path(work) / path.name  # what is validated, and then written
+        snapshot.write_bytes(data)
         new = KnowledgeGraph()
-        new.load(path)  # strict parse: InputError with file:line:column
-        data = path.read_bytes()
+        with _named_as(snapshot, path):
+            new.load(snapshot)  # strict parse: InputError with file:line:column
         if progress is not None:
             progress(f"validating {path} ({len(new)} triples) against the graph")
+        sources = folder.parent / "sources"
+        copies = _source_copies(new, path, sources, Path(work))
         base = KnowledgeGraph()
         base.load(*base_files(folder.parent))
-        sources = folder.parent / "sources"
-        report = validate([path], kg=base, strict=strict, sources=sources)
+        report = _named_report(validate([snapshot], kg=base, strict=strict, sources=sources), snapshot, path)
         if not report.conforms:
             return AddOutcome(None, len(new), report)
-        base.load(path)
+        base.load(snapshot)
         failed = tuple(o.name for o in run_checks(kg=base) if o.result.rows)
         if failed:
             return AddOutcome(None, len(new), report, failed)
-        copies = _source_copies(new, path, sources)
         written: list[Path] = []
         try:
-            for found, copy in copies:
-                _write_new(copy, found.read_bytes(), what="source text")
+            for _found, copy, text in copies:
+                _write_new(copy, text, what="source text")
                 written.append(copy)
             _write_new(target, data)
         except BaseException:
             for copy in written:  # all or nothing
                 copy.unlink(missing_ok=True)
             raise
-        return AddOutcome(target, len(new), report, sources=tuple(copies))
+        return AddOutcome(target, len(new), report, sources=tuple((found, copy) for found, copy, _ in copies))
 
 
-def _source_copies(new: KnowledgeGraph, path: Path, sources: Path) -> list[tuple[Path, Path]]:
-    """Return the source texts the readout cites that are found outside ``sources``: (found, its copy).
+@contextlib.contextmanager
+def _named_as(snapshot: Path, path: Path) -> Iterator[None]:
+    """Let an error about the snapshot name the file the user gave."""
+    try:
+        yield
+    except RelgraphError as error:
+        raise type(error)(error.message.replace(str(snapshot), str(path))) from None
+
+
+def _named_report(report: ValidationReport, snapshot: Path, path: Path) -> ValidationReport:
+    """Return the report of the snapshot with its locations in the file the user gave."""
+    results = [
+        dataclasses.replace(r, location=r.location.replace(str(snapshot), str(path)))
+        if r.location is not None
+        else r
+        for r in report.results
+    ]
+    return dataclasses.replace(report, results=results, files=[path])
+
+
+def _source_copies(
+    new: KnowledgeGraph, path: Path, sources: Path, work: Path
+) -> list[tuple[Path, Path, bytes]]:
+    """Return the source texts the readout cites that are found outside ``sources``: (found, copy, bytes).
+
+    Each is read once, and its bytes are also written to ``work`` (beside the snapshot of the readout),
+    where validation finds them: the text whose quotes are checked is the text that is copied.
 
     :raises UsageError: if ``sources`` holds a text of that name with other bytes.
     """
@@ -134,9 +169,14 @@ def _source_copies(new: KnowledgeGraph, path: Path, sources: Path) -> list[tuple
         if found.parent.resolve() == sources.resolve():
             continue
         try:
-            same = copy.read_bytes() == found.read_bytes()
+            text = found.read_bytes()
+        except OSError as error:
+            raise InputError(f"{found}: cannot read: {error.strerror or error}") from None
+        (work / name).write_bytes(text)
+        try:
+            same = copy.read_bytes() == text
         except FileNotFoundError:
-            copies.append((found, copy))
+            copies.append((found, copy, text))
             continue
         except OSError as error:
             raise InputError(f"{found}: cannot compare with {copy}: {error.strerror or error}") from None

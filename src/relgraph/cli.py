@@ -11,7 +11,9 @@ import functools
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar, cast
@@ -731,6 +733,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     logging.getLogger("rdflib").addHandler(logging.NullHandler())  # no logged tracebacks
     output.take_over()
+    _clean_up_on_termination()
     try:
         code = cli.main(
             args=None if argv is None else list(argv), prog_name="relgraph", standalone_mode=False
@@ -744,6 +747,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     except BrokenPipeError:  # the reader went away (e.g. `relgraph export | head`): stop quietly
         _exit(int(ExitCode.NOT_CONFORMING))
     _exit(code if isinstance(code, int) else 0)
+
+
+def _clean_up_on_termination() -> None:
+    """Let SIGTERM and SIGHUP end the command as an error would, so that it removes what it was writing.
+
+    Their default action killed the process outright: an export or a store build left its temporary
+    file or folder behind (the old output stayed intact). Now the command exits with 128 plus the
+    signal's number, as a killed process does, once its ``finally`` blocks have run. A signal already
+    ignored (``nohup``) stays ignored.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return  # only the main thread can set handlers (the library called from a thread)
+
+    def terminate(signum: int, _frame: object) -> NoReturn:
+        raise SystemExit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) is signal.SIG_DFL:
+            signal.signal(sig, terminate)
 
 
 def _exit(code: int) -> NoReturn:
@@ -792,7 +814,9 @@ def _query_text(argument: str) -> tuple[str, str | None]:
     path = Path(argument)
     looks_like_file = "{" not in argument and path.suffix.lower() in (".rq", ".sparql")
     # a file, or a named pipe or device such as <(...) or /dev/stdin
-    names_a_file = len(argument) < 4096 and "{" not in argument and path.exists() and not path.is_dir()
+    names_a_file = (
+        len(argument) < 4096 and "{" not in argument and os.path.lexists(path) and not path.is_dir()
+    )
     if looks_like_file or names_a_file:
         try:
             with path.open("rb") as stream:

@@ -55,6 +55,18 @@ class RelgraphError(click.ClickException):
 
     exit_code = int(ExitCode.USAGE)
 
+    def format_message(self) -> str:
+        r"""Return the message with its control characters written out, so that it stays one line.
+
+        A file name or an IRI may hold a line break or a terminal escape.
+
+        >>> RelgraphError("bad\nname.ttl: \x1b[31mno such file").format_message()
+        'bad\\x0aname.ttl: \\x1b[31mno such file'
+        """
+        from relgraph.reading import escape_controls
+
+        return escape_controls(self.message)
+
 
 class UsageError(RelgraphError):
     """A command, option or query parameter was used wrongly."""

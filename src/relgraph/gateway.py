@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from relgraph.errors import QueryError
+from relgraph.limits import check_nesting
 from relgraph.reading import escape_controls, one_line
 from relgraph.sparql_tokens import code_keyword
 
@@ -177,11 +179,21 @@ class _Handler(BaseHTTPRequestHandler):
         for text in texts:
             reason = refusal(text)
             if reason is not None:
-                where = f"{self.command} {self.path.partition('?')[0]} from {self.client_address[0]}"
-                self.server.log(escape_controls(f"refused {where}: {reason}"))  # no terminal escapes
-                self._answer(403, reason)
+                self._refuse(403, reason)
+                return
+        for text in texts:  # after the refusals: the check parses an update on an empty store of its own
+            try:
+                check_nesting(text)
+            except QueryError as error:  # too deep: it would crash the Oxigraph server (or time out)
+                self._refuse(400, error.message)
                 return
         self._forward(body, size)
+
+    def _refuse(self, status: int, reason: str) -> None:
+        """Answer ``status`` with ``reason``, and log the refusal in one line."""
+        where = f"{self.command} {self.path.partition('?')[0]} from {self.client_address[0]}"
+        self.server.log(escape_controls(f"refused {where}: {reason}"))  # no terminal escapes
+        self._answer(status, reason)
 
     def _body(self, size: int | None, chunked: bool, limit: int | None) -> Iterator[bytes]:
         """Yield the request's body as it comes (at most ``limit`` bytes and a little more).

@@ -23,6 +23,7 @@ import contextlib
 import contextvars
 import functools
 import os
+import re
 import sys
 import sysconfig
 import tempfile
@@ -47,6 +48,11 @@ __all__ = [
 
 #: hosts a remote endpoint command may be allowed to reach
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+# what a shapes file's sh:declare may give: a SPARQL prefix name (PN_PREFIX, or the empty one), and an IRI
+# with only the characters of an IRIREF, since both are written into the PREFIX lines of queries
+_PREFIX_NAME = re.compile(r"(?:(?:[A-Za-z]|[^\x00-\x7f])(?:[\w.\-]|[^\x00-\x7f])*(?<!\.))?")
+_IRI_TEXT = re.compile(r'[^<>"{}|^`\\\x00-\x20]+')
 
 _NETWORK_EVENTS = frozenset(
     {
@@ -254,16 +260,36 @@ def check_shapes(shapes: Any, path: Path | str) -> None:
 
     :param shapes: the shapes as an :class:`rdflib.Graph`.
     :param path: the shapes file (for the message).
-    :raises ConfigurationError: for SHACL-JS (``sh:js``, ``sh:jsFunctionName``, ``sh:jsLibrary``) or a
-        SHACL-SPARQL query using ``SERVICE``, ``FROM``, ``LOAD`` or an update.
+    :raises ConfigurationError: for SHACL-JS (``sh:js``, ``sh:jsFunctionName``, ``sh:jsLibrary``), a
+        SHACL-SPARQL query using ``SERVICE``, ``FROM``, ``LOAD`` or an update, or a prefix declaration
+        (``sh:declare``) whose ``sh:prefix`` is not a prefix or whose ``sh:namespace`` is not an IRI: both
+        are written into the queries' ``PREFIX`` lines, where ``x> ... SERVICE <url> ... #`` would add code.
     """
+    import pyoxigraph as ox
     from rdflib import SH, Literal
+
+    from relgraph.reading import one_line
 
     for predicate in ("js", "jsFunctionName", "jsLibrary", "jsLibraryURL"):
         for subject in shapes.subjects(SH[predicate], None):
             raise ConfigurationError(
                 f"{path}: SHACL-JavaScript (sh:{predicate} on {subject.n3()}) is refused: "
                 "shapes may not run code"
+            )
+    for declaration in shapes.objects(None, SH.declare):
+        prefix, namespace = shapes.value(declaration, SH.prefix), shapes.value(declaration, SH.namespace)
+        if prefix is None or _PREFIX_NAME.fullmatch(str(prefix)) is None:
+            raise ConfigurationError(
+                f"{path}: sh:declare with sh:prefix {one_line(repr(str(prefix)))}: not a SPARQL prefix name"
+            )
+        try:
+            iri = ox.NamedNode(str(namespace))
+        except (TypeError, ValueError):
+            iri = None
+        if namespace is None or iri is None or _IRI_TEXT.fullmatch(str(namespace)) is None:
+            raise ConfigurationError(
+                f"{path}: sh:declare of prefix {prefix}: sh:namespace {one_line(repr(str(namespace)))} "
+                "is not an IRI"
             )
     for predicate in ("select", "ask", "construct", "update"):
         for subject, text in shapes.subject_objects(SH[predicate]):

@@ -41,6 +41,7 @@ from relgraph.errors import ExitCode, InputError, QueryError, RelgraphError, Usa
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "NESTING_BUDGET",
     "Answer",
     "Limits",
     "QueryTimeoutError",
@@ -48,6 +49,7 @@ __all__ = [
     "check_depth",
     "check_file_size",
     "check_literals",
+    "check_nesting",
     "current_timeout",
     "file_size_limit",
     "literal_too_long",
@@ -107,11 +109,11 @@ class Limits:
         :raises InputError: if a variable is not a positive number.
         """
         env = os.environ if environ is None else environ
-        _positive(env, "RELGRAPH_MAX_MEMORY_BYTES", 1)  # refused here as the others are (see run_in_worker)
+        _count(env, "RELGRAPH_MAX_MEMORY_BYTES", 1)  # refused here as the others are (see run_in_worker)
         return cls(
-            max_file_bytes=int(_positive(env, "RELGRAPH_MAX_FILE_BYTES", cls.max_file_bytes)),
-            max_literal_chars=int(_positive(env, "RELGRAPH_MAX_LITERAL_CHARS", cls.max_literal_chars)),
-            max_depth=int(_positive(env, "RELGRAPH_MAX_DEPTH", cls.max_depth)),
+            max_file_bytes=_count(env, "RELGRAPH_MAX_FILE_BYTES", cls.max_file_bytes),
+            max_literal_chars=_count(env, "RELGRAPH_MAX_LITERAL_CHARS", cls.max_literal_chars),
+            max_depth=_count(env, "RELGRAPH_MAX_DEPTH", cls.max_depth),
             timeout=_positive(env, "RELGRAPH_TIMEOUT", cls.timeout),
         )
 
@@ -290,6 +292,63 @@ class Answer:
     triples: list[ox.Triple] = field(default_factory=list)
 
 
+# Oxigraph's SPARQL parser is recursive: a query nested thousands deep overflows its thread's stack and
+# the process dies (SIGSEGV in relgraph, SIGABRT in an Oxigraph server): at 8 MiB, about 3,000 braces,
+# 6,000 parentheses or 12,000 "!". A text that could not nest deeper than this is run as it is; a text that
+# could is first parsed in a forked worker, on a thread of _PROBE_STACK (less than any thread that runs
+# queries here or in `oxigraph serve`), where an overflow kills the worker only.
+NESTING_BUDGET = 400
+_PROBE_STACK = 4 * _MIB
+
+
+def check_nesting(sparql: str) -> None:
+    """Refuse SPARQL nested too deeply for Oxigraph's recursive parser, which would crash the process.
+
+    :param sparql: a query or an update (already checked not to reach the network: an update is run
+        on an empty store of the worker's own).
+    :raises QueryError: if parsing it overflows a thread's stack of 4 MiB.
+    :raises QueryTimeoutError: if the check runs past the timeout.
+
+    >>> check_nesting("ASK { " + "{" * 500 + "}" * 500 + " }")  # deeper than the budget: parsed aside
+    >>> check_nesting("ASK { " + "{" * 5000 + "}" * 5000 + " }")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    relgraph.errors.QueryError: the query nests too deeply for Oxigraph's parser, which would overflow ...
+    """
+    from relgraph.sparql_tokens import nesting_bound
+
+    if nesting_bound(sparql) <= NESTING_BUDGET:
+        return
+    try:
+        run_in_worker(lambda: _parse_on_a_small_stack(sparql), what="the check of the query's nesting")
+    except QueryTimeoutError:
+        raise
+    except RelgraphError:  # the worker died: the parser overflowed its stack
+        raise QueryError(
+            "the query nests too deeply for Oxigraph's parser, which would overflow its stack and crash; "
+            "write it with fewer nested groups, brackets or operators"
+        ) from None
+
+
+def _parse_on_a_small_stack(sparql: str) -> None:
+    """Parse ``sparql`` as a query, else as an update, on a new thread of :data:`_PROBE_STACK` bytes."""
+
+    def parse() -> None:
+        store = ox.Store()  # empty, in memory, the worker's own
+        try:
+            store.query(sparql)
+        except SyntaxError:
+            with contextlib.suppress(Exception):
+                store.update(sparql)
+        except Exception:  # any other error is for the real run to report
+            return
+
+    threading.stack_size(_PROBE_STACK)
+    thread = threading.Thread(target=parse)
+    thread.start()
+    thread.join()
+
+
 def run_query(
     store: ox.Store,
     sparql: str,
@@ -320,6 +379,7 @@ def run_query(
     >>> [list(row) for row in run_query(store, "SELECT ?x { VALUES ?x { 1 } }", isolate=True).rows]
     [[<Literal value=1 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#integer>>]]
     """
+    check_nesting(sparql)
     bound = dict(substitutions or {})
     if isolate is None:
         isolate = os.environ.get("RELGRAPH_ISOLATE_QUERIES", "").strip() == "1"
@@ -574,9 +634,9 @@ def _memory_budget() -> int:
 
     :raises InputError: if the variable is not a positive number (it was ignored).
     """
-    given = _positive(os.environ, "RELGRAPH_MAX_MEMORY_BYTES", 0)
+    given = _count(os.environ, "RELGRAPH_MAX_MEMORY_BYTES", 0)
     if given >= 1:
-        return int(given)
+        return given
     available = _available_memory()
     return 4096 * _MIB if available is None else available * 3 // 4
 
@@ -613,6 +673,18 @@ def _available_memory() -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     return None
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    """Return a variable that counts bytes, characters or levels: a whole number from 1 up to 2**62.
+
+    ``0.5`` passed as a positive number and became 0 (a file limit of 0 bytes blamed the shipped
+    ontology), and ``1e19`` overflowed the worker's memory limit.
+    """
+    value = _positive(env, name, default)
+    if value != default and not 1 <= value <= 2**62:
+        raise InputError(f"{name}={env[name]!r}: must be a whole number from 1 to 2**62")
+    return int(value)
 
 
 def _positive(env: Mapping[str, str], name: str, default: float) -> float:

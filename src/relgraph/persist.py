@@ -48,6 +48,7 @@ from relgraph.reading import (
     open_checked,
     rdf_format,
     read_checked,
+    token_too_long,
     unreadable,
 )
 from relgraph.storedir import MANIFEST, check_folder, make_folder, reason, write_manifest
@@ -667,6 +668,8 @@ def _load_file(
             store.bulk_extend(checked_quads(path, quads, limits, longest, imports))
         except SyntaxError as error:
             raise InputError(file_syntax_message(path, error)) from error
+        except MemoryError as error:
+            raise token_too_long(path, error) from None
         except ValueError as error:
             raise InputError(f"{path}: {one_line(str(error))}") from error
         if checked is not None:

@@ -10,6 +10,7 @@ for RDF 1.2 triple terms and for a literal over the limit (:func:`checked_quads`
 
 from __future__ import annotations
 
+import errno
 import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
@@ -36,6 +37,8 @@ __all__ = [
     "open_checked",
     "rdf_format",
     "read_checked",
+    "resolved",
+    "token_too_long",
     "unreadable",
 ]
 
@@ -91,15 +94,41 @@ def load_in_order(
     pending = [Path(given) for given in paths]
     while pending:
         path = pending.pop(0)
-        if path.resolve() in seen:
+        if resolved(path) in seen:
             continue
         with guard.sandbox([path]):  # no network, no other file (see relgraph.guard)
             found = load(path)
         loaded.append(path)
-        seen.add(path.resolve())
+        seen.add(resolved(path))
         if guard.imports_allowed():  # --allow-imports: follow owl:imports of local files
-            pending.extend(p for p in local_imports(path, found) if p.resolve() not in seen)
+            pending.extend(p for p in local_imports(path, found) if resolved(p) not in seen)
     return loaded
+
+
+def resolved(path: Path) -> Path:
+    """Return ``path`` made absolute, with its symbolic links followed.
+
+    :raises InputError: naming the path, for a loop of symbolic links (it was a RuntimeError
+        traceback) or a relative path in a current folder that was deleted.
+
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     os.symlink(Path(tmp, "b"), Path(tmp, "a")); os.symlink(Path(tmp, "a"), Path(tmp, "b"))
+    ...     resolved(Path(tmp, "a"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    relgraph.errors.InputError: .../a: a loop of symbolic links
+    """
+    try:
+        return path.resolve()
+    except RuntimeError:  # Python before 3.13: "Symlink loop from ..."
+        raise InputError(f"{path}: a loop of symbolic links") from None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise InputError(f"{path}: a loop of symbolic links") from None
+        if error.errno == errno.ENOENT and not path.is_absolute():
+            raise InputError(f"{path}: the current folder no longer exists") from None
+        raise InputError(f"{path}: {error.strerror or error}") from None
 
 
 def local_imports(path: Path, quads: Iterable[ox.Quad]) -> list[Path]:
@@ -302,6 +331,22 @@ def base_direction_error(path: Path, literal: ox.Literal) -> InputError:
     'a.nt: RDF 1.2 base directions in literals are not supported ("abc"@ar--rtl)'
     """
     return InputError(f"{path}: RDF 1.2 base directions in literals are not supported ({literal})")
+
+
+def token_too_long(path: Path, error: MemoryError) -> InputError:
+    """Return the error of a file holding a token longer than pyoxigraph's parser can buffer (16 MiB).
+
+    A comment, an IRI or a literal that long made pyoxigraph raise MemoryError, a traceback.
+
+    :param path: the file.
+    :param error: pyoxigraph's error.
+
+    >>> token_too_long(Path("big.ttl"), MemoryError("Reached the buffer maximal size")).message
+    'big.ttl: a comment, IRI or literal is longer than the parser can hold (Reached the buffer maximal size)'
+    """
+    return InputError(
+        f"{path}: a comment, IRI or literal is longer than the parser can hold ({one_line(str(error))})"
+    )
 
 
 def file_syntax_message(path: Path, error: SyntaxError) -> str:

@@ -600,5 +600,5 @@ def _parse_graph(where: str, content_type: str, body: bytes) -> list[tuple[RdfTe
         )
     try:
         return [triple_to_rdflib(quad) for quad in ox.parse(body, rdf_format)]
-    except (SyntaxError, ValueError) as error:
+    except (SyntaxError, ValueError, MemoryError) as error:
         raise RemoteError(f"{where}: truncated or unparseable RDF answer ({_detail(str(error))})") from None

@@ -127,7 +127,9 @@ class QueryResult:
 
         >>> from relgraph.store import load_default_graph
         >>> result = load_default_graph().query(
-        ...     "SELECT ?name WHERE { ?p <http://xmlns.com/foaf/0.1/name> ?name } ORDER BY ?name LIMIT 2")
+        ...     "SELECT ?name WHERE { <https://w3id.org/relgraph/id/us-india-2plus2-intersessional-07> "
+        ...     "<http://www.w3.org/ns/prov#qualifiedAssociation>/<http://www.w3.org/ns/prov#agent>/"
+        ...     "<http://xmlns.com/foaf/0.1/name> ?name } ORDER BY ?name LIMIT 2")
         >>> [row[0].value for row in result.oxigraph_rows()]
         ['Donald Lu', 'Ely Ratner']
         """
@@ -176,7 +178,9 @@ class QueryResult:
 
         >>> from relgraph.store import load_default_graph
         >>> result = load_default_graph().query(
-        ...     "SELECT ?name WHERE { ?p <http://xmlns.com/foaf/0.1/name> ?name } ORDER BY ?name LIMIT 2")
+        ...     "SELECT ?name WHERE { <https://w3id.org/relgraph/id/us-india-2plus2-intersessional-07> "
+        ...     "<http://www.w3.org/ns/prov#qualifiedAssociation>/<http://www.w3.org/ns/prov#agent>/"
+        ...     "<http://xmlns.com/foaf/0.1/name> ?name } ORDER BY ?name LIMIT 2")
         >>> print(result.render("table"))
         name
         ----------

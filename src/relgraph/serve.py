@@ -72,6 +72,8 @@ def check_port(bind: str, port: int) -> None:
     """
     if not 0 < port < 65536:
         raise UsageError(f"--port must be between 1 and 65535, not {port}")
+    if not bind.strip():  # the socket takes "" for every interface, and the URL said http://:PORT/query
+        raise UsageError("--bind '': give an address; 0.0.0.0 or :: listens on every interface, on purpose")
     family = socket.AF_INET6 if ":" in bind else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
@@ -185,7 +187,7 @@ def serve(
     # SIGTERM and SIGHUP (the terminal closed) stop the server too, like Ctrl-C; a SIGHUP already
     # ignored (nohup) stays ignored
     stopping = [signal.SIGTERM]
-    if signal.getsignal(signal.SIGHUP) is signal.SIG_DFL:
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
         stopping.append(signal.SIGHUP)
     previous = {sig: signal.signal(sig, _interrupt) for sig in stopping}
     try:

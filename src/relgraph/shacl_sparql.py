@@ -38,7 +38,8 @@ from rdflib import RDF, RDFS, SH, SKOS, BNode, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from relgraph.errors import RelgraphError
+from relgraph import guard
+from relgraph.errors import ConfigurationError, QueryError, RelgraphError
 from relgraph.progress import progress
 from relgraph.reading import one_line
 from relgraph.sparql_values import where_group_start
@@ -323,7 +324,12 @@ def _sparql_constraint(g: rdflib.Graph, shape: Node, constraint: Node) -> str:
     except ValueError:
         raise NotCompilableError(f"{shape}: a SPARQL constraint needs a SELECT with a WHERE group") from None
     inner = f"{text[:start]} {_FOCUS} {text[start:]}"
-    return f"{' '.join(prologue)} SELECT ?this ?value WHERE {{ {_TARGET} {{ {inner} }} }}"
+    query = f"{' '.join(prologue)} SELECT ?this ?value WHERE {{ {_TARGET} {{ {inner} }} }}"
+    try:  # the whole text run, prefixes included (guard.check_shapes checked each part already)
+        guard.check_query(query)
+    except QueryError as error:
+        raise ConfigurationError(f"{shape}: SHACL-SPARQL constraint: {error.message}") from error
+    return query
 
 
 def _term(node: Node) -> str:

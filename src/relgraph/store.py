@@ -37,6 +37,8 @@ from relgraph.reading import (
     one_line,
     rdf_format,
     read_checked,
+    resolved,
+    token_too_long,
 )
 from relgraph.safety import check_read_only_local
 from relgraph.sparql_tokens import undeclared_prefix
@@ -238,7 +240,7 @@ class KnowledgeGraph:
                 return parsed
             return [*parsed, *staging.quads_for_pattern(None, IMPORTS, None)]
 
-        new_files = load_in_order(paths, load_one, {p.resolve() for p in self.files})
+        new_files = load_in_order(paths, load_one, {resolved(p) for p in self.files})
         if staging is None or not staged_bytes:
             self._store.extend(quads)
         else:
@@ -383,8 +385,10 @@ def load_default_graph(extra_files: Iterable[Path | str] = (), *, data_only: boo
     :raises InputError: if one of ``extra_files`` is missing or invalid.
 
     >>> kg = load_default_graph()
-    >>> officials = kg.query("PREFIX rg: <https://w3id.org/relgraph/ontology#> "
-    ...                      "SELECT ?who WHERE { ?who a rg:Official } ORDER BY ?who")
+    >>> officials = kg.query(  # the officials in a role at the seventh 2+2 Intersessional Dialogue
+    ...     "PREFIX rg: <https://w3id.org/relgraph/ontology#> PREFIX prov: <http://www.w3.org/ns/prov#> "
+    ...     "SELECT ?who WHERE { <https://w3id.org/relgraph/id/us-india-2plus2-intersessional-07> "
+    ...     "prov:qualifiedAssociation/prov:agent ?who . ?who a rg:Official } ORDER BY ?who")
     >>> [str(row[0]).rsplit("/", 1)[1] for row in officials.rows]
     ['donald-lu', 'ely-ratner', 'john-supple', 'vani-rao', 'vishwesh-negi']
     >>> len(load_default_graph(data_only=True)) < len(kg)
@@ -422,6 +426,8 @@ def _parse_file(path: Path, staging: ox.Store | None = None) -> tuple[list[ox.Qu
             quads.append(ox.Quad(quad.subject, quad.predicate, quad.object, default_graph))
     except SyntaxError as error:
         raise InputError(file_syntax_message(path, error)) from error
+    except MemoryError as error:
+        raise token_too_long(path, error) from None
     except ValueError as error:
         raise InputError(f"{path}: {one_line(str(error))}") from error
     check_literals(path, data, quads, limits)
@@ -442,6 +448,8 @@ def _load_into(path: Path, data: bytes, rdf_format: ox.RdfFormat, staging: ox.St
             staging.load(data, rdf_format)
     except SyntaxError as error:
         raise InputError(file_syntax_message(path, error)) from error
+    except MemoryError as error:
+        raise token_too_long(path, error) from None
     except (ValueError, OSError) as error:
         raise InputError(f"{path}: {one_line(str(error))}") from error
     if _DIRECTION_MARK.search(data):  # a base direction ("x"@ar--rtl), maybe: each literal is looked at

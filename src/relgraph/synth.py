@@ -19,6 +19,7 @@ import datetime
 import os
 import random
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -555,12 +556,19 @@ def generate(
     sources = sources_dir or sources_dir_for(output)
     if sources.exists() and not sources.is_dir():
         raise InputError(f"{sources}: is not a folder, so the source texts cannot go there (--sources DIR)")
-    temporary = output.with_name(f".{output.name}.tmp")
+    temporary: Path | None = None
     written = 0
     count = 0
     try:
         sources.mkdir(parents=True, exist_ok=True)
-        with temporary.open("w", encoding="utf-8", newline="\n") as out:
+        # a new file of a random name (O_EXCL): a fixed ".c.nt.tmp" was followed if it was a symbolic
+        # link (overwriting what it points to), and shared by two runs
+        handle, name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+        temporary = Path(name)
+        from relgraph.export import new_file_mode
+
+        os.fchmod(handle, new_file_mode())
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             _header(out, turtle)
             for readout in session_iter(seed, prefix):
                 if turtle:
@@ -579,9 +587,12 @@ def generate(
                 ):
                     break
         temporary.replace(output)
+        temporary = None
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise InputError(f"{error.filename or output}: cannot write: {error.strerror or error}") from None
+    finally:  # an error, or Ctrl-C: no half-written corpus is left
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
     return SynthStats(output, sources, count, written)
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
+import pytest
 from click.testing import CliRunner
 
 from relgraph.catalogue import Catalogue
@@ -130,6 +131,14 @@ def test_serve_refuses_a_bad_port(tmp_path):
     assert result.exit_code == 2
     assert "70000" in result.output
     assert not (tmp_path / "s").exists()  # refused before anything was loaded
+
+
+def test_serve_refuses_an_empty_bind_address(tmp_path):
+    # the socket took "" for every interface, and the announced URL was http://:7878/query
+    result = CliRunner().invoke(cli, ["serve", "--bind", "", "--store", str(tmp_path / "s")])
+    assert result.exit_code == 2
+    assert "--bind '': give an address" in result.output
+    assert not (tmp_path / "s").exists()
 
 
 def test_sigterm_stops_serve_and_its_oxigraph_child(tmp_path):
@@ -417,3 +426,31 @@ def test_serve_cancels_a_query_past_its_timeout(tmp_path):
         assert SparqlClient(Endpoint.parse(url), timeout=5).query("ASK { ?s ?p ?o }").boolean is True
         server.terminate()
         assert server.wait(timeout=30) == 0
+
+
+def test_a_query_nested_too_deeply_is_refused_and_the_server_stays_up(tmp_path):
+    # Oxigraph's recursive parser overflowed its stack on 2,500 nested braces: the server aborted, and
+    # relgraph serve with it ("the oxigraph server stopped with exit code -6"): any client could stop it
+    deep = "ASK { " + "{" * 5000 + "}" * 5000 + " }"
+    deep_update = "INSERT { <urn:a> <urn:b> <urn:c> } WHERE { " + "{" * 5000 + "}" * 5000 + " }"
+    with served(tmp_path, "--writable", stderr=subprocess.PIPE) as (server, url):
+        for path, text, kind in [
+            ("/query", deep, "application/sparql-query"),
+            ("/update", deep_update, "application/sparql-update"),
+        ]:
+            request = urllib.request.Request(
+                url.removesuffix("/query") + path, data=text.encode(), headers={"Content-Type": kind}
+            )
+            with pytest.raises(urllib.error.HTTPError) as caught:
+                urllib.request.urlopen(request, timeout=60)
+            assert caught.value.code == 400
+            assert caught.value.read().decode().startswith("the query nests too deeply for Oxigraph's parser")
+        # nested deeper than the budget, but not too deep: checked aside, then answered
+        fine = "ASK { " + "{" * 600 + "}" * 600 + " }"
+        with urllib.request.urlopen(url + "?query=" + urllib.parse.quote(fine), timeout=60) as answer:
+            assert json.loads(answer.read())["boolean"] is True
+        assert server.poll() is None  # still serving
+        server.terminate()
+        _out, err = server.communicate(timeout=30)
+        assert server.returncode == 0
+        assert len([line for line in err.splitlines() if line.startswith("refused POST")]) == 2
