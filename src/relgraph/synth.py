@@ -58,7 +58,9 @@ _COUNTRIES = ("usa", "india")
 _PUBLISHER = "ani"
 _ORGS = {"us-dod": "US Department of Defense", "us-dos": "US Department of State"}
 _ORGS_IN = {"in-mea": "Ministry of External Affairs of India", "in-mod": "Ministry of Defence of India"}
-_REAL_MECHANISM = ("us-india-2plus2-intersessional", "US-India 2+2 Intersessional Dialogue", 7)
+# synthetic sessions of the real mechanism are numbered from 1001: clear of the real sessions (the shipped
+# readout's is the 7th, and later readouts add the 8th, 9th ...), whose ordinals they must not share
+_REAL_MECHANISM = ("us-india-2plus2-intersessional", "US-India 2+2 Intersessional Dialogue", 1000)
 CONCERNS: dict[str, tuple[str, str]] = {  # local name -> (class local name, label in sentences)
     "us-india-partnership": ("PartnershipFramework", "the US-India partnership"),
     "major-defense-partnership": ("PartnershipFramework", "the Major Defense Partnership"),

@@ -147,3 +147,41 @@ def test_injected_parameter_matches_nothing(kg, endpoint, text):
     query = "SELECT ?label ?s WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label }"
     bindings = {"label": Literal(text)}
     assert query_endpoint(endpoint, query, bindings).rows == kg.query(query, bindings).rows == []
+
+
+def test_posts_as_of_on_virtuoso_when_a_holding_has_dates_on_both_sides(virtuoso, tmp_path):
+    # Virtuoso 7 answered ?attested <= ?date with no row at all once a holding had an attested date
+    # after the one given (a second readout attesting the same holdings a year later): posts-as-of on
+    # the endpoint was empty where the embedded graph listed four holdings
+    later = tmp_path / "later.ttl"
+    later.write_text(
+        "@prefix rgd: <https://w3id.org/relgraph/id/> .\n"
+        "@prefix time: <http://www.w3.org/2006/time#> .\n"
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        "rgd:holding-vani-rao-in-mea-additional-secretary-term time:inside rgd:test-day-2024-11-13 .\n"
+        'rgd:test-day-2024-11-13 time:inXSDDate "2024-11-13"^^xsd:date .\n',
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    try:
+        pushed = runner.invoke(cli, ["push", "--endpoint", virtuoso.url, "--data", str(later)])
+        assert pushed.exit_code == 0, pushed.output
+        for date, people in [
+            ("2023-09-26", ["Donald Lu", "Ely Ratner", "Vani Rao", "Vishwesh Negi"]),
+            ("2024-12-01", ["Donald Lu", "Ely Ratner", "John Supple", "Vani Rao", "Vishwesh Negi"]),
+        ]:
+            local = runner.invoke(
+                cli, ["query", "posts-as-of", "-p", "date", date, "--data", str(later), "-f", "json"]
+            )
+            remote = runner.invoke(
+                cli, ["query", "posts-as-of", "-p", "date", date, "--endpoint", virtuoso.url, "-f", "json"]
+            )
+            assert (local.exit_code, remote.exit_code) == (0, 0), remote.output
+            rows = json.loads(remote.stdout)["results"]["bindings"]
+            assert rows == json.loads(local.stdout)["results"]["bindings"]
+            assert [row["personLabel"]["value"] for row in rows] == people
+        rao = rows[3]
+        assert (rao["personLabel"]["value"], rao["lastAttested"]["value"]) == ("Vani Rao", "2024-11-13")
+    finally:  # the graph the other tests query, as it was
+        restored = runner.invoke(cli, ["push", "--endpoint", virtuoso.url])
+        assert restored.exit_code == 0, restored.output
