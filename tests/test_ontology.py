@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import owlrl
 import rdflib
-from rdflib import OWL, RDF, RDFS, SKOS, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, XSD, URIRef
 from rdflib.namespace import DCTERMS
 
 from relgraph.namespaces import ONTOLOGY_IRI, RG
@@ -117,3 +117,32 @@ def test_the_consistency_check_can_fail(tmp_path):
     except AssertionError:
         return
     raise AssertionError("an organisation in two countries went unnoticed")
+
+
+# the datatypes of the OWL 2 datatype map (OWL 2 Structural Specification, section 4), which OWL 2 DL
+# reasoners such as HermiT support, "all and only"
+OWL2_DATATYPES = {
+    RDF.PlainLiteral, RDF.XMLLiteral, RDFS.Literal, OWL.real, OWL.rational,
+    *(XSD[name] for name in (
+        "decimal", "integer", "nonNegativeInteger", "nonPositiveInteger", "positiveInteger",
+        "negativeInteger",
+        "long", "int", "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte",
+        "double", "float", "string", "normalizedString", "token", "language", "Name", "NCName", "NMTOKEN",
+        "boolean", "hexBinary", "base64Binary", "anyURI", "dateTime", "dateTimeStamp",
+    )),
+}  # fmt: skip
+
+
+def test_datatype_ranges_are_in_the_owl2_datatype_map():
+    # rg:placeAsReported and rg:inferenceNote were ranged over rdf:langString (RDF 1.1), which OWL 2 does
+    # not know: HermiT stops on the ontology with UnsupportedDatatypeException
+    g = ontology()
+    ranges = {
+        (prop, rng)
+        for prop in g.subjects(RDF.type, OWL.DatatypeProperty)
+        for rng in g.objects(prop, RDFS.range)
+        if str(prop).startswith(str(RG._NS))
+    }
+    assert len(ranges) == 5  # rg:ordinal, rg:placeAsReported, rg:platform, rg:textFile, rg:inferenceNote
+    assert {(p, r) for p, r in ranges if r not in OWL2_DATATYPES} == set()
+    assert (RG.placeAsReported, RDF.PlainLiteral) in ranges
