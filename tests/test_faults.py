@@ -386,7 +386,7 @@ def test_bad_limit_in_the_environment_is_a_usage_error(variable: str, value: str
     assert_error(result, int(ExitCode.USAGE), f"{variable}='{value}': must be a positive number")
 
 
-@pytest.mark.parametrize("value", ["0.5", "1e19"])
+@pytest.mark.parametrize("value", ["0.5", "1e19", "1000.9"])
 @pytest.mark.parametrize(
     "variable",
     [
@@ -445,8 +445,10 @@ def test_a_symlink_loop_or_a_control_character_in_a_file_name_is_one_line(tmp_pa
         "ASK { FILTER(" + "(" * 10000 + "1" + ")" * 10000 + ") }",
         "ASK { FILTER(" + "!" * 30000 + "true) }",
         "ASK { FILTER(1<" + "(" * 10000 + "1" + ")" * 10000 + ">2) }",  # no IRI, though it looks like one
+        "ASK { FILTER(" + "+".join(["1"] * 20000) + " > 0) }",  # a chain: read recursively too
+        "ASK { " + " UNION ".join(["{ ?s ?p ?o }"] * 5000) + " }",
     ],
-    ids=["braces", "parentheses", "negations", "hidden-in-an-iri"],
+    ids=["braces", "parentheses", "negations", "hidden-in-an-iri", "plus-chain", "unions"],
 )
 def test_a_query_nested_too_deeply_for_the_parser_is_one_line(tmp_path: Path, query: str) -> None:
     # Oxigraph's recursive parser overflowed the stack: relgraph died of SIGSEGV (exit 139, no message)
@@ -456,10 +458,10 @@ def test_a_query_nested_too_deeply_for_the_parser_is_one_line(tmp_path: Path, qu
         [sys.executable, "-m", "relgraph", "sparql", str(source)], capture_output=True, text=True, timeout=120
     )
     assert (result.returncode, result.stdout) == (int(ExitCode.USAGE), "")
-    assert result.stderr.startswith("Error: the query nests too deeply for Oxigraph's parser")
+    assert result.stderr.startswith(f"Error: {source}: the query nests too deeply for Oxigraph's parser")
     assert len(result.stderr.splitlines()) == 1
     # a query nested deeper than the budget but within the parser's reach is checked aside, and runs
-    fine = "ASK { " + "{" * 600 + "}" * 600 + " }"
+    fine = "ASK { " + "{" * 450 + "}" * 450 + " }"
     assert (run("sparql", fine).exit_code, run("sparql", fine).output) == (0, "true\n")
 
 
@@ -1131,8 +1133,13 @@ def test_shacl_sparql_with_service_is_a_configuration_error(tmp_path: Path) -> N
             "{ ?this ?p ?value } } #' is not an IRI",
         ),
         ('sh:prefix "ex: <http://ex/> SELECT" ; sh:namespace "http://ex/"', "not a SPARQL prefix name"),
+        (  # which of two a reader took (one checked, the other written out) was rdflib's order
+            'sh:prefix "ex" ; sh:namespace "http://ex/" , '
+            '"http://ex/> SELECT * { SERVICE <http://127.0.0.1:9/> {} } #"',
+            "sh:declare must have exactly one sh:prefix and one sh:namespace (it has 1 and 2)",
+        ),
     ],
-    ids=["namespace", "prefix"],
+    ids=["namespace", "prefix", "two-namespaces"],
 )
 def test_shacl_sparql_prefix_declarations_cannot_add_code(
     tmp_path: Path, declare: str, fragment: str
@@ -1144,6 +1151,19 @@ def test_shacl_sparql_prefix_declarations_cannot_add_code(
     )
     result = _validate_with_shapes(tmp_path, shapes)
     assert_error(result, int(ExitCode.CONFIGURATION), "shapes.ttl: sh:declare", fragment)
+
+
+def test_shacl_sparql_nested_too_deeply_is_a_configuration_error(tmp_path: Path) -> None:
+    # the compiled engine ran a 5,000-deep sh:select as it was: relgraph validate died of SIGSEGV
+    deep = "{" * 5000 + "}" * 5000
+    shapes = SHAPES_HEAD + (
+        "rgsh:S a sh:NodeShape ; sh:targetClass rg:Official ;\n"
+        f'  sh:sparql [ sh:select "SELECT $this WHERE {{ {deep} $this ?p ?o }}" ] .\n'
+    )
+    result = _validate_with_shapes(tmp_path, shapes)
+    assert_error(
+        result, int(ExitCode.CONFIGURATION), "shapes.ttl: SHACL-SPARQL sh:select", "nests too deeply"
+    )
 
 
 def test_shacl_javascript_is_a_configuration_error(tmp_path: Path) -> None:

@@ -553,3 +553,16 @@ def test_a_value_nothing_describes_is_named_and_a_result_is_shown_once(tmp_path,
     lines = report.render("text").splitlines()
     assert len(lines) == len(set(lines)) == len(report.results) + 1
     assert lines[-1] == f"{new}: does not conform (3 violations, 0 warnings, 0 infos)"
+    # values the graph describes, of the wrong class, get no such note (the compiled engine's label graph
+    # held only the focus nodes, and said it of rgd:india and rgd:us-dod)
+    known = tmp_path / "known.ttl"
+    known.write_text(
+        new.read_text()
+        .replace("rgd:test-nobody", "rgd:india")
+        .replace("rgd:post-us-dod-spokesperson", "rgd:us-dod"),
+        encoding="utf-8",
+    )
+    for engine in ("auto", "pyshacl"):
+        wrong_class = validate([known], kg=kg, engine=engine).results
+        assert {r.path for r in wrong_class} >= {"prov:agent", "rg:inCapacityOf"}
+        assert [r.detail for r in wrong_class if r.path in ("prov:agent", "rg:inCapacityOf")] == [None, None]

@@ -142,11 +142,14 @@ def _named_as(snapshot: Path, path: Path) -> Iterator[None]:
 
 def _named_report(report: ValidationReport, snapshot: Path, path: Path) -> ValidationReport:
     """Return the report of the snapshot with its locations in the file the user gave."""
+
+    def named(text: str | None) -> str | None:  # the snapshot, then its folder (where texts were looked for)
+        if text is None:
+            return None
+        return text.replace(str(snapshot), str(path)).replace(str(snapshot.parent), str(path.parent))
+
     results = [
-        dataclasses.replace(r, location=r.location.replace(str(snapshot), str(path)))
-        if r.location is not None
-        else r
-        for r in report.results
+        dataclasses.replace(r, location=named(r.location), detail=named(r.detail)) for r in report.results
     ]
     return dataclasses.replace(report, results=results, files=[path])
 

@@ -268,6 +268,7 @@ def check_shapes(shapes: Any, path: Path | str) -> None:
     import pyoxigraph as ox
     from rdflib import SH, Literal
 
+    from relgraph.limits import check_nesting
     from relgraph.reading import one_line
 
     for predicate in ("js", "jsFunctionName", "jsLibrary", "jsLibraryURL"):
@@ -277,7 +278,16 @@ def check_shapes(shapes: Any, path: Path | str) -> None:
                 "shapes may not run code"
             )
     for declaration in shapes.objects(None, SH.declare):
-        prefix, namespace = shapes.value(declaration, SH.prefix), shapes.value(declaration, SH.namespace)
+        prefixes, namespaces = (
+            list(shapes.objects(declaration, SH.prefix)),
+            list(shapes.objects(declaration, SH.namespace)),
+        )
+        if len(prefixes) != 1 or len(namespaces) != 1:  # SHACL requires one of each; which one a reader
+            raise ConfigurationError(  # takes of two (one checked, one written out) was rdflib's order
+                f"{path}: sh:declare must have exactly one sh:prefix and one sh:namespace "
+                f"(it has {len(prefixes)} and {len(namespaces)})"
+            )
+        prefix, namespace = prefixes[0], namespaces[0]
         if prefix is None or _PREFIX_NAME.fullmatch(str(prefix)) is None:
             raise ConfigurationError(
                 f"{path}: sh:declare with sh:prefix {one_line(repr(str(prefix)))}: not a SPARQL prefix name"
@@ -300,6 +310,7 @@ def check_shapes(shapes: Any, path: Path | str) -> None:
             if isinstance(text, Literal):
                 try:
                     check_query(str(text))
+                    check_nesting(str(text))  # too deep for the parser: relgraph would crash (SIGSEGV)
                 except QueryError as error:
                     raise ConfigurationError(
                         f"{path}: SHACL-SPARQL sh:{predicate} on {subject.n3()}: {error.message}"

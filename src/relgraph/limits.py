@@ -45,6 +45,7 @@ __all__ = [
     "Answer",
     "Limits",
     "QueryTimeoutError",
+    "WorkerDiedError",
     "abandoned_work",
     "check_depth",
     "check_file_size",
@@ -75,6 +76,18 @@ T = TypeVar("T")
 Substitutions = Mapping[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
 OxValue = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 _abandoned: set[threading.Thread] = set()
+
+
+class WorkerDiedError(RelgraphError):
+    """A forked worker (:func:`run_in_worker`) was killed by a signal before it answered.
+
+    :param message: what the command says.
+    :param signal: the signal's number (``SIGKILL`` for the memory limit, ``SIGSEGV`` for a crash).
+    """
+
+    def __init__(self, message: str, signal: int) -> None:
+        super().__init__(message)
+        self.signal = signal
 
 
 class QueryTimeoutError(QueryError):
@@ -292,13 +305,17 @@ class Answer:
     triples: list[ox.Triple] = field(default_factory=list)
 
 
-# Oxigraph's SPARQL parser is recursive: a query nested thousands deep overflows its thread's stack and
-# the process dies (SIGSEGV in relgraph, SIGABRT in an Oxigraph server): at 8 MiB, about 3,000 braces,
-# 6,000 parentheses or 12,000 "!". A text that could not nest deeper than this is run as it is; a text that
-# could is first parsed in a forked worker, on a thread of _PROBE_STACK (less than any thread that runs
-# queries here or in `oxigraph serve`), where an overflow kills the worker only.
+# Oxigraph's SPARQL parser is recursive: a query nested thousands deep, or a long chain of an operator,
+# overflows its thread's stack and the process dies (SIGSEGV in relgraph, SIGABRT in an Oxigraph server):
+# at 8 MiB, about 3,000 braces, 6,000 parentheses or 12,000 "!"; at 2 MiB, 700 braces, 2,000 "+" terms or
+# 2,000 UNIONs. A text that could not nest deeper than the budget (sparql_tokens.nesting_bound) is run as it
+# is; a text that could is first parsed in a forked worker, on a thread of _PROBE_STACK, where an overflow
+# kills the worker only. 2 MiB is the least a thread that runs a query gets: glibc's threads when the stack
+# limit is unlimited (8 MiB otherwise), Rust's threads (the Oxigraph server's).
 NESTING_BUDGET = 400
-_PROBE_STACK = 4 * _MIB
+_PROBE_STACK = 2 * _MIB
+# signals of a worker whose native code crashed (a stack overflow), not of one killed for its memory
+_CRASHES = frozenset({signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS})
 
 
 def check_nesting(sparql: str) -> None:
@@ -306,10 +323,11 @@ def check_nesting(sparql: str) -> None:
 
     :param sparql: a query or an update (already checked not to reach the network: an update is run
         on an empty store of the worker's own).
-    :raises QueryError: if parsing it overflows a thread's stack of 4 MiB.
+    :raises QueryError: if parsing it overflows a thread's stack of 2 MiB.
     :raises QueryTimeoutError: if the check runs past the timeout.
+    :raises RelgraphError: if the worker fails otherwise (out of memory).
 
-    >>> check_nesting("ASK { " + "{" * 500 + "}" * 500 + " }")  # deeper than the budget: parsed aside
+    >>> check_nesting("ASK { " + "{" * 450 + "}" * 450 + " }")  # deeper than the budget: parsed aside
     >>> check_nesting("ASK { " + "{" * 5000 + "}" * 5000 + " }")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -321,12 +339,12 @@ def check_nesting(sparql: str) -> None:
         return
     try:
         run_in_worker(lambda: _parse_on_a_small_stack(sparql), what="the check of the query's nesting")
-    except QueryTimeoutError:
-        raise
-    except RelgraphError:  # the worker died: the parser overflowed its stack
-        raise QueryError(
+    except WorkerDiedError as error:
+        if error.signal not in _CRASHES:
+            raise
+        raise QueryError(  # the parser overflowed its stack
             "the query nests too deeply for Oxigraph's parser, which would overflow its stack and crash; "
-            "write it with fewer nested groups, brackets or operators"
+            "write it with fewer nested groups, brackets or chained operators (IN for long || chains)"
         ) from None
 
 
@@ -540,7 +558,8 @@ def run_in_worker(function: Callable[[], T], timeout: float | None = None, what:
     # Ctrl-C is held back while forking: arriving in the child inside os.fork itself (Python's
     # threading._after_fork), it would print a traceback there. The parent takes it once it is
     # inside the block below, which kills and reaps the worker whatever happens.
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    # SIGTERM and SIGHUP too: the command's handlers (relgraph.cli) would run its clean-up in the child
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
     try:
         pid = os.fork()
     except BaseException:
@@ -578,8 +597,9 @@ def run_in_worker(function: Callable[[], T], timeout: float | None = None, what:
             f"{what} stopped after the timeout of {seconds:g} s (raise it with --timeout SECONDS)"
         )
     if not chunks and os.WIFSIGNALED(status):
-        raise RelgraphError(
-            f"{what} ran out of memory and was stopped (limit: RELGRAPH_MAX_MEMORY_BYTES={_memory_budget()})"
+        raise WorkerDiedError(
+            f"{what} ran out of memory and was stopped (limit: RELGRAPH_MAX_MEMORY_BYTES={_memory_budget()})",
+            os.WTERMSIG(status),
         )
     if not chunks:
         raise RelgraphError(f"{what} failed: its worker process stopped without an answer")
@@ -595,7 +615,8 @@ def _worker(function: Callable[[], object], fd: int, mask: Iterable[int | signal
 
     code = 0
     try:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the worker at once, silently
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # end the worker at once, silently
+            signal.signal(sig, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a Ctrl-C held back during fork ends it now
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)  # a native out-of-memory abort prints a backtrace: keep it quiet
@@ -682,7 +703,7 @@ def _count(env: Mapping[str, str], name: str, default: int) -> int:
     ontology), and ``1e19`` overflowed the worker's memory limit.
     """
     value = _positive(env, name, default)
-    if value != default and not 1 <= value <= 2**62:
+    if value != default and not (1 <= value <= 2**62 and value == int(value)):
         raise InputError(f"{name}={env[name]!r}: must be a whole number from 1 to 2**62")
     return int(value)
 

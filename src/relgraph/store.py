@@ -21,6 +21,7 @@ from relgraph.errors import ConfigurationError, InputError, QueryError, UsageErr
 from relgraph.limits import (
     Answer,
     Limits,
+    QueryTimeoutError,
     Substitutions,
     check_depth,
     check_literals,
@@ -312,6 +313,10 @@ class KnowledgeGraph:
             return QueryResult.from_answer(answer)
         except SyntaxError as error:
             raise QueryError(_query_syntax_message(error, source, sparql)) from error
+        except QueryTimeoutError:
+            raise
+        except QueryError as error:  # nested too deeply for the parser (limits.check_nesting)
+            raise QueryError(f"{where}{error.message}") from None
         except (RuntimeError, OSError, ValueError) as error:
             not_projected = _NOT_PROJECTED.search(str(error))
             if not_projected:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -366,14 +366,24 @@ def _report(
                 detail=term.detail,
             )
     search_files = [*new_files, *(f for f in (base.files or default_files()) if f not in new_files)]
-    results = _results(report, data, search_files)
+
+    def described(node: URIRef) -> bool:  # a subject in the graph or the new files (data has labels only)
+        term = ox.NamedNode(str(node))
+        return any(next(iter(kg.oxigraph.quads_for_pattern(term, None, None)), None) for kg in (base, new))
+
+    results = _results(report, data, search_files, described)
     failing = [r for r in results if strict or r.severity == SH.Violation]
     report.set((root, SH.conforms, Literal(not failing)))  # the quote and term checks' results count too
     return ValidationReport(not failing, results, new_files, report)
 
 
-def _results(report: rdflib.Graph, data: rdflib.Graph, files: Iterable[Path]) -> list[ValidationResult]:
-    """Return the report's results, at the line where each focus node is written."""
+def _results(
+    report: rdflib.Graph, data: rdflib.Graph, files: Iterable[Path], described: Callable[[URIRef], bool]
+) -> list[ValidationResult]:
+    """Return the report's results, at the line where each focus node is written.
+
+    :param described: tells whether the graph or the new files describe a node (it is a subject).
+    """
     files = list(files)
     results = []
     for node in report.subjects(RDF.type, SH.ValidationResult):
@@ -385,7 +395,7 @@ def _results(report: rdflib.Graph, data: rdflib.Graph, files: Iterable[Path]) ->
         value = report.value(node, SH.value)
         assert focus is not None and isinstance(severity, URIRef) and shape is not None
         detail = report.value(node, RDFS.comment)
-        if detail is None and isinstance(value, URIRef) and (value, None, None) not in data:
+        if detail is None and isinstance(value, URIRef) and not described(value):
             # sh:class of a value nothing describes: a typo, or a person or post not yet in the data
             component = report.value(node, SH.sourceConstraintComponent)
             if component == SH.ClassConstraintComponent:
