@@ -447,8 +447,19 @@ def test_a_symlink_loop_or_a_control_character_in_a_file_name_is_one_line(tmp_pa
         "ASK { FILTER(1<" + "(" * 10000 + "1" + ")" * 10000 + ">2) }",  # no IRI, though it looks like one
         "ASK { FILTER(" + "+".join(["1"] * 20000) + " > 0) }",  # a chain: read recursively too
         "ASK { " + " UNION ".join(["{ ?s ?p ?o }"] * 5000) + " }",
+        "ASK { " + " . ".join(f"<urn:s{i}> a <urn:c>" for i in range(3000)) + " }",  # 2,600 crashed
+        "ASK { <urn:s> <urn:p> " + ",".join(["1"] * 10000) + " }",
     ],
-    ids=["braces", "parentheses", "negations", "hidden-in-an-iri", "plus-chain", "unions"],
+    ids=[
+        "braces",
+        "parentheses",
+        "negations",
+        "hidden-in-an-iri",
+        "plus-chain",
+        "unions",
+        "patterns",
+        "objects",
+    ],
 )
 def test_a_query_nested_too_deeply_for_the_parser_is_one_line(tmp_path: Path, query: str) -> None:
     # Oxigraph's recursive parser overflowed the stack: relgraph died of SIGSEGV (exit 139, no message)
@@ -816,6 +827,19 @@ def test_add_writes_the_bytes_it_validated(tmp_path: Path, data_copy: Path) -> N
     refused = add_readout(bad, data_dir=data_copy)
     assert refused.added is None and refused.report is not None
     assert {r.location for r in refused.report.results} == {f"{bad}:1"}
+    # a readout that cites itself as a source text (a pipe gave other bytes at each read) is refused
+    from relgraph.synth import generate
+
+    itself = tmp_path / "itself.ttl"
+    generate(itself, sessions=1, seed=3, prefix="synthself")
+    text = itself.read_text(encoding="utf-8")
+    assert text.count('"synthself-3-000000.txt"') == 1
+    itself.write_text(text.replace('"synthself-3-000000.txt"', '"itself.ttl"'), encoding="utf-8")
+    result = run("add", str(itself), "--data-dir", str(data_copy))
+    assert result.exit_code == int(ExitCode.USAGE) and "Traceback" not in result.output
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: {itself}: it cites itself (itself.ttl) as a source text; cite the text it quotes"
+    )
     syntax = tmp_path / "syntax.ttl"
     syntax.write_text("<a> <b> .\n")
     line = assert_error(run("add", str(syntax), "--data-dir", str(data_copy)), int(ExitCode.USAGE))

@@ -167,7 +167,13 @@ def _source_copies(
     from relgraph.quotes import source_folders, source_texts
 
     copies = []
+    seen = (
+        work / f"{path.stem}-sources"
+    )  # where validation looks next to the snapshot, which it cannot replace
+    seen.mkdir(exist_ok=True)
     for name, found in source_texts(new.oxigraph, source_folders([path], sources)).items():
+        if name == path.name:  # it would be read again, maybe other bytes (a pipe), as its own source
+            raise UsageError(f"{path}: it cites itself ({name}) as a source text; cite the text it quotes")
         copy = sources / name
         if found.parent.resolve() == sources.resolve():
             continue
@@ -175,7 +181,7 @@ def _source_copies(
             text = found.read_bytes()
         except OSError as error:
             raise InputError(f"{found}: cannot read: {error.strerror or error}") from None
-        (work / name).write_bytes(text)
+        (seen / name).write_bytes(text)
         try:
             same = copy.read_bytes() == text
         except FileNotFoundError:

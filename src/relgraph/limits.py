@@ -314,6 +314,7 @@ class Answer:
 # limit is unlimited (8 MiB otherwise), Rust's threads (the Oxigraph server's).
 NESTING_BUDGET = 400
 _PROBE_STACK = 2 * _MIB
+_PROBE_SECONDS = 5.0
 # signals of a worker whose native code crashed (a stack overflow), not of one killed for its memory
 _CRASHES = frozenset({signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS})
 
@@ -337,8 +338,14 @@ def check_nesting(sparql: str) -> None:
 
     if nesting_bound(sparql) <= NESTING_BUDGET:
         return
-    try:
-        run_in_worker(lambda: _parse_on_a_small_stack(sparql), what="the check of the query's nesting")
+    try:  # the parse is quick; an ASK or an update is also run, on an empty store: not for long
+        run_in_worker(
+            lambda: _parse_on_a_small_stack(sparql),
+            min(current_timeout(), _PROBE_SECONDS),
+            "the check of the query's nesting",
+        )
+    except QueryTimeoutError:
+        return  # parsed without a crash, then running: the query itself has the timeout
     except WorkerDiedError as error:
         if error.signal not in _CRASHES:
             raise

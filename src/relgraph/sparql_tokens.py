@@ -210,20 +210,21 @@ def undeclared_prefix(text: str) -> tuple[str, int] | None:
 
 
 # what may open a level of Oxigraph's recursive parser: brackets, negations, inverse paths, triple terms, and
-# the operators it reads a chain of recursively (1+1+...: 2,000 terms overflowed a 2 MiB stack), UNION too
-_NESTING = re.compile(r"[{(\[!^+\-*/|&]|<<|union", re.IGNORECASE)
+# the operators and separators it reads a chain of recursively (1+1+...: 2,000 terms overflowed a 2 MiB stack;
+# 2,600 triple patterns joined by "." an 8 MiB one), UNION too
+_NESTING = re.compile(r"[{(\[!^+\-*/|&.;,]|<<|union", re.IGNORECASE)
 
 
 def nesting_bound(text: str) -> int:
     """Return a bound on the depth Oxigraph's parser could reach on ``text``: what opens a level in it.
 
-    Brackets, ``!``, ``^``, ``<<``, the operators ``+ - * / | &`` and ``UNION`` are counted wherever they
-    are, in strings and IRIs too, since a scan that skips those can be misled about where they are
-    (``1<((1))>2`` holds no IRI); the count is at least the true depth.
+    Brackets, ``!``, ``^``, ``<<``, the operators ``+ - * / | &``, the separators ``. ; ,`` and ``UNION``
+    are counted wherever they are, in strings and IRIs too, since a scan that skips those can be misled
+    about where they are (``1<((1))>2`` holds no IRI); the count is at least the true depth.
 
     :param text: SPARQL query or update text.
 
-    >>> nesting_bound("ASK { { ?s ?p ?o } UNION { FILTER(!(1 + 2 < 3)) } } # [x]")
-    9
+    >>> nesting_bound("ASK { { ?s ?p ?o } UNION { FILTER(!(1 + 2 < 3)) } } # [x].")
+    10
     """
     return sum(1 for _ in _NESTING.finditer(text))
