@@ -167,9 +167,8 @@ def _source_copies(
     from relgraph.quotes import source_folders, source_texts
 
     copies = []
-    seen = (
-        work / f"{path.stem}-sources"
-    )  # where validation looks next to the snapshot, which it cannot replace
+    # where validation looks beside the snapshot: a text copied there cannot replace the snapshot
+    seen = work / f"{path.stem}-sources"
     seen.mkdir(exist_ok=True)
     for name, found in source_texts(new.oxigraph, source_folders([path], sources)).items():
         if name == path.name:  # it would be read again, maybe other bytes (a pipe), as its own source
