@@ -49,10 +49,9 @@ __all__ = [
 #: hosts a remote endpoint command may be allowed to reach
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
-# what a shapes file's sh:declare may give: a SPARQL prefix name (PN_PREFIX, or the empty one), and an IRI
-# with only the characters of an IRIREF, since both are written into the PREFIX lines of queries
+# what a shapes file's sh:declare may give as its prefix: a SPARQL prefix name (PN_PREFIX, or the empty one);
+# its namespace must be an IRI (relgraph.terms.iri_problem): both are written into the queries' PREFIX lines
 _PREFIX_NAME = re.compile(r"(?:(?:[A-Za-z]|[^\x00-\x7f])(?:[\w.\-]|[^\x00-\x7f])*(?<!\.))?")
-_IRI_TEXT = re.compile(r'[^<>"{}|^`\\\x00-\x20]+')
 
 _NETWORK_EVENTS = frozenset(
     {
@@ -265,11 +264,11 @@ def check_shapes(shapes: Any, path: Path | str) -> None:
         (``sh:declare``) whose ``sh:prefix`` is not a prefix or whose ``sh:namespace`` is not an IRI: both
         are written into the queries' ``PREFIX`` lines, where ``x> ... SERVICE <url> ... #`` would add code.
     """
-    import pyoxigraph as ox
     from rdflib import SH, Literal
 
     from relgraph.limits import check_nesting
     from relgraph.reading import one_line
+    from relgraph.terms import iri_problem
 
     for predicate in ("js", "jsFunctionName", "jsLibrary", "jsLibraryURL"):
         for subject in shapes.subjects(SH[predicate], None):
@@ -292,11 +291,7 @@ def check_shapes(shapes: Any, path: Path | str) -> None:
             raise ConfigurationError(
                 f"{path}: sh:declare with sh:prefix {one_line(repr(str(prefix)))}: not a SPARQL prefix name"
             )
-        try:
-            iri = ox.NamedNode(str(namespace))
-        except (TypeError, ValueError):
-            iri = None
-        if namespace is None or iri is None or _IRI_TEXT.fullmatch(str(namespace)) is None:
+        if iri_problem(str(namespace)) is not None:
             raise ConfigurationError(
                 f"{path}: sh:declare of prefix {prefix}: sh:namespace {one_line(repr(str(namespace)))} "
                 "is not an IRI"
