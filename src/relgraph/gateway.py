@@ -265,8 +265,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(400, one_line(str(error)))
             connection.close()
             return
-        except OSError as error:
-            self._answer(502, f"the Oxigraph server did not answer: {error}")
+        except ConnectionRefusedError:  # relgraph serve is starting it again (its memory ran out, say)
+            self._answer(503, "the Oxigraph server is starting again; try again in a second", retry=True)
+            connection.close()
+            return
+        except (OSError, http.client.HTTPException) as error:
+            self._answer(502, f"the Oxigraph server did not answer: {one_line(str(error))}")
             connection.close()
             return
         try:
@@ -278,14 +282,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             while piece := response.read1(_CHUNK) if self.command != "HEAD" else b"":
                 self.wfile.write(piece)
-        except OSError:
-            pass  # the client went away: nothing to tell it
+        except (OSError, http.client.HTTPException):
+            pass  # the client went away, or the server stopped mid-answer: the client sees it cut short
         finally:
             connection.close()
 
-    def _answer(self, status: int, message: str) -> None:
+    def _answer(self, status: int, message: str, *, retry: bool = False) -> None:
         body = f"{message}\n".encode()
         self.send_response_only(status)
+        if retry:
+            self.send_header("Retry-After", "1")
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Connection", "close")

@@ -54,6 +54,7 @@ __all__ = [
     "current_timeout",
     "file_size_limit",
     "literal_too_long",
+    "memory_budget",
     "read_at_most",
     "run_in_thread",
     "run_in_worker",
@@ -560,7 +561,7 @@ def run_in_worker(function: Callable[[], T], timeout: float | None = None, what:
     import select
 
     seconds = current_timeout() if timeout is None else timeout
-    _memory_budget()  # a bad RELGRAPH_MAX_MEMORY_BYTES is refused here, not in the worker
+    memory_budget()  # a bad RELGRAPH_MAX_MEMORY_BYTES is refused here, not in the worker
     read_end, write_end = os.pipe()
     # Ctrl-C is held back while forking: arriving in the child inside os.fork itself (Python's
     # threading._after_fork), it would print a traceback there. The parent takes it once it is
@@ -605,7 +606,7 @@ def run_in_worker(function: Callable[[], T], timeout: float | None = None, what:
         )
     if not chunks and os.WIFSIGNALED(status):
         raise WorkerDiedError(
-            f"{what} ran out of memory and was stopped (limit: RELGRAPH_MAX_MEMORY_BYTES={_memory_budget()})",
+            f"{what} ran out of memory and was stopped (limit: RELGRAPH_MAX_MEMORY_BYTES={memory_budget()})",
             os.WTERMSIG(status),
         )
     if not chunks:
@@ -652,15 +653,21 @@ def _cap_memory() -> None:
     except (OSError, ValueError, IndexError):
         return
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = current + _memory_budget()
+    limit = current + memory_budget()
     if hard == resource.RLIM_INFINITY or limit < hard:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _memory_budget() -> int:
-    """Return the bytes a worker may take beyond the parent's: ``RELGRAPH_MAX_MEMORY_BYTES``, if set.
+def memory_budget() -> int:
+    """Return the bytes a worker may take: ``RELGRAPH_MAX_MEMORY_BYTES``, else 3/4 of the memory available.
 
-    :raises InputError: if the variable is not a positive number (it was ignored).
+    A forked worker may take this much beyond its parent's memory; ``relgraph serve``'s Oxigraph server
+    may take this much in all.
+
+    :raises InputError: if the variable is not a whole number from 1 to 2**62 (it was ignored).
+
+    >>> memory_budget() > 0
+    True
     """
     given = _count(os.environ, "RELGRAPH_MAX_MEMORY_BYTES", 0)
     if given >= 1:

@@ -20,8 +20,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -140,30 +141,43 @@ def serve(
     announce: Callable[[str], None] = print,
     log: Callable[[str], None] | None = None,
     timeout: float | None = None,
+    memory: int | None = None,
 ) -> int:
     """Run the Oxigraph server on a store until it stops or Ctrl-C; return its exit code (0 after Ctrl-C).
+
+    The server may take ``memory`` bytes of data (``RLIMIT_DATA``): a query that would take more ends
+    the server, not the machine. A server that a signal other than SIGTERM or SIGINT ended (an abort when
+    its memory ran out, the kernel's out-of-memory killer) is started again on the same store and port,
+    with a line on ``log``; the requests it was answering fail, the next ones are answered.
 
     :param location: the store directory (see :func:`build_store`).
     :param bind: the address to listen on.
     :param port: the port.
     :param writable: run ``oxigraph serve`` (read-write) instead of ``serve-read-only``.
     :param announce: called with the lines saying where the server is.
-    :param log: called with a line for each request refused (``SERVICE``, ``LOAD``); default: standard error.
+    :param log: called with a line for each request refused (``SERVICE``, ``LOAD``) and each restart of
+        the server; default: standard error.
     :param timeout: seconds after which Oxigraph cancels a query (its ``--timeout-s``, rounded up to a
         whole second); None: no limit.
+    :param memory: the bytes of data the server may take; None: :func:`relgraph.limits.memory_budget`
+        (``RELGRAPH_MAX_MEMORY_BYTES``, else three quarters of the memory available).
     :raises KeyboardInterrupt: never: Ctrl-C (and SIGTERM, and SIGHUP unless ignored) stop the server
         and return 0; any other error stops it before it is raised.
     :raises ConfigurationError: if the oxigraph program is missing.
     :raises UsageError: if the port is not valid, or cannot be listened on.
+    :raises InputError: if ``RELGRAPH_MAX_MEMORY_BYTES`` is not a whole number of bytes.
     """
     from relgraph.gateway import Gateway
+    from relgraph.limits import memory_budget
 
     if not 0 < port < 65536:
         raise UsageError(f"--port must be between 1 and 65535, not {port}")
     host = _host(bind)
     program = oxigraph_command()
+    limit = memory_budget() if memory is None else memory
+    say = log or _log_to_stderr
     try:
-        gateway = Gateway((bind, port), ("127.0.0.1", _free_loopback_port()), log or _log_to_stderr)
+        gateway = Gateway((bind, port), ("127.0.0.1", _free_loopback_port()), say)
     except OSError as error:
         raise UsageError(f"cannot listen on {host}:{port}: {one_line(str(error))}") from None
     inner = gateway.upstream[1]
@@ -178,39 +192,97 @@ def serve(
     ]
     if timeout is not None:  # a client's endless query would otherwise hold a core until the server stops
         command += ["--timeout-s", str(max(1, math.ceil(timeout)))]
-    try:
-        process = subprocess.Popen(command, stderr=subprocess.PIPE)
-    except BaseException:
-        gateway.server_close()
-        raise
-    relay = _relay_messages(process)
     # SIGTERM and SIGHUP (the terminal closed) stop the server too, like Ctrl-C; a SIGHUP already
-    # ignored (nohup) stays ignored
+    # ignored (nohup) stays ignored. They are held back while the server is started and the handlers
+    # set: one that came in between ended relgraph and left the server running, orphaned.
     stopping = [signal.SIGTERM]
     if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
         stopping.append(signal.SIGHUP)
-    previous = {sig: signal.signal(sig, _interrupt) for sig in stopping}
+    process: subprocess.Popen[bytes] | None = None
+    previous: dict[signal.Signals, Any] = {}  # the handlers to set back
     try:
-        if not _listening(process, inner):
-            code = process.wait()  # it stopped at once, and said why on standard error
-            relay.join(timeout=5)
-            return code
-        gateway.start()
-        announce(f"SPARQL endpoint: http://{host}:{port}/query")
-        if writable:
-            announce(f"SPARQL update endpoint: http://{host}:{port}/update")
-        announce(f"Query page: http://{host}:{port}/  (Ctrl-C stops the server)")
-        return process.wait()
+        with _signals_held() as mask:
+            process = _start(command, limit, mask)
+            previous = {sig: signal.signal(sig, _interrupt) for sig in stopping}
+        relay = _relay_messages(process)
+        announced = False
+        while True:
+            started = time.monotonic()
+            if not _listening(process, inner):
+                code = process.wait()  # it stopped at once, and said why on standard error
+                relay.join(timeout=5)
+                return code
+            if not announced:
+                gateway.start()
+                announce(f"SPARQL endpoint: http://{host}:{port}/query")
+                if writable:
+                    announce(f"SPARQL update endpoint: http://{host}:{port}/update")
+                announce(f"Query page: http://{host}:{port}/  (Ctrl-C stops the server)")
+                announced = True
+            code = process.wait()
+            relay.join(timeout=5)  # its last words (Oxigraph's "memory allocation … failed") first
+            if code >= 0 or -code in (signal.SIGTERM, signal.SIGINT):
+                return code  # it exited, or someone stopped it on purpose
+            say(f"the Oxigraph server stopped ({_signal_name(-code)}); starting it again on the same store")
+            time.sleep(max(0.0, started + 1 - time.monotonic()))  # at most one restart a second
+            with _signals_held() as mask:
+                process = _start(command, limit, mask)
+            relay = _relay_messages(process)
     except KeyboardInterrupt:
-        _stop(process)
+        if process is not None:
+            _stop(process)
         return 0
     except BaseException:  # a reader of the announcement gone (a broken pipe), say: no server left behind
-        _stop(process)
+        if process is not None:
+            _stop(process)
         raise
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         gateway.stop()
+
+
+#: run by the Python beside relgraph between fork and the Oxigraph server: it caps the server's data
+#: memory, sets back the signal mask relgraph held while starting it, then becomes the server
+_LAUNCHER = """\
+import os, resource, signal, sys
+limit = int(sys.argv[1])
+if limit > 0:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard == resource.RLIM_INFINITY or limit < hard:
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+signal.pthread_sigmask(signal.SIG_SETMASK, [int(n) for n in sys.argv[2].split(",") if n])
+os.execv(sys.argv[3], sys.argv[3:])
+"""
+
+
+def _start(command: list[str], memory: int, mask: Iterable[int]) -> subprocess.Popen[bytes]:
+    """Start the Oxigraph server ``command``, with ``memory`` bytes of data at most and the signals ``mask``.
+
+    The limit and the mask are set by a small launcher before it becomes the server (an ``exec``):
+    ``preexec_fn`` is not safe in a process with threads, and ``subprocess`` keeps the parent's mask.
+    """
+    numbers = ",".join(str(int(sig)) for sig in mask)
+    launcher = [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(memory), numbers]
+    return subprocess.Popen([*launcher, *command], stderr=subprocess.PIPE)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[set[int | signal.Signals]]:
+    """Hold back Ctrl-C, SIGTERM and SIGHUP for the block; yield the signal mask from before it."""
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+    try:
+        yield mask
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # one held back is handled now
+
+
+def _signal_name(number: int) -> str:
+    """Return how a process ended by signal ``number`` is described: ``killed by SIGABRT``."""
+    try:
+        return f"killed by {signal.Signals(number).name}"
+    except ValueError:
+        return f"killed by signal {number}"
 
 
 def _relay_messages(process: subprocess.Popen[bytes]) -> threading.Thread:

@@ -6,6 +6,7 @@ import contextlib
 import http.client
 import http.server
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -24,7 +25,7 @@ from click.testing import CliRunner
 
 from relgraph.catalogue import Catalogue
 from relgraph.cli import cli
-from relgraph.remote import Endpoint, SparqlClient, query_endpoint
+from relgraph.remote import Endpoint, RemoteError, SparqlClient, query_endpoint
 
 RELGRAPH = Path(sys.executable).parent / "relgraph"
 _FORM = "application/x-www-form-urlencoded"
@@ -454,3 +455,93 @@ def test_a_query_nested_too_deeply_is_refused_and_the_server_stays_up(tmp_path):
         _out, err = server.communicate(timeout=30)
         assert server.returncode == 0
         assert len([line for line in err.splitlines() if line.startswith("refused POST")]) == 2
+
+
+def _servers_of(store: Path) -> list[int]:
+    """Return the processes whose command line names the store: an Oxigraph server left running on it."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            if str(store).encode() in cmdline.read_bytes().split(b"\0"):
+                found.append(int(cmdline.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="finds the servers through /proc")
+def test_sigterm_as_the_server_starts_leaves_no_server_behind(tmp_path, monkeypatch):
+    # a SIGTERM between starting the Oxigraph child and setting the handlers (a few ms, hit 3 times in
+    # 60 tries) ended relgraph (exit 143) and left the child serving, orphaned. Sent here at the worst
+    # moment, just as the child has started: it is held back until the handlers are set, then stops it.
+    from relgraph import serve as serving
+
+    store = tmp_path / "store"
+    serving.build_store(store, [])
+    started = []
+
+    def start_then_terminate(*args: Any) -> subprocess.Popen[bytes]:
+        process = real_start(*args)
+        started.append(process)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return process
+
+    class TerminatedError(Exception):
+        pass
+
+    def terminated(_signum: int, _frame: object) -> None:
+        raise TerminatedError  # what the CLI's handler does (exit 143); pytest's own would kill the run
+
+    real_start = serving._start
+    monkeypatch.setattr(serving, "_start", start_then_terminate)
+    before = signal.signal(signal.SIGTERM, terminated)
+    try:
+        announced: list[str] = []
+        assert serving.serve(store, port=free_port(), announce=announced.append) == 0
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert len(started) == 1 and started[0].returncode is not None  # stopped and waited for
+    assert announced == []
+    assert _servers_of(store) == []
+
+
+def test_a_query_that_fills_the_memory_stops_the_server_once_and_it_starts_again(tmp_path):
+    # a 1.3 kB query doubling a string 40 times: Oxigraph, with no limit, took all the memory of the
+    # machine until it aborted, and `relgraph serve` stopped with it, so any client could end the endpoint
+    bomb = 'SELECT (STRLEN(?a40) AS ?n) WHERE { BIND("xxxxxxxx" AS ?a0) '
+    bomb += " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(40)) + " }"
+    env = {**os.environ, "RELGRAPH_MAX_MEMORY_BYTES": str(512 * 1024 * 1024)}
+    with served(tmp_path, stderr=subprocess.PIPE, env=env) as (server, url):
+        client = SparqlClient(Endpoint.parse(url), timeout=30)
+        with pytest.raises(RemoteError, match=r"HTTP 502 Bad Gateway: .* the Oxigraph server did not answer"):
+            client.query(bomb)
+        answered = None
+        deadline = time.monotonic() + 30
+        while answered is None and time.monotonic() < deadline:
+            try:
+                answered = client.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+            except RemoteError as error:  # while it starts again
+                assert "HTTP 503 Service Unavailable" in str(error), error
+                time.sleep(0.2)
+        assert answered is not None and int(answered.rows[0][0]) > 1000  # the whole graph, still there
+        assert server.poll() is None
+        server.terminate()
+        _out, err = server.communicate(timeout=30)
+    assert server.returncode == 0
+    assert "the Oxigraph server stopped (killed by SIGABRT); starting it again on the same store" in err
+    assert "memory allocation of" in err  # Oxigraph's own last words, passed on
+
+
+def test_the_front_answers_503_while_the_server_starts_again():
+    # nothing listens on the server's port while relgraph serve starts it again: a client is told to retry
+    from relgraph.gateway import Gateway
+
+    gateway = Gateway(("127.0.0.1", 0), ("127.0.0.1", free_port()))
+    gateway.start()
+    try:
+        url = f"http://127.0.0.1:{gateway.server_address[1]}/query?query=" + urllib.parse.quote("ASK {}")
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(url, timeout=10)
+        assert caught.value.code == 503
+        assert caught.value.headers["Retry-After"] == "1"
+        assert caught.value.read() == b"the Oxigraph server is starting again; try again in a second\n"
+    finally:
+        gateway.stop()
