@@ -970,6 +970,25 @@ def test_add_refuses_a_readout_with_a_misspelled_term(tmp_path: Path, data_copy:
     assert added == f"{typo}: added as {data_copy / 'readouts' / 'typo.ttl'} ({len(_triples(typo))} triples)"
 
 
+def test_add_refuses_a_source_text_that_is_not_utf8(tmp_path: Path, data_copy: Path) -> None:
+    # its quotes could not be checked (one warning) and `add` copied it into data/sources/ all the same
+    from relgraph.synth import generate
+
+    readout = tmp_path / "latin.ttl"
+    generate(readout, sessions=1, seed=5, prefix="synthlatin")
+    (text,) = (tmp_path / "latin-sources").iterdir()
+    lines = text.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[1] = "Caf\u00e9 " + lines[1]
+    text.write_bytes("".join(lines).encode("latin-1"))
+    before = snapshot(data_copy)
+    result = run("add", str(readout), "--data-dir", str(data_copy))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.splitlines()[1:] == [  # after the line saying what it is doing
+        f"Error: {text}:2:4: not UTF-8 text (byte 0xe9)"
+    ]
+    assert snapshot(data_copy) == before
+
+
 def test_a_query_name_too_long_for_a_file_name_is_one_line() -> None:
     # OSError: [Errno 36] File name too long, as a traceback with exit 1
     result = run("query", "a" * 300)

@@ -83,7 +83,8 @@ def add_readout(
     :param progress: called with a line saying what is being done.
     :raises UsageError: if the file is not Turtle, or a readout of that name, or a source text of that
         name with other bytes, is already in the data.
-    :raises InputError: if it is missing or not valid RDF (``file:line:column``).
+    :raises InputError: if it is missing or not valid RDF (``file:line:column``), or a source text it
+        cites and that is to be copied cannot be read, is empty or is not UTF-8.
     :raises LockedError: if another writer holds the data folder.
     """
     from relgraph.checks import run_checks
@@ -163,6 +164,7 @@ def _source_copies(
     where validation finds them: the text whose quotes are checked is the text that is copied.
 
     :raises UsageError: if ``sources`` holds a text of that name with other bytes.
+    :raises InputError: if a text cannot be read, is empty, too large or not UTF-8 (``file:line:column``).
     """
     from relgraph.quotes import source_folders, source_texts
 
@@ -176,10 +178,9 @@ def _source_copies(
         copy = sources / name
         if found.parent.resolve() == sources.resolve():
             continue
-        try:
-            text = found.read_bytes()
-        except OSError as error:
-            raise InputError(f"{found}: cannot read: {error.strerror or error}") from None
+        # as the quotes are checked: UTF-8 within the size limit (a text that is not was copied into
+        # the data with its quotes unchecked, after one warning)
+        text = read_checked(found)
         (seen / name).write_bytes(text)
         try:
             same = copy.read_bytes() == text
