@@ -289,6 +289,42 @@ def test_triple_terms_are_refused_by_the_store_build(tmp_path: Path) -> None:
     assert not list(store.glob("store-*")) and not (store / "manifest.json").exists()  # nothing built
 
 
+@pytest.mark.parametrize("store", [False, True], ids=["in-memory", "store"])
+def test_jsonld_that_would_load_nothing_is_refused(tmp_path: Path, store: bool) -> None:
+    # JSON-LD drops a node with a relative @id, and a key no @context maps: such a file loaded
+    # nothing, and `validate` said it conformed
+    cases = [
+        (b'{"@id": "officials/1", "http://ex/p": "v"}', 'a relative IRI, "officials/1": give absolute IRIs'),
+        (b'{"@id": "http://ex/a", "http://ex/p": {"@id": "#b"}}', 'a relative IRI, "#b"'),
+        (b'{"@id": "http://ex/a", "@type": "Official"}', 'a relative IRI, "Official"'),
+        (
+            b'{"@id": "http://ex/a", "name": "A"}',
+            "no triples: JSON-LD drops a key that no @context maps to an IRI",
+        ),
+    ]
+    for number, (content, message) in enumerate(cases):
+        data = tmp_path / "data" / f"case{number}.jsonld"
+        data.parent.mkdir(exist_ok=True)
+        data.write_bytes(content)
+        where = ["--store", str(tmp_path / "store")] if store else []
+        assert_error(run("sparql", ASK, *where, "--data", str(data)), 2, f"{data}: {message}")
+        assert_error(run("validate", str(data)), 2, f"{data}: {message}")
+    assert not (tmp_path / "store" / "manifest.json").exists()  # nothing built
+    # absolute IRIs, or a @base and @vocab that make them so: loaded
+    good = tmp_path / "good.jsonld"
+    good.write_text(
+        '{"@context": {"@base": "https://w3id.org/relgraph/id/", "@vocab": "http://www.w3.org/2000/01/rdf-schema#"},'
+        ' "@id": "officials/1", "label": "A"}'
+    )
+    ask = "ASK { <https://w3id.org/relgraph/id/officials/1> rdfs:label 'A' }"
+    assert (
+        run(
+            "sparql", f"PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> {ask}", "--data", str(good)
+        ).stdout
+        == "true\n"
+    )
+
+
 def test_jsonld_nesting_is_refused(tmp_path: Path) -> None:
     data = b'{"@id": "http://ex/a",\n "http://ex/p": ' + b"[" * 5000 + b"1" + b"]" * 5000 + b"}"
     load_fails(tmp_path, "deep.jsonld", data, 2, "deep.jsonld:2: nested too deeply (more than 200 levels")

@@ -28,7 +28,7 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -41,7 +41,9 @@ from relgraph.locking import LockedError, locked
 from relgraph.reading import (
     FORMATS_BY_EXTENSION,
     CheckedReader,
+    base_iri,
     checked_quads,
+    complete_jsonld,
     file_syntax_message,
     load_in_order,
     one_line,
@@ -663,7 +665,10 @@ def _load_file(
             checked = CheckedReader(path, stream, seen=hasher.update)
             raw = cast(IO[bytes], checked)
         source = cast(IO[bytes], CountingReader(raw, report))
-        quads = ox.parse(source, file_format, rename_blank_nodes=True)
+        base = base_iri(file_format)
+        quads: Iterable[ox.Quad] = ox.parse(source, file_format, rename_blank_nodes=True, base_iri=base)
+        if file_format == ox.RdfFormat.JSON_LD:
+            quads = complete_jsonld(path, quads)
         try:
             store.bulk_extend(checked_quads(path, quads, limits, longest, imports))
         except SyntaxError as error:

@@ -29,7 +29,9 @@ __all__ = [
     "IMPORTS",
     "CheckedReader",
     "base_direction_error",
+    "base_iri",
     "checked_quads",
+    "complete_jsonld",
     "file_syntax_message",
     "load_in_order",
     "local_imports",
@@ -57,6 +59,8 @@ FORMATS_BY_EXTENSION: dict[str, ox.RdfFormat] = {
 #: the predicate ``owl:imports``
 IMPORTS = ox.NamedNode(PREFIXES["owl"] + "imports")
 
+#: the base IRI of JSON-LD files (see base_iri): no file of relgraph's has IRIs under it
+_RELATIVE_BASE = "http://relative.invalid/"
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -318,6 +322,63 @@ def checked_quads(
             yield quad
         else:
             yield ox.Quad(quad.subject, quad.predicate, value, default)
+
+
+def base_iri(rdf_format: ox.RdfFormat) -> str | None:
+    """Return the base IRI :func:`pyoxigraph.parse` gets for a file of ``rdf_format``: None but for JSON-LD.
+
+    JSON-LD is parsed against a base IRI no file uses (``.invalid``, RFC 6761), so that a relative IRI,
+    which JSON-LD drops without a word (and with it every triple of the node), is kept and
+    :func:`complete_jsonld` can refuse it. The other formats refuse a relative IRI themselves.
+
+    >>> base_iri(ox.RdfFormat.TURTLE) is None
+    True
+    >>> base_iri(ox.RdfFormat.JSON_LD)
+    'http://relative.invalid/'
+    """
+    return _RELATIVE_BASE if rdf_format == ox.RdfFormat.JSON_LD else None
+
+
+def complete_jsonld(path: Path, quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
+    """Yield the quads of a JSON-LD file parsed with :func:`base_iri`; refuse a relative IRI, or no quad.
+
+    A JSON-LD file of nodes with relative ``@id`` values, or of keys no ``@context`` maps to IRIs,
+    loaded nothing, and "conformed".
+
+    :param path: the file (for the messages).
+    :param quads: its quads.
+    :raises InputError: naming the file and the first relative IRI, or saying it holds no triples.
+
+    >>> jsonld = ox.RdfFormat.JSON_LD
+    >>> data = b'{"@id": "officials/1", "http://ex/p": "v"}'
+    >>> quads = ox.parse(data, jsonld, base_iri=base_iri(jsonld))
+    >>> list(complete_jsonld(Path("a.jsonld"), quads))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    relgraph.errors.InputError: a.jsonld: a relative IRI, "officials/1": give absolute IRIs, or an @base ...
+    """
+    empty = True
+    for quad in quads:
+        for term in (quad.subject, quad.predicate, quad.object, quad.graph_name):
+            if type(term) is ox.NamedNode and term.value.startswith(_RELATIVE_BASE):
+                raise _relative(path, term.value)
+            if type(term) is ox.Literal and term.datatype.value.startswith(_RELATIVE_BASE):
+                raise _relative(path, term.datatype.value)
+        empty = False
+        yield quad
+    if empty:
+        raise InputError(
+            f"{path}: no triples: JSON-LD drops a key that no @context maps to an IRI, "
+            'and a node without one (give an "@context", with "@vocab" say)'
+        )
+
+
+def _relative(path: Path, iri: str) -> InputError:
+    relative = iri.removeprefix(_RELATIVE_BASE)
+    return InputError(
+        f'{path}: a relative IRI, "{escape_controls(relative)}": '
+        "give absolute IRIs, or an @base in the @context"
+    )
 
 
 def base_direction_error(path: Path, literal: ox.Literal) -> InputError:

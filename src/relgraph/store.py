@@ -33,6 +33,8 @@ from relgraph.reading import (
     FORMATS_BY_EXTENSION,
     IMPORTS,
     base_direction_error,
+    base_iri,
+    complete_jsonld,
     file_syntax_message,
     load_in_order,
     one_line,
@@ -423,7 +425,11 @@ def _parse_file(path: Path, staging: ox.Store | None = None) -> tuple[list[ox.Qu
     default_graph = ox.DefaultGraph()
     quads: list[ox.Quad] = []
     try:
-        for quad in ox.parse(data, file_format, rename_blank_nodes=True):
+        base = base_iri(file_format)
+        parsed: Iterable[ox.Quad] = ox.parse(data, file_format, rename_blank_nodes=True, base_iri=base)
+        if file_format == ox.RdfFormat.JSON_LD:
+            parsed = complete_jsonld(path, parsed)
+        for quad in parsed:
             if isinstance(quad.subject, ox.Triple) or isinstance(quad.object, ox.Triple):
                 raise InputError(f"{path}: RDF 1.2 triple terms are not supported")
             if isinstance(quad.object, ox.Literal) and quad.object.direction is not None:
