@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from rdflib import RDF, XSD, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, Literal, URIRef
 
 from relgraph import resources
 from relgraph.catalogue import CannedQuery, convert_value
@@ -249,7 +249,7 @@ def explain(kg: KnowledgeGraph, entity: str) -> Explanation:
     ]
     if not outgoing and not incoming:
         raise UsageError(f"the graph says nothing about {shorten(iri)}")
-    labels = [f.value for f in outgoing if f.property == URIRef("http://www.w3.org/2000/01/rdf-schema#label")]
+    labels = [f.value for f in outgoing if f.property == RDFS.label]
     types = [f.value for f in outgoing if f.property == RDF.type]
     return Explanation(
         entity=iri,

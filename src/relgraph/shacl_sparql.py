@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 import rdflib
-from rdflib import RDF, RDFS, SH, SKOS, BNode, Literal, URIRef
+from rdflib import RDF, RDFS, SH, SKOS, XSD, BNode, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
@@ -61,7 +61,7 @@ __all__ = [
 
 SKOS_PREF_LABEL = SKOS.prefLabel
 _CASTABLE = {
-    f"http://www.w3.org/2001/XMLSchema#{name}"
+    str(XSD[name])
     for name in ("integer", "decimal", "double", "float", "boolean", "date", "dateTime", "time")
 }
 _IGNORED = {
