@@ -1183,6 +1183,19 @@ def test_broken_shapes_file_is_a_configuration_error(tmp_path: Path) -> None:
     assert "does not conform" not in result.output and "conform" not in line
 
 
+def test_shapes_pyshacl_cannot_load_are_named(tmp_path: Path) -> None:
+    # a shape pyshacl refuses (a literal as sh:path) said "Error: shapes: ShapeLoadError: …": which shapes?
+    result = _validate_with_shapes(
+        tmp_path,
+        SHAPES_HEAD + 'rgsh:S a sh:NodeShape ; sh:targetClass rg:Official ; sh:property [ sh:path "x" ] .\n',
+    )
+    line = assert_error(result, int(ExitCode.CONFIGURATION))
+    assert line == (
+        f"Error: {tmp_path / 'shapes.ttl'}: the shapes are broken: "
+        "ShapeLoadError: Values of a property path cannot be a Literal."
+    )
+
+
 def test_shapes_with_invalid_rdf_are_a_configuration_error(tmp_path: Path) -> None:
     result = _validate_with_shapes(
         tmp_path, SHAPES_HEAD + "rgsh:S a sh:NodeShape ; sh:targetClass <http://ex/a b> .\n"

@@ -21,9 +21,10 @@ from rdflib import RDF, RDFS, SH, SKOS, BNode, Literal, URIRef
 from rdflib.term import Node
 
 from relgraph import guard, resources
-from relgraph.errors import ConfigurationError, InputError
+from relgraph.errors import ConfigurationError, InputError, RelgraphError
 from relgraph.locate import find_line, find_literal_line
 from relgraph.namespaces import RGSH
+from relgraph.reading import one_line
 from relgraph.store import KnowledgeGraph, default_files
 from relgraph.terms import shorten, to_rdflib
 
@@ -282,10 +283,13 @@ def validate(
                 ),
                 what="validation",
             )
-    except QueryTimeoutError:
+    except (QueryTimeoutError, RelgraphError):
         raise
     except Exception as error:  # pyshacl raises its own errors for broken shapes
-        raise ConfigurationError(f"shapes: {type(error).__name__}: {str(error).splitlines()[0]}") from error
+        where = shapes if shapes is not None else resources.ontology_dir() / "shapes.ttl"
+        lines = str(error).strip().splitlines()
+        said = f"{type(error).__name__}: {one_line(lines[0])}" if lines else type(error).__name__
+        raise ConfigurationError(f"{where}: the shapes are broken: {said}") from error
     return _report(report_graph, shapes_graph, data, base, new, new_files, strict, sources)
 
 
