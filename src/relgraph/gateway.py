@@ -17,6 +17,7 @@ name this front), and the answer comes back as Oxigraph makes it.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import re
 import socket
@@ -97,6 +98,9 @@ class Gateway(ThreadingHTTPServer):
     daemon_threads = True  # a client still connected does not keep relgraph from stopping
     block_on_close = False
     request_queue_size = 128  # connections made while Oxigraph opens the store wait for it
+    #: connections served at once; one more is answered 503 at once (each holds a thread, and up to
+    #: :data:`MAX_SPARQL_BODY` of memory: clients that connected and sent nothing took a thread each)
+    max_connections = 64
 
     def __init__(
         self, address: tuple[str, int], upstream: tuple[str, int], log: Callable[[str], None] | None = None
@@ -105,6 +109,7 @@ class Gateway(ThreadingHTTPServer):
         self.upstream = upstream
         self.log = log or (lambda _line: None)
         self._thread: threading.Thread | None = None
+        self._slots = threading.BoundedSemaphore(self.max_connections)
         super().__init__(address, _Handler)
 
     def start(self) -> threading.Thread:
@@ -122,6 +127,40 @@ class Gateway(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Say nothing of a client that went away or sent a broken request (no traceback)."""
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection on a thread of its own; answer 503 if :attr:`max_connections` are served."""
+        if not self._slots.acquire(blocking=False):
+            _busy(request)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:  # no thread started (threads exhausted): the slot is free again
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        """Serve the connection (on its thread), then free its slot."""
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
+_BUSY_MESSAGE = b"the server is answering too many clients; try again later\n"
+_BUSY = (
+    b"HTTP/1.0 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(_BUSY_MESSAGE), _BUSY_MESSAGE)
+)
+
+
+def _busy(connection: socket.socket) -> None:
+    """Answer 503 on a connection the gateway has no thread for, without waiting on the client."""
+    with contextlib.suppress(OSError):
+        connection.setblocking(False)
+        connection.send(_BUSY)  # a fresh connection's send buffer takes it whole
+        connection.recv(65536)  # what the client sent already: closed unread, it would reset the answer
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -545,3 +545,55 @@ def test_the_front_answers_503_while_the_server_starts_again():
         assert caught.value.read() == b"the Oxigraph server is starting again; try again in a second\n"
     finally:
         gateway.stop()
+
+
+def test_the_front_answers_503_beyond_its_connections():
+    # each client connection took a thread, unbounded: clients that connected and sent nothing (or
+    # 16 MiB bodies) could take every thread and the memory of relgraph serve
+    from relgraph.gateway import Gateway
+
+    class Upstream(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "3")
+            self.end_headers()
+            self.wfile.write(b"ok\n")
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    gateway = Gateway(("127.0.0.1", 0), ("127.0.0.1", upstream.server_address[1]))
+    gateway.start()
+    url = f"http://127.0.0.1:{gateway.server_address[1]}/query?query=" + urllib.parse.quote("ASK {}")
+    idle = []
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            assert answer.read() == b"ok\n"
+        idle = [
+            socket.create_connection(gateway.server_address, timeout=10)
+            for _ in range(Gateway.max_connections)
+        ]
+        time.sleep(0.5)  # each taken by a thread of the gateway
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(url, timeout=10)
+        assert caught.value.code == 503 and caught.value.headers["Retry-After"] == "1"
+        assert caught.value.read() == b"the server is answering too many clients; try again later\n"
+        for connection in idle:
+            connection.close()
+        deadline = time.monotonic() + 10
+        while True:  # the slots are free again once the gateway has seen the clients go
+            try:
+                with urllib.request.urlopen(url, timeout=10) as answer:
+                    assert answer.read() == b"ok\n"
+                break
+            except urllib.error.HTTPError as error:
+                assert error.code == 503 and time.monotonic() < deadline
+                time.sleep(0.1)
+    finally:
+        for connection in idle:
+            connection.close()
+        gateway.stop()
+        upstream.shutdown()
+        upstream.server_close()
