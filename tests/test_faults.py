@@ -422,7 +422,7 @@ def test_bad_limit_in_the_environment_is_a_usage_error(variable: str, value: str
     assert_error(result, int(ExitCode.USAGE), f"{variable}='{value}': must be a positive number")
 
 
-@pytest.mark.parametrize("value", ["0.5", "1e19", "1000.9"])
+@pytest.mark.parametrize("value", ["0.5", "1e19", "1000.9", "0", str(2**62 + 1)])
 @pytest.mark.parametrize(
     "variable",
     [
@@ -434,7 +434,8 @@ def test_bad_limit_in_the_environment_is_a_usage_error(variable: str, value: str
 )
 def test_a_size_limit_must_be_a_whole_number_of_one_or_more(variable: str, value: str) -> None:
     # 0.5 passed as positive and became 0: a file limit of 0 bytes failed on the shipped ontology (exit 3);
-    # 1e19 overflowed the worker's memory limit ("its worker process stopped without an answer")
+    # 1e19 overflowed the worker's memory limit ("its worker process stopped without an answer"); 2**62 + 1,
+    # read as a float, became 2**62 and passed
     result = run("sparql", ASK, env={variable: value})
     assert_error(result, int(ExitCode.USAGE), f"{variable}='{value}': must be a whole number from 1 to 2**62")
 
