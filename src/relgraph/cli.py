@@ -630,10 +630,11 @@ def serve_command(
     import contextlib
     import tempfile
 
-    from relgraph.serve import build_store, check_port, serve
+    from relgraph.serve import build_store, check_port, serve, server_memory, stop_reason
     from relgraph.store import KnowledgeGraph
 
     check_port(bind, port)  # before the graph is loaded
+    server_memory()  # RELGRAPH_MAX_MEMORY_BYTES too
     kg = KnowledgeGraph.default(extra_files=data_files)
     with contextlib.ExitStack() as stack:
         temporary = stack.enter_context(tempfile.TemporaryDirectory(prefix="relgraph-store-"))
@@ -652,8 +653,12 @@ def serve_command(
 
         seconds = timeout if timeout is not None else current_timeout()
         code = serve(location, bind=bind, port=port, writable=writable, announce=click.echo, timeout=seconds)
+        if threading.current_thread() is threading.main_thread():  # the server is stopped: a SIGTERM sent
+            # twice would cut short the removal of the temporary store (exit 143 rather than 0)
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                signal.signal(sig, signal.SIG_IGN)
     if code != 0:
-        raise UsageError(f"the oxigraph server stopped with exit code {code} (its message is above)")
+        raise UsageError(stop_reason(code))
     click.echo("Server stopped.")
 
 

@@ -114,7 +114,9 @@ class Gateway(ThreadingHTTPServer):
 
     def start(self) -> threading.Thread:
         """Serve on a daemon thread until :meth:`stop`; return the thread."""
-        self._thread = threading.Thread(target=self.serve_forever, name="relgraph gateway", daemon=True)
+        self._thread = threading.Thread(
+            target=self.serve_forever, args=(0.1,), name="relgraph gateway", daemon=True
+        )  # polled every 0.1 s for stop(), not 0.5
         self._thread.start()
         return self._thread
 

@@ -22,21 +22,32 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 
-from relgraph.errors import ConfigurationError, UsageError
+from relgraph.errors import ConfigurationError, InputError, UsageError
 from relgraph.push import DEFAULT_GRAPH
 from relgraph.reading import one_line
 from relgraph.storedir import check_folder, make_folder, reason, write_manifest
 
-__all__ = ["DEFAULT_PORT", "build_store", "check_port", "oxigraph_command", "serve"]
+__all__ = [
+    "DEFAULT_PORT",
+    "MIN_SERVER_MEMORY",
+    "build_store",
+    "check_port",
+    "oxigraph_command",
+    "serve",
+    "server_memory",
+    "stop_reason",
+]
 
 #: the port ``relgraph serve`` listens on by default (Oxigraph's own default)
 DEFAULT_PORT = 7878
 _STOP_SECONDS = 10
 _START_SECONDS = 60  # for the server to listen (it opens the store first)
+_STARTS = 3  # starts in a row that fail (a signal before it listens) before relgraph gives up
+#: the least memory (bytes of data) the Oxigraph server is given: it needs about 200 MiB to start
+MIN_SERVER_MEMORY = 256 * 2**20
 
 
 def oxigraph_command() -> Path:
@@ -148,7 +159,9 @@ def serve(
     The server may take ``memory`` bytes of data (``RLIMIT_DATA``): a query that would take more ends
     the server, not the machine. A server that a signal other than SIGTERM or SIGINT ended (an abort when
     its memory ran out, the kernel's out-of-memory killer) is started again on the same store and port,
-    with a line on ``log``; the requests it was answering fail, the next ones are answered.
+    at most once a second, with a line on ``log``; the requests it was answering fail, the next ones are
+    answered. One that fails to start :data:`_STARTS` times in a row is given up (its code is returned);
+    one stopped by SIGTERM or SIGINT, sent to it alone, stops ``serve`` too (0 is returned).
 
     :param location: the store directory (see :func:`build_store`).
     :param bind: the address to listen on.
@@ -159,74 +172,79 @@ def serve(
         the server; default: standard error.
     :param timeout: seconds after which Oxigraph cancels a query (its ``--timeout-s``, rounded up to a
         whole second); None: no limit.
-    :param memory: the bytes of data the server may take; None: :func:`relgraph.limits.memory_budget`
+    :param memory: the bytes of data the server may take; None: :func:`server_memory`
         (``RELGRAPH_MAX_MEMORY_BYTES``, else three quarters of the memory available).
     :raises KeyboardInterrupt: never: Ctrl-C (and SIGTERM, and SIGHUP unless ignored) stop the server
         and return 0; any other error stops it before it is raised.
     :raises ConfigurationError: if the oxigraph program is missing.
     :raises UsageError: if the port is not valid, or cannot be listened on.
-    :raises InputError: if ``RELGRAPH_MAX_MEMORY_BYTES`` is not a whole number of bytes.
+    :raises InputError: if ``RELGRAPH_MAX_MEMORY_BYTES`` is not a whole number of bytes, or too few.
     """
     from relgraph.gateway import Gateway
-    from relgraph.limits import memory_budget
 
     if not 0 < port < 65536:
         raise UsageError(f"--port must be between 1 and 65535, not {port}")
     host = _host(bind)
     program = oxigraph_command()
-    limit = memory_budget() if memory is None else memory
+    limit = server_memory() if memory is None else memory
     say = log or _log_to_stderr
-    try:
-        gateway = Gateway((bind, port), ("127.0.0.1", _free_loopback_port()), say)
-    except OSError as error:
-        raise UsageError(f"cannot listen on {host}:{port}: {one_line(str(error))}") from None
-    inner = gateway.upstream[1]
-    command = [
-        str(program),
-        "serve" if writable else "serve-read-only",
-        "--location",
-        str(location),
-        "--bind",
-        f"127.0.0.1:{inner}",
-        "--union-default-graph",
-    ]
-    if timeout is not None:  # a client's endless query would otherwise hold a core until the server stops
-        command += ["--timeout-s", str(max(1, math.ceil(timeout)))]
-    # SIGTERM and SIGHUP (the terminal closed) stop the server too, like Ctrl-C; a SIGHUP already
-    # ignored (nohup) stays ignored. They are held back while the server is started and the handlers
-    # set: one that came in between ended relgraph and left the server running, orphaned.
+    # Ctrl-C, SIGTERM and SIGHUP (the terminal closed) stop the server, and relgraph returns 0; one
+    # already ignored (nohup, a background job's SIGINT) stays ignored. The handler is set before the
+    # server is started, and one that comes while it is being started waits for the end of it: it
+    # ended relgraph mid-start and left the server running, orphaned.
+    stopper = _Stopper()
     stopping = [signal.SIGTERM]
-    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
-        stopping.append(signal.SIGHUP)
+    stopping += [sig for sig in (signal.SIGINT, signal.SIGHUP) if signal.getsignal(sig) is not signal.SIG_IGN]
+    previous = {sig: signal.signal(sig, stopper) for sig in stopping}
     process: subprocess.Popen[bytes] | None = None
-    previous: dict[signal.Signals, Any] = {}  # the handlers to set back
+    gateway: Gateway | None = None
     try:
-        with _signals_held() as mask:
-            process = _start(command, limit, mask)
-            previous = {sig: signal.signal(sig, _interrupt) for sig in stopping}
+        try:
+            gateway = Gateway((bind, port), ("127.0.0.1", _free_loopback_port()), say)
+        except OSError as error:
+            raise UsageError(f"cannot listen on {host}:{port}: {one_line(str(error))}") from None
+        inner = gateway.upstream[1]
+        command = [
+            str(program),
+            "serve" if writable else "serve-read-only",
+            "--location",
+            str(location),
+            "--bind",
+            f"127.0.0.1:{inner}",
+            "--union-default-graph",
+        ]
+        if timeout is not None:  # a client's endless query would otherwise hold a core until the server stops
+            command += ["--timeout-s", str(max(1, math.ceil(timeout)))]
+        with stopper.holding():
+            process = _start(command, limit)
         relay = _relay_messages(process)
         announced = False
+        failed_starts = 0
         while True:
             started = time.monotonic()
-            if not _listening(process, inner):
-                code = process.wait()  # it stopped at once, and said why on standard error
-                relay.join(timeout=5)
-                return code
-            if not announced:
+            listening = _listening(process, inner)
+            if listening and not announced:
                 gateway.start()
                 announce(f"SPARQL endpoint: http://{host}:{port}/query")
                 if writable:
                     announce(f"SPARQL update endpoint: http://{host}:{port}/update")
                 announce(f"Query page: http://{host}:{port}/  (Ctrl-C stops the server)")
                 announced = True
-            code = process.wait()
+            failed_starts = 0 if listening else failed_starts + 1
+            code = _wait(process)
             relay.join(timeout=5)  # its last words (Oxigraph's "memory allocation … failed") first
-            if code >= 0 or -code in (signal.SIGTERM, signal.SIGINT):
-                return code  # it exited, or someone stopped it on purpose
+            if announced and -code in (signal.SIGTERM, signal.SIGINT):  # someone stopped it, on purpose
+                say(f"the Oxigraph server was stopped by {signal.Signals(-code).name}")
+                return 0
+            if code >= 0 or not announced:
+                return code  # it exited (and said why), or it never started
+            if failed_starts >= _STARTS:
+                say(f"the Oxigraph server stopped ({_signal_name(-code)}) {_STARTS} times while starting")
+                return code
             say(f"the Oxigraph server stopped ({_signal_name(-code)}); starting it again on the same store")
-            time.sleep(max(0.0, started + 1 - time.monotonic()))  # at most one restart a second
-            with _signals_held() as mask:
-                process = _start(command, limit, mask)
+            time.sleep(max(0.0, started + 1 - time.monotonic()))  # at most one start a second
+            with stopper.holding():
+                process = _start(command, limit)
             relay = _relay_messages(process)
     except KeyboardInterrupt:
         if process is not None:
@@ -237,44 +255,114 @@ def serve(
             _stop(process)
         raise
     finally:
+        if gateway is not None:
+            gateway.stop()  # before the handlers are set back: a second SIGTERM then ended relgraph
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        gateway.stop()
+
+
+def server_memory() -> int:
+    """Return the bytes of data ``relgraph serve``'s Oxigraph server may take.
+
+    :func:`relgraph.limits.memory_budget`: ``RELGRAPH_MAX_MEMORY_BYTES``, else three quarters of the
+    memory available.
+
+    :raises InputError: if ``RELGRAPH_MAX_MEMORY_BYTES`` is not a whole number, or is below
+        :data:`MIN_SERVER_MEMORY`, which the server needs to start (its threads' stacks count).
+
+    >>> server_memory() >= MIN_SERVER_MEMORY
+    True
+    """
+    from relgraph.limits import memory_budget
+
+    limit = memory_budget()
+    if limit < MIN_SERVER_MEMORY:
+        raise InputError(
+            f"RELGRAPH_MAX_MEMORY_BYTES={limit}: relgraph serve's Oxigraph server needs at least "
+            f"{MIN_SERVER_MEMORY} bytes ({MIN_SERVER_MEMORY // 2**20} MiB) to start"
+        )
+    return limit
+
+
+def stop_reason(code: int) -> str:
+    """Say how the Oxigraph server stopped, from the code :func:`serve` returned (not 0).
+
+    >>> stop_reason(1)
+    'the oxigraph server stopped with exit code 1 (its message is above)'
+    >>> stop_reason(-9)
+    'the oxigraph server was killed by SIGKILL (its last message, if any, is above)'
+    """
+    if code < 0:
+        return f"the oxigraph server was {_signal_name(-code)} (its last message, if any, is above)"
+    return f"the oxigraph server stopped with exit code {code} (its message is above)"
 
 
 #: run by the Python beside relgraph between fork and the Oxigraph server: it caps the server's data
-#: memory, sets back the signal mask relgraph held while starting it, then becomes the server
+#: memory (never above a lower limit already set) and turns off its core files (a 512 MiB core file
+#: for each query that ran out of memory), then becomes the server
 _LAUNCHER = """\
-import os, resource, signal, sys
+import os, resource, sys
 limit = int(sys.argv[1])
-if limit > 0:
-    _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
-    if hard == resource.RLIM_INFINITY or limit < hard:
-        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
-signal.pthread_sigmask(signal.SIG_SETMASK, [int(n) for n in sys.argv[2].split(",") if n])
-os.execv(sys.argv[3], sys.argv[3:])
+soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+if soft == resource.RLIM_INFINITY or limit < soft:
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+os.execv(sys.argv[2], sys.argv[2:])
 """
 
 
-def _start(command: list[str], memory: int, mask: Iterable[int]) -> subprocess.Popen[bytes]:
-    """Start the Oxigraph server ``command``, with ``memory`` bytes of data at most and the signals ``mask``.
+def _start(command: list[str], memory: int) -> subprocess.Popen[bytes]:
+    """Start the Oxigraph server ``command``, with ``memory`` bytes of data at most and no core file.
 
-    The limit and the mask are set by a small launcher before it becomes the server (an ``exec``):
-    ``preexec_fn`` is not safe in a process with threads, and ``subprocess`` keeps the parent's mask.
+    The limits are set by a small launcher before it becomes the server (an ``exec``): ``preexec_fn``
+    is not safe in a process with threads.
     """
-    numbers = ",".join(str(int(sig)) for sig in mask)
-    launcher = [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(memory), numbers]
+    launcher = [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(memory)]
     return subprocess.Popen([*launcher, *command], stderr=subprocess.PIPE)
 
 
-@contextlib.contextmanager
-def _signals_held() -> Iterator[set[int | signal.Signals]]:
-    """Hold back Ctrl-C, SIGTERM and SIGHUP for the block; yield the signal mask from before it."""
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
-    try:
-        yield mask
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # one held back is handled now
+def _wait(process: subprocess.Popen[bytes]) -> int:
+    """Wait for the server to stop, and return its exit code; wake often meanwhile.
+
+    A signal the kernel gives another thread (RocksDB's, the gateway's) is handled only when the main
+    thread wakes: in a bare ``wait()`` it never did, and a SIGTERM was lost.
+    """
+    while True:
+        try:
+            return process.wait(timeout=0.2)
+        except subprocess.TimeoutExpired:
+            continue
+
+
+class _Stopper:
+    """The handler of the signals that stop the server: :class:`KeyboardInterrupt`, but in :meth:`holding`."""
+
+    def __init__(self) -> None:
+        self._holding = False
+        self._pending = False
+        self._stopping = False
+
+    def __call__(self, _signum: int, _frame: object) -> None:
+        if self._stopping:
+            return  # a second one while the server stops (it ended relgraph with the server running)
+        if self._holding:
+            self._pending = True
+            return
+        self._stopping = True
+        raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def holding(self) -> Iterator[None]:
+        """Hold back the signals for the block (a server being started); then act on one that came."""
+        self._holding = True
+        try:
+            yield
+        finally:
+            self._holding = False
+        if self._pending:
+            self._pending = False
+            self._stopping = True
+            raise KeyboardInterrupt
 
 
 def _signal_name(number: int) -> str:
@@ -337,14 +425,16 @@ def _listening(process: subprocess.Popen[bytes], port: int) -> bool:
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop the server (SIGTERM, then SIGKILL after a while), with Ctrl-C and SIGTERM ignored meanwhile.
+    """Stop the server (SIGTERM, then SIGKILL after a while); Ctrl-C, SIGTERM, SIGHUP are ignored meanwhile.
 
     SIGTERM, not SIGINT: a server started from a script in the background ignores SIGINT. A second
     Ctrl-C or SIGTERM while it stops would otherwise end relgraph and leave the server running.
     """
-    held = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    held = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         process.terminate()
+        with contextlib.suppress(OSError):
+            process.send_signal(signal.SIGCONT)  # a stopped server (SIGSTOP) took the SIGKILL, 10 s later
         try:
             process.wait(timeout=_STOP_SECONDS)
         except subprocess.TimeoutExpired:
@@ -353,7 +443,3 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     finally:
         for sig, handler in held.items():
             signal.signal(sig, handler)
-
-
-def _interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt

@@ -458,20 +458,45 @@ def test_a_query_nested_too_deeply_is_refused_and_the_server_stays_up(tmp_path):
 
 
 def _servers_of(store: Path) -> list[int]:
-    """Return the processes whose command line names the store: an Oxigraph server left running on it."""
+    """Return the Oxigraph servers running on the store (relgraph serve's children, or orphans)."""
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         with contextlib.suppress(OSError):
-            if str(store).encode() in cmdline.read_bytes().split(b"\0"):
+            words = cmdline.read_bytes().split(b"\0")
+            if words[0].endswith(b"oxigraph") and str(store).encode() in words:
                 found.append(int(cmdline.parent.name))
     return found
+
+
+def _from_another_thread(signum: int) -> None:
+    """Send ``signum`` to this process as the kernel may deliver it: to a thread that is not the main one."""
+    thread = threading.Thread(target=lambda: signal.pthread_kill(threading.get_ident(), signum))
+    thread.start()
+    thread.join()
+
+
+class TerminatedError(Exception):
+    """What the CLI's SIGTERM handler does (exit 143), raised instead: pytest's own would end the run."""
+
+
+@contextlib.contextmanager
+def cli_sigterm_handler() -> Iterator[None]:
+    def terminated(_signum: int, _frame: object) -> None:
+        raise TerminatedError
+
+    before = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="finds the servers through /proc")
 def test_sigterm_as_the_server_starts_leaves_no_server_behind(tmp_path, monkeypatch):
     # a SIGTERM between starting the Oxigraph child and setting the handlers (a few ms, hit 3 times in
     # 60 tries) ended relgraph (exit 143) and left the child serving, orphaned. Sent here at the worst
-    # moment, just as the child has started: it is held back until the handlers are set, then stops it.
+    # moment, just as the child has started, from another thread: it waits for the start to end, then
+    # stops the server
     from relgraph import serve as serving
 
     store = tmp_path / "store"
@@ -481,26 +506,144 @@ def test_sigterm_as_the_server_starts_leaves_no_server_behind(tmp_path, monkeypa
     def start_then_terminate(*args: Any) -> subprocess.Popen[bytes]:
         process = real_start(*args)
         started.append(process)
-        os.kill(os.getpid(), signal.SIGTERM)
+        _from_another_thread(signal.SIGTERM)
+        time.sleep(0.1)  # the main thread runs the handler at its next step, still inside the start
         return process
-
-    class TerminatedError(Exception):
-        pass
-
-    def terminated(_signum: int, _frame: object) -> None:
-        raise TerminatedError  # what the CLI's handler does (exit 143); pytest's own would kill the run
 
     real_start = serving._start
     monkeypatch.setattr(serving, "_start", start_then_terminate)
-    before = signal.signal(signal.SIGTERM, terminated)
-    try:
-        announced: list[str] = []
+    announced: list[str] = []
+    with cli_sigterm_handler():
         assert serving.serve(store, port=free_port(), announce=announced.append) == 0
-    finally:
-        signal.signal(signal.SIGTERM, before)
     assert len(started) == 1 and started[0].returncode is not None  # stopped and waited for
     assert announced == []
     assert _servers_of(store) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="finds the servers through /proc")
+def test_a_sigterm_another_thread_takes_stops_the_server(tmp_path):
+    # the kernel gives a process's signal to any thread that does not block it (RocksDB's, the
+    # gateway's): the main thread, in a bare wait() for the server, never ran the handler, and serve
+    # went on until a second SIGTERM
+    from relgraph import serve as serving
+
+    store = tmp_path / "store"
+    serving.build_store(store, [])
+    servers: list[int] = []
+
+    def announce(line: str) -> None:
+        if line.startswith("Query page:"):
+            servers.extend(_servers_of(store))
+            threading.Thread(target=lambda: (time.sleep(0.3), _from_another_thread(signal.SIGTERM))).start()
+            rescue.start()  # no hang
+
+    def kill_the_servers() -> None:
+        for pid in servers:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+    rescue = threading.Timer(20, kill_the_servers)
+
+    started = time.monotonic()
+    with cli_sigterm_handler():
+        assert serving.serve(store, port=free_port(), announce=announce) == 0
+    rescue.cancel()
+    assert time.monotonic() - started < 10  # not the 20 s after which the test kills the server
+    assert len(servers) == 1 and _servers_of(store) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="finds the servers through /proc")
+def test_a_server_that_keeps_failing_to_start_again_is_given_up(tmp_path, monkeypatch):
+    # killed after it had started, the server is started again; one killed again and again before it
+    # listens (no memory to open the store, say) is given up after three tries, not retried forever
+    from relgraph import serve as serving
+
+    store = tmp_path / "store"
+    serving.build_store(store, [])
+    starts: list[subprocess.Popen[bytes]] = []
+
+    def start(*args: Any) -> subprocess.Popen[bytes]:
+        if starts:  # the starts again: a server killed before it listens
+            starts.append(subprocess.Popen(["sh", "-c", "kill -KILL $$"], stderr=subprocess.PIPE))
+        else:
+            starts.append(real_start(*args))
+        return starts[-1]
+
+    def announce(line: str) -> None:
+        if line.startswith("Query page:"):
+            starts[0].kill()
+
+    real_start = serving._start
+    monkeypatch.setattr(serving, "_start", start)
+    said: list[str] = []
+    with cli_sigterm_handler():
+        assert serving.serve(store, port=free_port(), announce=announce, log=said.append) == -signal.SIGKILL
+    again = "the Oxigraph server stopped (killed by SIGKILL); starting it again on the same store"
+    assert said == [again] * 3 + ["the Oxigraph server stopped (killed by SIGKILL) 3 times while starting"]
+    assert len(starts) == 4 and _servers_of(store) == []
+    assert serving.stop_reason(-signal.SIGKILL) == (
+        "the oxigraph server was killed by SIGKILL (its last message, if any, is above)"
+    )
+
+
+@pytest.mark.skipif(not Path("/proc/self/limits").exists(), reason="reads the server's limits in /proc")
+def test_the_server_keeps_a_lower_data_limit_and_writes_no_core_file(tmp_path):
+    # the launcher raised a stricter `ulimit -d` the user had set to RELGRAPH_MAX_MEMORY_BYTES, and
+    # every query that ran out of memory wrote a core file as large as the limit
+    gib = 2**30
+
+    def lower_limits() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_DATA, (gib, resource.RLIM_INFINITY))
+        resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+    env = {**os.environ, "RELGRAPH_MAX_MEMORY_BYTES": str(4 * gib)}
+    with served(tmp_path, env=env, preexec_fn=lower_limits) as (server, _url):
+        (pid,) = _servers_of(tmp_path / "store")
+        limits = {
+            line[:26].strip(): line[26:].split()[:2]
+            for line in Path(f"/proc/{pid}/limits").read_text().splitlines()[1:]
+        }
+        server.terminate()
+        assert server.wait(timeout=30) == 0
+    assert limits["Max data size"] == [str(gib), "unlimited"]
+    assert limits["Max core file size"] == ["0", "unlimited"]
+
+
+def test_too_little_memory_for_the_server_is_one_line_before_anything_is_loaded(tmp_path):
+    # 100 MB, fine for a query worker, was "Loaded 1188 triples", then "the oxigraph server stopped
+    # with exit code -11 (its message is above)" with nothing above
+    result = CliRunner(env={"RELGRAPH_MAX_MEMORY_BYTES": "100000000"}).invoke(
+        cli, ["serve", "--port", str(free_port()), "--store", str(tmp_path / "s")]
+    )
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (
+        "Error: RELGRAPH_MAX_MEMORY_BYTES=100000000: relgraph serve's Oxigraph server needs at least "
+        "268435456 bytes (256 MiB) to start\n"
+    )
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="finds the servers through /proc")
+def test_a_server_stopped_on_purpose_stops_serve(tmp_path):
+    # `kill -TERM` to the Oxigraph server alone: "the oxigraph server stopped with exit code -15 (its
+    # message is above)", exit 2, with nothing above; a server stopped (SIGSTOP) held serve's stop 10 s
+    with served(tmp_path, stderr=subprocess.PIPE) as (server, _url):
+        (pid,) = _servers_of(tmp_path / "store")
+        os.kill(pid, signal.SIGTERM)
+        out, err = server.communicate(timeout=30)
+    assert server.returncode == 0
+    assert err.splitlines()[-1:] == ["the Oxigraph server was stopped by SIGTERM"]
+    assert out.splitlines()[-1] == "Server stopped."
+    with served(tmp_path) as (server, _url):
+        (pid,) = _servers_of(tmp_path / "store")
+        os.kill(pid, signal.SIGSTOP)
+        started = time.monotonic()
+        server.terminate()
+        assert server.wait(timeout=30) == 0
+        assert time.monotonic() - started < 5
+    assert _servers_of(tmp_path / "store") == []
 
 
 def test_a_query_that_fills_the_memory_stops_the_server_once_and_it_starts_again(tmp_path):
