@@ -179,3 +179,21 @@ def test_an_unknown_prefix_is_named_when_nothing_is_called_that():
         r"name: unknown prefix 'unknown:' in 'unknown:foo' \(known: rg, rgd, ",
     ):
         resolve(KnowledgeGraph.default(), "unknown:foo")
+
+
+def test_a_property_is_said_to_be_one(kg):
+    # `explain rdf:type` said "nothing in the graph is called 'rdf:type'", though every node has one
+    from rdflib import RDF
+
+    typed = len(list(kg.to_rdflib().triples((None, RDF.type, None))))
+    assert typed > 200  # the people, posts, sessions, outcomes, evidence ... of the readout
+    message = (
+        f"rdf:type is used only as a property, in {typed} triples: the graph says nothing about it itself "
+        "(relgraph sparql can ask about its uses)"
+    )
+    for text in ("rdf:type", f"<{RDF.type}>"):
+        with pytest.raises(UsageError) as caught:
+            explain(kg, text)
+        assert caught.value.message == message
+    with pytest.raises(UsageError, match="nothing in the graph is called 'rdf:nothing'"):
+        explain(kg, "rdf:nothing")

@@ -175,7 +175,7 @@ def resolve(kg: KnowledgeGraph, entity: str) -> URIRef:
             iri = URIRef(str(convert_value(text, "iri")))
         except ValueError as error:
             iri, not_a_name = None, f"; as a prefixed name: {error}"
-        if iri is not None and _mentioned(kg, iri):
+        if iri is not None and (_mentioned(kg, iri) or _property_uses(kg, iri)):
             return iri
     rows = _internal("resolve-name").run(kg, {"name": text}).rows
     found = [row[0] for row in rows if isinstance(row[0], URIRef)]
@@ -192,6 +192,12 @@ def resolve(kg: KnowledgeGraph, entity: str) -> URIRef:
 def _mentioned(kg: KnowledgeGraph, iri: URIRef) -> bool:
     rows = _internal("explain-outgoing").run(kg, {"entity": f"<{iri}>"}).rows
     return bool(rows) or bool(_internal("explain-incoming").run(kg, {"entity": f"<{iri}>"}).rows)
+
+
+def _property_uses(kg: KnowledgeGraph, iri: URIRef) -> int:
+    """Return how many triples have ``iri`` as their property."""
+    rows = _internal("property-uses").run(kg, {"property": f"<{iri}>"}).rows
+    return sum(int(str(row[1])) for row in rows)  # no row: no triple
 
 
 def _evidence(
@@ -248,6 +254,12 @@ def explain(kg: KnowledgeGraph, entity: str) -> Explanation:
         if prop != RG.statedIn
     ]
     if not outgoing and not incoming:
+        uses = _property_uses(kg, iri)
+        if uses:  # rdf:type: "nothing in the graph is called 'rdf:type'", though every node has one
+            raise UsageError(
+                f"{shorten(iri)} is used only as a property, in {uses} triples: the graph says nothing "
+                "about it itself (relgraph sparql can ask about its uses)"
+            )
         raise UsageError(f"the graph says nothing about {shorten(iri)}")
     labels = [f.value for f in outgoing if f.property == RDFS.label]
     types = [f.value for f in outgoing if f.property == RDF.type]
