@@ -1195,6 +1195,30 @@ def test_shapes_pyshacl_cannot_load_are_named(tmp_path: Path) -> None:
         f"Error: {tmp_path / 'shapes.ttl'}: the shapes are broken: "
         "ShapeLoadError: Values of a property path cannot be a Literal."
     )
+    # one pyshacl logged as well: two lines of its own ("ConstraintLoadError: …", "For reference, see …")
+    result = _validate_with_shapes(
+        tmp_path,
+        SHAPES_HEAD + "rgsh:S a sh:NodeShape ; sh:targetClass rg:Official ;\n"
+        '  sh:property [ sh:path rg:x ; sh:minCount "abc" ] .\n',
+    )
+    line = assert_error(result, int(ExitCode.CONFIGURATION))  # one line only
+    assert line == (
+        f"Error: {tmp_path / 'shapes.ttl'}: the shapes are broken: ConstraintLoadError: "
+        "MinCountConstraintComponent sh:minCount must be a literal with datatype xsd:integer."
+    )
+
+
+def test_a_shape_whose_sparql_is_not_valid_is_named(tmp_path: Path) -> None:
+    # a shape's sh:select with a syntax error was a 63-line traceback from the compiled engine, exit 1
+    # (as for data that does not conform)
+    result = _validate_with_shapes(
+        tmp_path,
+        SHAPES_HEAD + "rgsh:S a sh:NodeShape ; sh:targetClass rg:Official ;\n"
+        '  sh:sparql [ sh:select """SELECT $this\nWHERE { $this ?p }""" ] .\n',
+    )
+    line = assert_error(result, int(ExitCode.CONFIGURATION))
+    assert line.startswith(f"Error: {tmp_path / 'shapes.ttl'}: SHACL-SPARQL sh:select on _:")
+    assert " is not valid SPARQL: line 2, column 18: expected one of " in line  # the } after ?p
 
 
 def test_shapes_with_invalid_rdf_are_a_configuration_error(tmp_path: Path) -> None:

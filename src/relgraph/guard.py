@@ -310,6 +310,37 @@ def check_shapes(shapes: Any, path: Path | str) -> None:
                     raise ConfigurationError(
                         f"{path}: SHACL-SPARQL sh:{predicate} on {subject.n3()}: {error.message}"
                     ) from error
+                problem = _sparql_syntax_problem(shapes, subject, str(text))
+                if problem is not None:  # it was a traceback when run (exit 1, as for data not conforming)
+                    where = f"{path}: SHACL-SPARQL sh:{predicate} on {subject.n3()}"
+                    raise ConfigurationError(f"{where} is not valid SPARQL: {problem}")
+
+
+def _sparql_syntax_problem(shapes: Any, node: Any, text: str) -> str | None:
+    """Return what is wrong with the SPARQL ``text`` of a shape's ``node``, parsed with its ``sh:prefixes``.
+
+    Parsed by an empty store (nothing is evaluated); the position is in ``text`` (line, column).
+    """
+    import pyoxigraph as ox
+    from rdflib import SH
+
+    from relgraph.reading import one_line
+
+    prologue = " ".join(
+        f"PREFIX {shapes.value(declaration, SH.prefix)}: <{shapes.value(declaration, SH.namespace)}>"
+        for source in shapes.objects(node, SH.prefixes)
+        for declaration in shapes.objects(source, SH.declare)
+    )
+    try:
+        ox.Store().query(f"{prologue}\n{text}")
+    except SyntaxError as error:
+        message = one_line(str(error))
+        located = re.match(r"error at (\d+):(\d+): ", message)
+        if located is not None and int(located.group(1)) > 1:
+            line, column = int(located.group(1)) - 1, located.group(2)
+            message = f"line {line}, column {column}: {message[located.end() :]}"
+        return message if len(message) <= 200 else message[:199] + "…"
+    return None
 
 
 class _StopParsingError(Exception):

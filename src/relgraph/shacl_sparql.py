@@ -374,7 +374,12 @@ def run_checks(
             else:
                 nodes = inline = f"{{ SELECT DISTINCT ?this WHERE {{ {check.target} {restriction} }} }}"
             query = check.query.replace(_TARGET, nodes).replace(_FOCUS, inline)
-            answer = store.query(_subclasses(store, query))
+            try:
+                answer = store.query(_subclasses(store, query))
+            except SyntaxError as error:  # a shape's own sh:select (a traceback, exit 1: "not conforming")
+                raise ConfigurationError(
+                    f"{check.shape}: the shape's SPARQL is not valid: {one_line(str(error))}"
+                ) from None
             assert isinstance(answer, ox.QuerySolutions)
             try:
                 for solution in answer:

@@ -266,7 +266,13 @@ def validate(
     for triple in new.to_rdflib():
         data.add(triple)
 
+    import logging
+
     import pyshacl  # imported here: it is slow to import and only this command needs it
+
+    # pyshacl logs to standard error through a handler of its own, set at each call: a shape it cannot
+    # load printed two lines of its own before relgraph's one
+    logging.getLogger("pyshacl-validate").disabled = True
 
     from relgraph.limits import QueryTimeoutError, run_in_thread
 
