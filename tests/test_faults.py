@@ -297,6 +297,8 @@ def test_jsonld_that_would_load_nothing_is_refused(tmp_path: Path, store: bool) 
         (b'{"@id": "officials/1", "http://ex/p": "v"}', 'a relative IRI, "officials/1": give absolute IRIs'),
         (b'{"@id": "http://ex/a", "http://ex/p": {"@id": "#b"}}', 'a relative IRI, "#b"'),
         (b'{"@id": "http://ex/a", "@type": "Official"}', 'a relative IRI, "Official"'),
+        # one naming a host kept the scheme of an http: base, and was loaded as http://other.example/x
+        (b'{"@id": "//other.example/x", "http://ex/p": "v"}', 'a relative IRI, "//other.example/x"'),
         (
             b'{"@id": "http://ex/a", "name": "A"}',
             "no triples: JSON-LD drops a key that no @context maps to an IRI",
@@ -1026,6 +1028,31 @@ def test_add_refuses_a_source_text_that_is_not_utf8(tmp_path: Path, data_copy: P
     assert snapshot(data_copy) == before
 
 
+def test_add_takes_a_source_text_with_a_byte_order_mark_as_the_same_text(
+    tmp_path: Path, data_copy: Path
+) -> None:
+    # the text already in data/sources/, byte for byte, was refused as "another text" once read with its
+    # byte order mark stripped; and a source text over the size limit was told to use --store
+    from relgraph.synth import generate
+
+    readout = tmp_path / "bom.ttl"
+    generate(readout, sessions=1, seed=6, prefix="synthbom")
+    (text,) = (tmp_path / "bom-sources").iterdir()
+    text.write_bytes(b"\xef\xbb\xbf" + text.read_bytes() + b"\nMore of the report." * 3000)
+    shutil.copy(text, data_copy / "sources" / text.name)
+    assert readout.stat().st_size < 50_000 < text.stat().st_size
+    limit = {"RELGRAPH_MAX_FILE_BYTES": "50000"}
+    too_big = run("add", str(readout), "--data-dir", str(data_copy), env=limit)
+    assert too_big.exit_code == 2 and too_big.stderr.splitlines()[1:] == [
+        f"Error: {text}: source text too big to check ({text.stat().st_size} bytes, limit 50000 bytes); "
+        "raise RELGRAPH_MAX_FILE_BYTES"
+    ]
+    added = run("add", str(readout), "--data-dir", str(data_copy), "--strict")
+    assert added.exit_code == 0, added.output
+    assert (data_copy / "readouts" / "bom.ttl").exists()
+    assert (data_copy / "sources" / text.name).read_bytes() == text.read_bytes()  # as it was, BOM and all
+
+
 def test_a_query_name_too_long_for_a_file_name_is_one_line() -> None:
     # OSError: [Errno 36] File name too long, as a traceback with exit 1
     result = run("query", "a" * 300)
@@ -1339,6 +1366,20 @@ def test_store_is_read_while_another_process_holds_the_lock(tmp_path: Path) -> N
     assert again.exit_code == 0, again.output
     assert again.output == first.output
     assert "Vishwesh Negi" in again.output
+
+
+def test_a_store_built_under_older_load_checks_is_built_again(tmp_path: Path) -> None:
+    # a store holding a JSON-LD file of relative IRIs (loaded as nothing before the check) was reused as
+    # it was once relgraph refused such files
+    store = tmp_path / "store"
+    assert run("sparql", ASK, "--store", str(store)).exit_code == 0
+    manifest = json.loads((store / "manifest.json").read_text())
+    assert manifest["checks"] == 2
+    manifest["checks"] = 1  # as the manifest of a store built before the check says (none: the same)
+    (store / "manifest.json").write_text(json.dumps(manifest))
+    assert run("sparql", ASK, "--store", str(store)).exit_code == 0
+    rebuilt = json.loads((store / "manifest.json").read_text())
+    assert rebuilt["checks"] == 2 and rebuilt["store"] != manifest["store"]
 
 
 def test_store_bad_file_leaves_the_store_unchanged(tmp_path: Path) -> None:

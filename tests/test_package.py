@@ -60,7 +60,7 @@ def test_python_dash_m_relgraph_runs_the_command() -> None:
 _IRI_HOMES = {"namespaces.py", "prefixes.py"}
 _SENTINELS = {
     "urn:relgraph:probe",  # catalogue: a value to check that a query with an IRI parameter compiles
-    "http://relative.invalid/",  # reading: the base IRI that catches JSON-LD's relative IRIs
+    "relgraph-relative:",  # reading: the scheme of the base IRI that catches JSON-LD's relative IRIs
 }
 
 

@@ -35,6 +35,8 @@ from relgraph.validate import ValidationReport
 
 __all__ = ["AddOutcome", "LockedError", "add_readout", "base_files", "locked"]
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+
 
 @dataclass
 class AddOutcome:
@@ -179,11 +181,14 @@ def _source_copies(
         if found.parent.resolve() == sources.resolve():
             continue
         # as the quotes are checked: UTF-8 within the size limit (a text that is not was copied into
-        # the data with its quotes unchecked, after one warning)
-        text = read_checked(found)
+        # the data with its quotes unchecked, after one warning); the bytes copied are the file's own
+        _check_source_size(found)
+        raw: list[bytes] = []
+        checked = read_checked(found, seen=raw.append)  # without a byte order mark, as quotes are read
+        text = b"".join(raw)
         (seen / name).write_bytes(text)
-        try:
-            same = copy.read_bytes() == text
+        try:  # the same text, with or without a byte order mark, is the same source
+            same = copy.read_bytes().removeprefix(_UTF8_BOM) == checked
         except FileNotFoundError:
             copies.append((found, copy, text))
             continue
@@ -194,6 +199,22 @@ def _source_copies(
                 f"{found}: {copy} is already in the data with another text; give the source another name"
             )
     return copies
+
+
+def _check_source_size(path: Path) -> None:
+    """Refuse a source text over ``RELGRAPH_MAX_FILE_BYTES`` (an RDF file's message speaks of --store)."""
+    from relgraph.limits import Limits, file_size_limit
+
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # read_checked says why it cannot be read
+    limit = file_size_limit(Limits.from_env())
+    if size > limit:
+        raise InputError(
+            f"{path}: source text too big to check ({size} bytes, limit {limit} bytes); "
+            "raise RELGRAPH_MAX_FILE_BYTES"
+        )
 
 
 def _write_new(target: Path, data: bytes, what: str = "readout") -> None:

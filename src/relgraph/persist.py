@@ -439,7 +439,7 @@ def _fresh_manifest(
     manifest = check_folder(store_dir, "query")
     if manifest is None or not _well_formed(manifest) or not (store_dir / manifest["store"]).is_dir():
         return None
-    if manifest["given"] != [str(f.resolve()) for f in files]:
+    if manifest["given"] != [str(f.resolve()) for f in files] or manifest["checks"] != _LOAD_CHECKS:
         return None
     if manifest["imports_found"] and manifest["imports_followed"] != guard.imports_allowed():
         return None
@@ -448,7 +448,11 @@ def _fresh_manifest(
     return manifest if all(_unchanged(entry, touched) for entry in manifest["files"]) else None
 
 
+#: the version of the checks a file passes to be loaded: a store built under older (looser) checks is
+#: rebuilt (a JSON-LD file with relative IRIs, refused since version 2, was loaded as an empty graph)
+_LOAD_CHECKS = 2
 _FIELDS = {
+    "checks": int,
     "store": str,
     "given": list,
     "imports_found": bool,
@@ -585,6 +589,7 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool, why: str) -> d
             raise unwritable(error) from None
         manifest = {
             "kind": "query",
+            "checks": _LOAD_CHECKS,
             "store": final.name,
             "given": [str(f.resolve()) for f in files],
             "imports_found": bool(found),

@@ -59,8 +59,10 @@ FORMATS_BY_EXTENSION: dict[str, ox.RdfFormat] = {
 #: the predicate ``owl:imports``
 IMPORTS = ox.NamedNode(PREFIXES["owl"] + "imports")
 
-#: the base IRI of JSON-LD files (see base_iri): no file of relgraph's has IRIs under it
-_RELATIVE_BASE = "http://relative.invalid/"
+#: the base IRI of JSON-LD files (see base_iri), of a scheme of its own: a relative IRI, even one naming
+#: a host (``//example.org/x``, which kept an ``http:`` base's scheme), resolves to an IRI of that scheme
+_RELATIVE_SCHEME = "relgraph-relative:"
+_RELATIVE_BASE = _RELATIVE_SCHEME + "//base/"
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -327,14 +329,14 @@ def checked_quads(
 def base_iri(rdf_format: ox.RdfFormat) -> str | None:
     """Return the base IRI :func:`pyoxigraph.parse` gets for a file of ``rdf_format``: None but for JSON-LD.
 
-    JSON-LD is parsed against a base IRI no file uses (``.invalid``, RFC 6761), so that a relative IRI,
-    which JSON-LD drops without a word (and with it every triple of the node), is kept and
+    JSON-LD is parsed against a base IRI of a scheme no file uses, so that a relative IRI, which
+    JSON-LD drops without a word (and with it every triple of the node), is kept and
     :func:`complete_jsonld` can refuse it. The other formats refuse a relative IRI themselves.
 
     >>> base_iri(ox.RdfFormat.TURTLE) is None
     True
     >>> base_iri(ox.RdfFormat.JSON_LD)
-    'http://relative.invalid/'
+    'relgraph-relative://base/'
     """
     return _RELATIVE_BASE if rdf_format == ox.RdfFormat.JSON_LD else None
 
@@ -360,9 +362,9 @@ def complete_jsonld(path: Path, quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
     empty = True
     for quad in quads:
         for term in (quad.subject, quad.predicate, quad.object, quad.graph_name):
-            if type(term) is ox.NamedNode and term.value.startswith(_RELATIVE_BASE):
+            if type(term) is ox.NamedNode and term.value.startswith(_RELATIVE_SCHEME):
                 raise _relative(path, term.value)
-            if type(term) is ox.Literal and term.datatype.value.startswith(_RELATIVE_BASE):
+            if type(term) is ox.Literal and term.datatype.value.startswith(_RELATIVE_SCHEME):
                 raise _relative(path, term.datatype.value)
         empty = False
         yield quad
@@ -374,7 +376,7 @@ def complete_jsonld(path: Path, quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
 
 
 def _relative(path: Path, iri: str) -> InputError:
-    relative = iri.removeprefix(_RELATIVE_BASE)
+    relative = iri.removeprefix(_RELATIVE_BASE).removeprefix(_RELATIVE_SCHEME)  # as resolved: ../x is x
     return InputError(
         f'{path}: a relative IRI, "{escape_controls(relative)}": '
         "give absolute IRIs, or an @base in the @context"
