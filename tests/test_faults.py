@@ -299,10 +299,7 @@ def test_jsonld_that_would_load_nothing_is_refused(tmp_path: Path, store: bool) 
         (b'{"@id": "http://ex/a", "@type": "Official"}', 'a relative IRI, "Official"'),
         # one naming a host kept the scheme of an http: base, and was loaded as http://other.example/x
         (b'{"@id": "//other.example/x", "http://ex/p": "v"}', 'a relative IRI, "//other.example/x"'),
-        (
-            b'{"@id": "http://ex/a", "name": "A"}',
-            "no triples: JSON-LD drops a key that no @context maps to an IRI",
-        ),
+        (b'{"@context": {"name": "http://ex/name"}}', "no triples: JSON-LD drops a key"),
     ]
     for number, (content, message) in enumerate(cases):
         data = tmp_path / "data" / f"case{number}.jsonld"
@@ -325,6 +322,70 @@ def test_jsonld_that_would_load_nothing_is_refused(tmp_path: Path, store: bool) 
         ).stdout
         == "true\n"
     )
+
+
+@pytest.mark.parametrize("store", [False, True], ids=["in-memory", "store"])
+def test_jsonld_that_would_drop_some_triples_is_refused(tmp_path: Path, store: bool) -> None:
+    # such a file loaded with those triples missing, exit 0
+    cases = [
+        (
+            b'{"@id": "http://ex/a", "http://ex/p": "v", "name": "A"}',
+            'the key "name" is mapped to no IRI (no @context defines it, and there is no @vocab)',
+        ),
+        (
+            b'{"@id": "http://ex/a", "http://ex/p": {"@id": "http://ex/has space"}}',
+            "\"http://ex/has space\" is not an IRI (it contains ' '): JSON-LD would drop it",
+        ),
+        (
+            b'{"@context": {"@base": null}, "@graph": [{"@id": "http://ex/a", "http://ex/p": "v"},'
+            b' {"@id": "dropped", "http://ex/p": "w"}]}',
+            'a relative IRI, "dropped", where "@base" is null: JSON-LD would drop it',
+        ),
+    ]
+    for number, (content, message) in enumerate(cases):
+        data = tmp_path / "data" / f"case{number}.jsonld"
+        data.parent.mkdir(exist_ok=True)
+        data.write_bytes(content)
+        where = ["--store", str(tmp_path / "store")] if store else []
+        assert_error(run("sparql", ASK, *where, "--data", str(data)), 2, f"{data}: {message}")
+    assert not (tmp_path / "store" / "manifest.json").exists()  # nothing built
+    # terms of any @context (scoped ones too), keyword aliases, language and index maps (their keys are
+    # data), a @json value, @reverse, @list and compact IRIs: every triple JSON-LD makes is loaded
+    rich = tmp_path / "rich.jsonld"
+    rich.write_text(
+        json.dumps(
+            {
+                "@context": {
+                    "ex": "http://ex/",
+                    "id": "@id",
+                    "My Type": "http://ex/MyType",
+                    "label": {"@id": "http://www.w3.org/2000/01/rdf-schema#label", "@container": "@language"},
+                    "tags": {"@id": "ex:tag", "@container": "@index"},
+                    "data": {"@id": "ex:data", "@type": "@json"},
+                    "scoped": {"@id": "ex:scoped", "@context": {"inner": "ex:inner"}},
+                    "knows": {"@reverse": "ex:knownBy"},
+                },
+                "@graph": [
+                    {
+                        "id": "ex:a",
+                        "@type": "My Type",
+                        "label": {"en": "A", "fr": "Ah"},
+                        "tags": {"one": "x", "two": {"@id": "ex:t"}},
+                        "data": {"any key": [1, {"x": 2}]},
+                        "scoped": {"inner": 5},
+                        "knows": {"@id": "ex:b"},
+                        "ex:direct": {"@list": [1, 2]},
+                    },
+                    {"@id": "_:b1", "@reverse": {"ex:q": {"@id": "ex:c"}}},
+                ],
+            }
+        )
+    )
+    made = len(list(ox.parse(path=str(rich))))
+    count = run("sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--data", str(rich), "-f", "csv")
+    shipped = run("sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "-f", "csv")
+    # a type, 2 labels, 2 tags, the JSON, scoped 2, the reverse 2, the list 5 (direct, 2 first, 2 rest)
+    assert made == 15 and int(count.stdout.split()[1]) == int(shipped.stdout.split()[1]) + made
 
 
 def test_jsonld_nesting_is_refused(tmp_path: Path) -> None:

@@ -84,6 +84,56 @@ def test_random_bytes_never_crash_the_loader(data: bytes, extension: str) -> Non
         assert path.read_bytes() == data
 
 
+JSONLD_KEYS = st.sampled_from(
+    [
+        "@id",
+        "@type",
+        "@context",
+        "@graph",
+        "@list",
+        "@value",
+        "@vocab",
+        "@base",
+        "@reverse",
+        "@container",
+        "@language",
+        "@index",
+        "@json",
+        "name",
+        "http://ex/p",
+        "ex:p",
+        "ex",
+        "_:b",
+        "a b",
+    ]
+)
+JSONLD = st.recursive(
+    st.one_of(
+        st.none(), st.booleans(), st.integers(), st.sampled_from(["http://ex/a", "rel", "_:b", "a b", "@id"])
+    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(JSONLD_KEYS, inner, max_size=4)),
+    max_leaves=25,
+)
+
+
+@SETTINGS
+@given(document=JSONLD)
+def test_random_jsonld_gives_one_line_or_loads_every_triple_it_makes(document: object) -> None:
+    # the check of what JSON-LD would drop walks any JSON: it refuses in one line or lets the file load
+    import pyoxigraph as ox
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "random.jsonld")
+        path.write_text(json.dumps(document))
+        kg = KnowledgeGraph()
+        try:
+            kg.load(path)
+        except InputError as error:
+            assert str(path) in error.message and "\n" not in error.message
+        else:
+            assert len(kg) == len(set(ox.parse(path=str(path)))) > 0  # a graph: no duplicates
+
+
 SYNTAX_PIECES = st.sampled_from(
     [
         "<http://ex/a>",

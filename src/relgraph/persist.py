@@ -42,6 +42,7 @@ from relgraph.reading import (
     FORMATS_BY_EXTENSION,
     CheckedReader,
     base_iri,
+    check_jsonld,
     checked_quads,
     complete_jsonld,
     file_syntax_message,
@@ -662,6 +663,8 @@ def _load_file(
             if file_format == ox.RdfFormat.RDF_XML:
                 guard.check_xml(path, data, limits.max_depth)
             check_depth(path, data, file_format, limits)
+            if file_format == ox.RdfFormat.JSON_LD:
+                check_jsonld(path, data)  # what it would drop without a word
             raw: IO[bytes] = io.BytesIO(data)
             checked = None
         else:

@@ -30,6 +30,7 @@ __all__ = [
     "CheckedReader",
     "base_direction_error",
     "base_iri",
+    "check_jsonld",
     "checked_quads",
     "complete_jsonld",
     "file_syntax_message",
@@ -63,6 +64,10 @@ IMPORTS = ox.NamedNode(PREFIXES["owl"] + "imports")
 #: a host (``//example.org/x``, which kept an ``http:`` base's scheme), resolves to an IRI of that scheme
 _RELATIVE_SCHEME = "relgraph-relative:"
 _RELATIVE_BASE = _RELATIVE_SCHEME + "//base/"
+#: characters no IRI holds (RFC 3987): JSON-LD drops an IRI with one
+_NOT_IN_IRIS = re.compile(r'[\x00-\x20<>"{}|\\^`]')
+#: JSON-LD containers whose keys are data (a language, an index), not terms
+_MAPS = {"@language", "@index", "@id", "@type", "@graph"}
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -372,6 +377,122 @@ def complete_jsonld(path: Path, quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
         raise InputError(
             f"{path}: no triples: JSON-LD drops a key that no @context maps to an IRI, "
             'and a node without one (give an "@context", with "@vocab" say)'
+        )
+
+
+def check_jsonld(path: Path, data: bytes) -> None:
+    """Refuse what JSON-LD would drop without a word: a key no ``@context`` maps, an ``@id`` that is no IRI.
+
+    JSON-LD drops a key that no term definition, compact IRI or ``@vocab`` maps to an IRI, an ``@id``
+    with a character IRIs cannot hold (a space), and, where ``"@base": null``, a relative ``@id`` (the
+    base IRI of :func:`base_iri` catches it otherwise): the file loaded with those triples missing. The
+    terms of every ``@context`` in the file count, wherever they are (scoped contexts too); the keys of
+    language, index, id, type and graph maps are data, and a ``@json`` value is not looked into. A file
+    that is not JSON is left to the parser, which says where.
+
+    :param path: the file (for the messages).
+    :param data: its bytes.
+    :raises InputError: naming the file and the first key or IRI that would be dropped.
+
+    >>> check_jsonld(Path("a.jsonld"), b'{"@id": "http://ex/a", "http://ex/p": 1, "name": "A"}')
+    Traceback (most recent call last):
+    ...
+    relgraph.errors.InputError: a.jsonld: the key "name" is mapped to no IRI (no @context defines it, and \
+there is no @vocab): JSON-LD would drop it and its value
+    """
+    import json
+
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return
+    terms: dict[str, object] = {}
+    flags = {"vocab": False, "base_null": False, "remote": False}
+
+    def context(value: object) -> None:
+        for part in value if isinstance(value, list) else [value]:
+            if isinstance(part, str):
+                flags["remote"] = True  # its terms are unknown: the parse refuses it, saying so
+            if not isinstance(part, dict):
+                continue
+            for key, definition in part.items():
+                if key == "@vocab" and definition is not None:
+                    flags["vocab"] = True
+                elif key == "@base" and definition is None:
+                    flags["base_null"] = True
+                elif not key.startswith("@"):
+                    terms[key] = definition
+                    iri = definition.get("@id") if isinstance(definition, dict) else definition
+                    if isinstance(iri, str) and not iri.startswith("@"):
+                        _check_iri(path, iri)
+                    if isinstance(definition, dict) and "@context" in definition:
+                        context(definition["@context"])
+
+    def contexts(value: object) -> None:
+        if isinstance(value, list):
+            for item in value:
+                contexts(item)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if key == "@context":
+                    context(item)
+                else:
+                    contexts(item)
+
+    def ids(key: str, value: object) -> None:
+        for iri in value if isinstance(value, list) else [value]:
+            if isinstance(iri, str) and not iri.startswith("_:") and not (key == "@type" and iri in terms):
+                _check_iri(path, iri)
+                if key == "@id" and flags["base_null"] and ":" not in iri:
+                    raise InputError(
+                        f'{path}: a relative IRI, "{escape_controls(iri)}", where "@base" is null: '
+                        "JSON-LD would drop it"
+                    )
+
+    def node(value: object) -> None:
+        if isinstance(value, list):
+            for item in value:
+                node(item)
+            return
+        if not isinstance(value, dict) or "@value" in value:
+            return  # a string, a number, a literal
+        for key, item in value.items():
+            if key == "@context":
+                continue
+            if key in ("@id", "@type"):
+                ids(key, item)
+                continue
+            if key.startswith("@"):  # @graph, @list, @set, @reverse, @included, @nest ...
+                node(item)
+                continue
+            if ":" in key and key not in terms:
+                _check_iri(path, key)  # a compact or absolute IRI
+            elif key not in terms and not flags["vocab"] and not flags["remote"]:
+                raise InputError(
+                    f'{path}: the key "{escape_controls(key)}" is mapped to no IRI (no @context defines it, '
+                    "and there is no @vocab): JSON-LD would drop it and its value"
+                )
+            definition = terms.get(key)
+            if isinstance(definition, dict):
+                if definition.get("@type") == "@json":
+                    continue
+                container = definition.get("@container")
+                kinds = set(container) if isinstance(container, list) else {container}
+                if kinds & _MAPS and isinstance(item, dict):  # its keys are data: languages, indexes ...
+                    node(list(item.values()))
+                    continue
+            node(item)
+
+    contexts(document)
+    node(document)
+
+
+def _check_iri(path: Path, iri: str) -> None:
+    bad = _NOT_IN_IRIS.search(iri)
+    if bad is not None:
+        raise InputError(
+            f'{path}: "{escape_controls(iri)}" is not an IRI (it contains {bad.group()!r}): '
+            "JSON-LD would drop it"
         )
 
 

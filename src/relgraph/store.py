@@ -34,6 +34,7 @@ from relgraph.reading import (
     IMPORTS,
     base_direction_error,
     base_iri,
+    check_jsonld,
     complete_jsonld,
     file_syntax_message,
     load_in_order,
@@ -419,6 +420,8 @@ def _parse_file(path: Path, staging: ox.Store | None = None) -> tuple[list[ox.Qu
     if file_format == ox.RdfFormat.RDF_XML:
         guard.check_xml(path, data, limits.max_depth)
     check_depth(path, data, file_format, limits)
+    if file_format == ox.RdfFormat.JSON_LD:
+        check_jsonld(path, data)  # what it would drop without a word
     if staging is not None and file_format in _RUST_FORMATS:
         _load_into(path, data, file_format, staging, limits)
         return [], len(data)
