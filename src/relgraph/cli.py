@@ -593,6 +593,10 @@ def push_command(
     )
 
 
+#: how the commands run: ``ends_the_process`` when :func:`main` runs them (the program), not in-process
+_RUN = {"ends_the_process": False}
+
+
 @cli.command("serve")
 @click.option("--bind", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option(
@@ -628,38 +632,65 @@ def serve_command(
     would make the server fetch a URL, are refused (403). Ctrl-C stops it.
     """
     import contextlib
-    import tempfile
 
-    from relgraph.serve import build_store, check_port, serve, server_memory, stop_reason
+    from relgraph.serve import check_port, server_memory, stop_reason
     from relgraph.store import KnowledgeGraph
 
     check_port(bind, port)  # before the graph is loaded
     server_memory()  # RELGRAPH_MAX_MEMORY_BYTES too
     kg = KnowledgeGraph.default(extra_files=data_files)
-    with contextlib.ExitStack() as stack:
-        temporary = stack.enter_context(tempfile.TemporaryDirectory(prefix="relgraph-store-"))
-        location = store_dir if store_dir is not None else Path(temporary)
-        if store_dir is not None:  # a second serve of the folder is refused ("locked", exit 6): it
-            # replaced the store a running server was serving
-            from relgraph.locking import locked
-            from relgraph.storedir import check_folder, make_folder
-
-            check_folder(store_dir, "serve")
-            make_folder(store_dir)
-            stack.enter_context(locked(store_dir))
-        count = build_store(location, kg.quads())
-        click.echo(f"Loaded {count} triples into {location}")
-        from relgraph.limits import current_timeout
-
-        seconds = timeout if timeout is not None else current_timeout()
-        code = serve(location, bind=bind, port=port, writable=writable, announce=click.echo, timeout=seconds)
-        if threading.current_thread() is threading.main_thread():  # the server is stopped: a SIGTERM sent
-            # twice would cut short the removal of the temporary store (exit 143 rather than 0)
-            for sig in (signal.SIGTERM, signal.SIGHUP):
-                signal.signal(sig, signal.SIG_IGN)
+    held: dict[int, Any] = {}  # the handlers of the signals ignored once the server is stopped
+    try:
+        with contextlib.ExitStack() as stack:
+            code = _serve_store(stack, store_dir, kg, bind, port, writable, timeout, held)
+    finally:
+        if not _RUN["ends_the_process"]:  # called in-process (tests): the caller's handlers back; the
+            # program keeps ignoring them to its end (Python's own at exit killed it: SIGINT, -2)
+            for sig, handler in held.items():
+                signal.signal(sig, handler)
     if code != 0:
         raise UsageError(stop_reason(code))
     click.echo("Server stopped.")
+
+
+def _serve_store(
+    stack: Any,
+    store_dir: Path | None,
+    kg: Any,
+    bind: str,
+    port: int,
+    writable: bool,
+    timeout: float | None,
+    held: dict[int, Any],
+) -> int:
+    """Build the store of ``relgraph serve`` (a temporary folder of ``stack`` unless ``--store``); serve it.
+
+    Once the server is stopped, Ctrl-C, SIGTERM and SIGHUP are ignored (their handlers are put in
+    ``held``): one sent twice cut short the removal of the temporary store (exit 130 or 143, not 0).
+    """
+    import tempfile
+
+    from relgraph.limits import current_timeout
+    from relgraph.serve import build_store, serve
+
+    temporary = stack.enter_context(tempfile.TemporaryDirectory(prefix="relgraph-store-"))
+    location = store_dir if store_dir is not None else Path(temporary)
+    if store_dir is not None:  # a second serve of the folder is refused ("locked", exit 6): it
+        # replaced the store a running server was serving
+        from relgraph.locking import locked
+        from relgraph.storedir import check_folder, make_folder
+
+        check_folder(store_dir, "serve")
+        make_folder(store_dir)
+        stack.enter_context(locked(store_dir))
+    count = build_store(location, kg.quads())
+    click.echo(f"Loaded {count} triples into {location}")
+    seconds = timeout if timeout is not None else current_timeout()
+    code = serve(location, bind=bind, port=port, writable=writable, announce=click.echo, timeout=seconds)
+    if threading.current_thread() is threading.main_thread():
+        stopping = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+        held.update({sig: signal.signal(sig, signal.SIG_IGN) for sig in stopping})
+    return code
 
 
 @cli.command("add")
@@ -736,6 +767,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     """
     from relgraph import output
 
+    _RUN["ends_the_process"] = True
     logging.getLogger("rdflib").addHandler(logging.NullHandler())  # no logged tracebacks
     output.take_over()
     _clean_up_on_termination()

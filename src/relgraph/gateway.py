@@ -22,6 +22,7 @@ import http.client
 import re
 import socket
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -100,7 +101,10 @@ class Gateway(ThreadingHTTPServer):
     request_queue_size = 128  # connections made while Oxigraph opens the store wait for it
     #: connections served at once; one more is answered 503 at once (each holds a thread, and up to
     #: :data:`MAX_SPARQL_BODY` of memory: clients that connected and sent nothing took a thread each)
-    max_connections = 64
+    max_connections = 32
+    #: seconds a client has to send its request line, headers and SPARQL body, in all (a client sending a
+    #: byte every 59 s held its connection for ever); a graph store body is streamed, 60 s a read
+    request_seconds = 30.0
 
     def __init__(
         self, address: tuple[str, int], upstream: tuple[str, int], log: Callable[[str], None] | None = None
@@ -169,7 +173,13 @@ class _Handler(BaseHTTPRequestHandler):
     """One client connection: each request is checked, then passed on (HTTP/1.0: one request a connection)."""
 
     server: Gateway
-    timeout = 60  # seconds a client may take for each read of its request
+    timeout = 60  # seconds a client may take for each read of its request, or of an answer
+
+    def setup(self) -> None:
+        """Read the request under :attr:`Gateway.request_seconds`, as well as 60 s a read."""
+        super().setup()
+        deadline = time.monotonic() + self.server.request_seconds
+        self.rfile = _Deadline(self.rfile, self.connection, deadline)  # type: ignore[assignment]
 
     def do_GET(self) -> None:
         self._pass_on()
@@ -212,6 +222,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._answer(413, f"SPARQL bodies are limited to {MAX_SPARQL_BODY} bytes")
                 return
         else:  # data for the graph store, passed on as it comes
+            self._lift_deadline()  # a graph store body may be large: 60 s a read
             body = self._body(size, chunked, None) if size or chunked else None
         texts = _sparql_texts(self.path.partition("?")[2])
         if isinstance(body, bytes):
@@ -228,7 +239,13 @@ class _Handler(BaseHTTPRequestHandler):
             except QueryError as error:  # too deep: it would crash the Oxigraph server (or time out)
                 self._refuse(400, error.message)
                 return
+        self._lift_deadline()  # the answer may take long to send to a slow reader: 60 s a write
         self._forward(body, size)
+
+    def _lift_deadline(self) -> None:
+        if isinstance(self.rfile, _Deadline):
+            self.rfile.deadline = None
+        self.connection.settimeout(self.timeout)
 
     def _refuse(self, status: int, reason: str) -> None:
         """Answer ``status`` with ``reason``, and log the refusal in one line."""
@@ -339,6 +356,34 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+
+class _Deadline:
+    """A request's reader that gives up at a deadline, whatever the pace of the bytes (``TimeoutError``)."""
+
+    def __init__(self, raw: Any, connection: socket.socket, deadline: float) -> None:
+        self.raw = raw
+        self.connection = connection
+        self.deadline: float | None = deadline
+
+    def _arm(self) -> None:
+        if self.deadline is None:
+            return
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the request took too long to send")
+        self.connection.settimeout(min(remaining, _Handler.timeout))
+
+    def readline(self, size: int = -1) -> bytes:
+        self._arm()
+        return bytes(self.raw.readline(size))
+
+    def read(self, size: int = -1) -> bytes:
+        self._arm()
+        return bytes(self.raw.read(size))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
 
 
 class _BodyError(ValueError):

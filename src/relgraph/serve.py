@@ -46,8 +46,10 @@ DEFAULT_PORT = 7878
 _STOP_SECONDS = 10
 _START_SECONDS = 60  # for the server to listen (it opens the store first)
 _STARTS = 3  # starts in a row that fail (a signal before it listens) before relgraph gives up
-#: the least memory (bytes of data) the Oxigraph server is given: it needs about 200 MiB to start
-MIN_SERVER_MEMORY = 256 * 2**20
+#: the least memory (bytes of data) the Oxigraph server is given: about 200 MiB to start, and some 250 MiB
+#: more for the threads and stacks of :attr:`relgraph.gateway.Gateway.max_connections` clients at once (at
+#: 256 MiB, 32 clients at once made it abort)
+MIN_SERVER_MEMORY = 512 * 2**20
 
 
 def oxigraph_command() -> Path:
@@ -255,6 +257,7 @@ def serve(
             _stop(process)
         raise
     finally:
+        stopper.ignore()  # the server is stopped: a signal now would only cut the rest short (exit 130)
         if gateway is not None:
             gateway.stop()  # before the handlers are set back: a second SIGTERM then ended relgraph
         for sig, handler in previous.items():
@@ -268,18 +271,23 @@ def server_memory() -> int:
     memory available.
 
     :raises InputError: if ``RELGRAPH_MAX_MEMORY_BYTES`` is not a whole number, or is below
-        :data:`MIN_SERVER_MEMORY`, which the server needs to start (its threads' stacks count).
+        :data:`MIN_SERVER_MEMORY`, which the server needs to start and answer its clients (its threads'
+        stacks count). Three quarters of the memory available, when less, is raised to it.
 
     >>> server_memory() >= MIN_SERVER_MEMORY
     True
     """
+    import os
+
     from relgraph.limits import memory_budget
 
     limit = memory_budget()
     if limit < MIN_SERVER_MEMORY:
+        if not os.environ.get("RELGRAPH_MAX_MEMORY_BYTES", "").strip():
+            return MIN_SERVER_MEMORY  # little memory free: the kernel's limit, not relgraph's, then applies
         raise InputError(
             f"RELGRAPH_MAX_MEMORY_BYTES={limit}: relgraph serve's Oxigraph server needs at least "
-            f"{MIN_SERVER_MEMORY} bytes ({MIN_SERVER_MEMORY // 2**20} MiB) to start"
+            f"{MIN_SERVER_MEMORY} bytes ({MIN_SERVER_MEMORY // 2**20} MiB) to start and answer its clients"
         )
     return limit
 
@@ -350,6 +358,10 @@ class _Stopper:
             return
         self._stopping = True
         raise KeyboardInterrupt
+
+    def ignore(self) -> None:
+        """Ignore the signals from now on (the server is stopped, or stopping)."""
+        self._stopping = True
 
     @contextlib.contextmanager
     def holding(self) -> Iterator[None]:

@@ -613,14 +613,15 @@ def test_the_server_keeps_a_lower_data_limit_and_writes_no_core_file(tmp_path):
 
 def test_too_little_memory_for_the_server_is_one_line_before_anything_is_loaded(tmp_path):
     # 100 MB, fine for a query worker, was "Loaded 1188 triples", then "the oxigraph server stopped
-    # with exit code -11 (its message is above)" with nothing above
-    result = CliRunner(env={"RELGRAPH_MAX_MEMORY_BYTES": "100000000"}).invoke(
+    # with exit code -11 (its message is above)"
+    # with nothing above; 300 MB starts it, but 32 clients at once made it abort
+    result = CliRunner(env={"RELGRAPH_MAX_MEMORY_BYTES": "300000000"}).invoke(
         cli, ["serve", "--port", str(free_port()), "--store", str(tmp_path / "s")]
     )
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr == (
-        "Error: RELGRAPH_MAX_MEMORY_BYTES=100000000: relgraph serve's Oxigraph server needs at least "
-        "268435456 bytes (256 MiB) to start\n"
+        "Error: RELGRAPH_MAX_MEMORY_BYTES=300000000: relgraph serve's Oxigraph server needs at least "
+        "536870912 bytes (512 MiB) to start and answer its clients\n"
     )
     assert not (tmp_path / "s").exists()
 
@@ -632,6 +633,8 @@ def test_a_server_stopped_on_purpose_stops_serve(tmp_path):
     with served(tmp_path, stderr=subprocess.PIPE) as (server, _url):
         (pid,) = _servers_of(tmp_path / "store")
         os.kill(pid, signal.SIGTERM)
+        time.sleep(0.03)  # then to relgraph too, as it stops: it ended "Interrupted.", exit 130
+        server.terminate()
         out, err = server.communicate(timeout=30)
     assert server.returncode == 0
     assert err.splitlines()[-1:] == ["the Oxigraph server was stopped by SIGTERM"]
@@ -740,3 +743,55 @@ def test_the_front_answers_503_beyond_its_connections():
         gateway.stop()
         upstream.shutdown()
         upstream.server_close()
+
+
+def test_ctrl_c_pressed_again_and_again_stops_serve_cleanly(tmp_path):
+    # a second Ctrl-C during the removal of the temporary store ended relgraph ("Interrupted.", exit 130,
+    # or killed by SIGINT) and left the store, partly deleted
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    port = free_port()
+    server = subprocess.Popen(
+        [str(RELGRAPH), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(temporary)},
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    try:
+        assert server.stdout is not None
+        while not server.stdout.readline().startswith("Query page:"):
+            assert server.poll() is None
+        for _ in range(60):  # Ctrl-C every 20 ms, to the whole group, as the terminal sends it
+            if server.poll() is not None:
+                break
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGINT)
+            time.sleep(0.02)
+        out, _err = server.communicate(timeout=30)
+        assert server.returncode == 0 and out.splitlines()[-1] == "Server stopped."
+        assert list(temporary.iterdir()) == []  # the temporary store removed
+    finally:
+        stop(server)
+
+
+def test_the_front_gives_a_request_a_deadline_whatever_its_pace():
+    # 60 s a read, and no more: 64 clients sending a header byte every 30 s kept every other client out
+    from relgraph.gateway import Gateway
+
+    gateway = Gateway(("127.0.0.1", 0), ("127.0.0.1", free_port()))
+    gateway.request_seconds = 1.0
+    gateway.start()
+    try:
+        with socket.create_connection(gateway.server_address, timeout=10) as trickle:
+            trickle.sendall(b"GET /query?query=ASK%7B%7D HTTP/1.0\r\n")
+            started = time.monotonic()
+            with contextlib.suppress(OSError):
+                while time.monotonic() - started < 10:
+                    trickle.sendall(b"X: 1\r\n")  # a header every 0.2 s, each read well within 60 s
+                    time.sleep(0.2)
+            assert trickle.recv(100) == b""  # closed by the front, nothing answered
+            assert 1.0 <= time.monotonic() - started < 3
+    finally:
+        gateway.stop()
