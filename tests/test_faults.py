@@ -30,7 +30,7 @@ from click.testing import CliRunner, Result
 from relgraph import export as export_module
 from relgraph import guard, resources
 from relgraph.cli import cli
-from relgraph.errors import ExitCode
+from relgraph.errors import ConfigurationError, ExitCode
 from relgraph.prefixes import PREFIXES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1306,7 +1306,38 @@ def test_a_shape_whose_sparql_is_not_valid_is_named(tmp_path: Path) -> None:
     )
     line = assert_error(result, int(ExitCode.CONFIGURATION))
     assert line.startswith(f"Error: {tmp_path / 'shapes.ttl'}: SHACL-SPARQL sh:select on _:")
-    assert " is not valid SPARQL: line 2, column 18: expected one of " in line  # the } after ?p
+    assert " is not valid SPARQL: at line 2, column 18: expected one of " in line  # the } after ?p
+
+
+def test_a_shape_s_ask_is_checked_without_being_run() -> None:
+    # the check ran an ASK to parse it: one doubling a string 26 times took 512 MiB in relgraph itself
+    import resource
+
+    import rdflib
+
+    from relgraph.guard import check_shapes
+
+    doubled = " ".join(f"BIND (CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(26))
+    shapes = rdflib.Graph()
+    shapes.parse(
+        data=f"""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://ex/> .
+        ex:Check a sh:SPARQLAskValidator ; sh:ask "ASK {{ BIND ('xxxxxxxx' AS ?a0) {doubled} }}" .""",
+        format="turtle",
+    )
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    check_shapes(shapes, "shapes.ttl")  # valid: nothing to say
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024  # KiB: not run
+    broken = rdflib.Graph()
+    broken.parse(
+        data="""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://ex/> .
+        ex:Check a sh:SPARQLAskValidator ; sh:ask "ASK { ?s ?p }" .""",
+        format="turtle",
+    )
+    with pytest.raises(
+        ConfigurationError,
+        match=r"^shapes.ttl: SHACL-SPARQL sh:ask on <http://ex/Check> is not valid SPARQL: at line 1, column 14: ",  # noqa: E501
+    ):
+        check_shapes(broken, "shapes.ttl")
 
 
 def test_shapes_with_invalid_rdf_are_a_configuration_error(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import io
 import re
 import socket
 import threading
@@ -178,8 +179,9 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         """Read the request under :attr:`Gateway.request_seconds`, as well as 60 s a read."""
         super().setup()
-        deadline = time.monotonic() + self.server.request_seconds
-        self.rfile = _Deadline(self.rfile, self.connection, deadline)  # type: ignore[assignment]
+        self.rfile.close()  # read through the deadline instead (the socket stays open)
+        self._deadline = _Deadline(self.connection, time.monotonic() + self.server.request_seconds)
+        self.rfile = io.BufferedReader(self._deadline)
 
     def do_GET(self) -> None:
         self._pass_on()
@@ -243,8 +245,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._forward(body, size)
 
     def _lift_deadline(self) -> None:
-        if isinstance(self.rfile, _Deadline):
-            self.rfile.deadline = None
+        self._deadline.deadline = None
         self.connection.settimeout(self.timeout)
 
     def _refuse(self, status: int, reason: str) -> None:
@@ -358,32 +359,33 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-class _Deadline:
-    """A request's reader that gives up at a deadline, whatever the pace of the bytes (``TimeoutError``)."""
+class _Deadline(io.RawIOBase):
+    """The raw reader of a request that gives up at a deadline, whatever the pace of the bytes.
 
-    def __init__(self, raw: Any, connection: socket.socket, deadline: float) -> None:
-        self.raw = raw
+    Each read from the socket may wait only until the deadline (``TimeoutError`` then): a reader that
+    checked it at each line let a client send a line a byte at a time, 30 s a byte.
+    """
+
+    def __init__(self, connection: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self.raw = connection.makefile("rb", buffering=0)
         self.connection = connection
         self.deadline: float | None = deadline
 
-    def _arm(self) -> None:
-        if self.deadline is None:
-            return
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError("the request took too long to send")
-        self.connection.settimeout(min(remaining, _Handler.timeout))
+    def readable(self) -> bool:
+        return True
 
-    def readline(self, size: int = -1) -> bytes:
-        self._arm()
-        return bytes(self.raw.readline(size))
+    def readinto(self, buffer: Any) -> int | None:
+        if self.deadline is not None:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("the request took too long to send")
+            self.connection.settimeout(min(remaining, _Handler.timeout))
+        return self.raw.readinto(buffer)
 
-    def read(self, size: int = -1) -> bytes:
-        self._arm()
-        return bytes(self.raw.read(size))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.raw, name)
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
 
 
 class _BodyError(ValueError):

@@ -319,28 +319,49 @@ def check_shapes(shapes: Any, path: Path | str) -> None:
 def _sparql_syntax_problem(shapes: Any, node: Any, text: str) -> str | None:
     """Return what is wrong with the SPARQL ``text`` of a shape's ``node``, parsed with its ``sh:prefixes``.
 
-    Parsed by an empty store (nothing is evaluated); the position is in ``text`` (line, column).
+    Parsed by an empty store, which evaluates nothing of a SELECT, CONSTRUCT or DESCRIBE until it is
+    read; an ASK it would evaluate at once (a string doubled by CONCAT took the memory), so an ASK is
+    parsed as the SELECT * of the same pattern. The position is in ``text`` (line, column).
     """
     import pyoxigraph as ox
     from rdflib import SH
 
-    from relgraph.reading import one_line
+    from relgraph.store import _query_syntax_message
 
     prologue = " ".join(
         f"PREFIX {shapes.value(declaration, SH.prefix)}: <{shapes.value(declaration, SH.namespace)}>"
         for source in shapes.objects(node, SH.prefixes)
         for declaration in shapes.objects(source, SH.declare)
     )
+    ask = _ASK_FORM.match(text)
+    sparql = f"{prologue}\n{text if ask is None else _as_select(ask) + text[ask.end() :]}"
     try:
-        ox.Store().query(f"{prologue}\n{text}")
+        ox.Store().query(sparql)
     except SyntaxError as error:
-        message = one_line(str(error))
-        located = re.match(r"error at (\d+):(\d+): ", message)
-        if located is not None and int(located.group(1)) > 1:
-            line, column = int(located.group(1)) - 1, located.group(2)
-            message = f"line {line}, column {column}: {message[located.end() :]}"
-        return message if len(message) <= 200 else message[:199] + "…"
+        message = _query_syntax_message(error, None, sparql, lines_before=1)
+        message = message.removeprefix("SPARQL syntax error ")
+        located = _LOCATED.match(message)
+        if ask is not None and located is not None:  # after "SELECT *" on the line of the ASK: 5 less
+            line, column = int(located.group(1)), int(located.group(2))
+            start = ask.end(1)
+            ask_column = start - text.rfind("\n", 0, start)
+            if line == text.count("\n", 0, start) + 1 and column >= ask_column + 8:
+                message = f"at line {line}, column {column - 5}{message[located.end() :]}"
+        return message
     return None
+
+
+_LOCATED = re.compile(r"at line (\d+), column (\d+)")
+
+
+#: a query's prologue (comments, PREFIX and BASE declarations), then ASK
+_ASK_FORM = re.compile(
+    r"^((?:\s+|#[^\n]*(?:\n|$)|PREFIX\s*[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)*)ASK(?![\w])", re.IGNORECASE
+)
+
+
+def _as_select(match: re.Match[str]) -> str:
+    return f"{match.group(1)}SELECT *"
 
 
 class _StopParsingError(Exception):

@@ -526,12 +526,13 @@ def _offset(text: str, line: int, column: int) -> int:
     return start + column - 1
 
 
-def _query_syntax_message(error: SyntaxError, source: str | None, sparql: str) -> str:
+def _query_syntax_message(error: SyntaxError, source: str | None, sparql: str, lines_before: int = 0) -> str:
     """Return the one-line message of a SPARQL syntax error, with its line and column.
 
     A prefix used but not declared, where it comes before the error, is named with the declaration
     to add: Oxigraph's message lists the grammar's alternatives (``expected one of Prefix not found,
-    ['%'], ['-' | '0' ..= '9' | ...``), or does not mention the prefix at all.
+    ['%'], ['-' | '0' ..= '9' | ...``), or does not mention the prefix at all. ``lines_before`` lines
+    put before the text the user wrote (a shape's ``PREFIX`` declarations) are not counted.
     """
     text = str(error.msg) if error.msg else str(error)
     match = _QUERY_LOCATION.match(text)
@@ -548,6 +549,7 @@ def _query_syntax_message(error: SyntaxError, source: str | None, sparql: str) -
         message = f"the prefix {prefix}: is not declared: add PREFIX {prefix}: <{namespace}> before the query"
     elif len(message) > _LONGEST_EXPECTED:  # the grammar's alternatives, Unicode ranges and all
         message = message[:_LONGEST_EXPECTED].rsplit(", ", 1)[0] + ", ..."
+    line = str(max(1, int(line) - lines_before))
     if source:
         return f"{source}:{line}:{column}: SPARQL syntax error: {one_line(message)}"
     return f"SPARQL syntax error at line {line}, column {column}: {one_line(message)}"
