@@ -29,13 +29,11 @@ from relgraph import resources
 from relgraph.errors import InputError, RelgraphError, UsageError
 from relgraph.export import new_file_mode
 from relgraph.locking import LockedError, locked
-from relgraph.reading import read_checked
+from relgraph.reading import UTF8_BOM, read_checked
 from relgraph.store import KnowledgeGraph
 from relgraph.validate import ValidationReport
 
 __all__ = ["AddOutcome", "LockedError", "add_readout", "base_files", "locked"]
-
-_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass
@@ -188,7 +186,7 @@ def _source_copies(
         text = b"".join(raw)
         (seen / name).write_bytes(text)
         try:  # the same text, with or without a byte order mark, is the same source
-            same = copy.read_bytes().removeprefix(_UTF8_BOM) == checked
+            same = copy.read_bytes().removeprefix(UTF8_BOM) == checked
         except FileNotFoundError:
             copies.append((found, copy, text))
             continue
@@ -202,19 +200,23 @@ def _source_copies(
 
 
 def _check_source_size(path: Path) -> None:
-    """Refuse a source text over ``RELGRAPH_MAX_FILE_BYTES`` (an RDF file's message speaks of --store)."""
-    from relgraph.limits import Limits, file_size_limit
+    """Refuse a source text too big to read whole (an RDF file's message speaks of --store).
+
+    :param path: the source text.
+    :raises InputError: naming it, its size and the limit.
+    """
+    from relgraph.limits import check_file_size
 
     try:
         size = path.stat().st_size
     except OSError:
         return  # read_checked says why it cannot be read
-    limit = file_size_limit(Limits.from_env())
-    if size > limit:
-        raise InputError(
-            f"{path}: source text too big to check ({size} bytes, limit {limit} bytes); "
-            "raise RELGRAPH_MAX_FILE_BYTES"
-        )
+    check_file_size(
+        path,
+        size,
+        what="source text",
+        hint="raise RELGRAPH_MAX_FILE_BYTES (the limit is also at most 1/8 of the memory available)",
+    )
 
 
 def _write_new(target: Path, data: bytes, what: str = "readout") -> None:

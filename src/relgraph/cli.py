@@ -767,23 +767,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     """
     from relgraph import output
 
-    _RUN["ends_the_process"] = True
     logging.getLogger("rdflib").addHandler(logging.NullHandler())  # no logged tracebacks
     output.take_over()
     _clean_up_on_termination()
+    _RUN["ends_the_process"] = True  # until the command ends: main() called in-process ends it too
     try:
-        code = cli.main(
-            args=None if argv is None else list(argv), prog_name="relgraph", standalone_mode=False
-        )
-    except (KeyboardInterrupt, click.exceptions.Abort):
-        click.echo("Interrupted.", err=True)
-        _exit(int(ExitCode.INTERRUPTED))
-    except click.ClickException as error:
-        error.show()
-        _exit(error.exit_code)
-    except BrokenPipeError:  # the reader went away (e.g. `relgraph export | head`): stop quietly
-        _exit(int(ExitCode.NOT_CONFORMING))
-    _exit(code if isinstance(code, int) else 0)
+        try:
+            code = cli.main(
+                args=None if argv is None else list(argv), prog_name="relgraph", standalone_mode=False
+            )
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            click.echo("Interrupted.", err=True)
+            _exit(int(ExitCode.INTERRUPTED))
+        except click.ClickException as error:
+            error.show()
+            _exit(error.exit_code)
+        except BrokenPipeError:  # the reader went away (e.g. `relgraph export | head`): stop quietly
+            _exit(int(ExitCode.NOT_CONFORMING))
+        _exit(code if isinstance(code, int) else 0)
+    finally:
+        _RUN["ends_the_process"] = False  # for a command run in-process next (tests): handlers set back
 
 
 def _clean_up_on_termination() -> None:

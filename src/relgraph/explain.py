@@ -257,7 +257,8 @@ def explain(kg: KnowledgeGraph, entity: str) -> Explanation:
         uses = _property_uses(kg, iri)
         if uses:  # rdf:type: "nothing in the graph is called 'rdf:type'", though every node has one
             raise UsageError(
-                f"{shorten(iri)} is used only as a property, in {uses} triples: the graph says nothing "
+                f"{shorten(iri)} is used only as a property, in {uses} triple{'s' if uses > 1 else ''}: "
+                "the graph says nothing "
                 "about it itself (relgraph sparql can ask about its uses)"
             )
         raise UsageError(f"the graph says nothing about {shorten(iri)}")

@@ -12,7 +12,10 @@ for ``SERVICE`` and ``LOAD`` wherever Oxigraph could read them as keywords, with
 escapes outside strings and IRIs). A compressed SPARQL body (``Content-Encoding``), which Oxigraph
 inflates, is refused (415). Such a request is answered ``403 Forbidden`` with a one-line reason; every
 other request goes to Oxigraph as it came (its ``Host`` header too, so the IRIs Oxigraph makes from it
-name this front), and the answer comes back as Oxigraph makes it.
+name this front), and the answer comes back as Oxigraph makes it. The front serves
+:attr:`Gateway.max_connections` connections at a time (one more is answered 503 at once), gives each
+:attr:`Gateway.request_seconds` to send its request, and answers 503 while nothing listens behind it
+(``relgraph serve`` starting the server again).
 """
 
 from __future__ import annotations
@@ -104,7 +107,7 @@ class Gateway(ThreadingHTTPServer):
     #: :data:`MAX_SPARQL_BODY` of memory: clients that connected and sent nothing took a thread each)
     max_connections = 32
     #: seconds a client has to send its request line, headers and SPARQL body, in all (a client sending a
-    #: byte every 59 s held its connection for ever); a graph store body is streamed, 60 s a read
+    #: byte every 30 s held its connection for ever); a graph store body is streamed, 60 s a read
     request_seconds = 30.0
 
     def __init__(

@@ -132,12 +132,21 @@ class Limits:
         )
 
 
-def check_file_size(path: Path, size: int, limits: Limits | None = None) -> None:
+def check_file_size(
+    path: Path,
+    size: int,
+    limits: Limits | None = None,
+    *,
+    what: str = "file",
+    hint: str = "use the on-disk store (--store DIR) or raise RELGRAPH_MAX_FILE_BYTES",
+) -> None:
     """Refuse a file too big to load into memory, before reading it.
 
     :param path: the file (for the message).
     :param size: its size in bytes.
     :param limits: the limits (default: :meth:`Limits.from_env`).
+    :param what: what the file is, for the message.
+    :param hint: what to do, for the message.
     :raises InputError: if it is bigger than the limit or than the memory available allows.
 
     >>> check_file_size(Path("small.ttl"), 10)
@@ -150,8 +159,7 @@ use the on-disk store (--store DIR) or raise RELGRAPH_MAX_FILE_BYTES
     limit = file_size_limit(limits or Limits.from_env())
     if size > limit:
         raise InputError(
-            f"{path}: file too big to load into memory ({size} bytes, limit {limit} bytes); "
-            "use the on-disk store (--store DIR) or raise RELGRAPH_MAX_FILE_BYTES"
+            f"{path}: {what} too big to load into memory ({size} bytes, limit {limit} bytes); {hint}"
         )
 
 

@@ -450,8 +450,9 @@ def _fresh_manifest(
 
 
 #: the version of the checks a file passes to be loaded: a store built under older (looser) checks is
-#: rebuilt (a JSON-LD file with relative IRIs, refused since version 2, was loaded as an empty graph)
-_LOAD_CHECKS = 2
+#: rebuilt. Raise it whenever reading.check_jsonld, complete_jsonld or checked_quads refuse more (2: JSON-LD's
+#: relative IRIs, loaded as nothing before; 3: what JSON-LD drops among triples it keeps)
+_LOAD_CHECKS = 3
 _FIELDS = {
     "checks": int,
     "store": str,

@@ -27,6 +27,7 @@ from relgraph.prefixes import PREFIXES
 __all__ = [
     "FORMATS_BY_EXTENSION",
     "IMPORTS",
+    "UTF8_BOM",
     "CheckedReader",
     "base_direction_error",
     "base_iri",
@@ -66,9 +67,12 @@ _RELATIVE_SCHEME = "relgraph-relative:"
 _RELATIVE_BASE = _RELATIVE_SCHEME + "//base/"
 #: characters no IRI holds (RFC 3987): JSON-LD drops an IRI with one
 _NOT_IN_IRIS = re.compile(r'[\x00-\x20<>"{}|\\^`]')
+#: the largest JSON-LD file whose keys and IRIs are checked (as Python objects it takes ten times more)
+_JSONLD_CHECKED_BYTES = 64 * 2**20
 #: JSON-LD containers whose keys are data (a language, an index), not terms
 _MAPS = {"@language", "@index", "@id", "@type", "@graph"}
-_UTF8_BOM = b"\xef\xbb\xbf"
+#: the UTF-8 byte order mark, which a file may start with (it is not part of the text)
+UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -187,8 +191,8 @@ def read_checked(
         raise unreadable(path, error) from None
     if seen is not None:
         seen(data)
-    if data.startswith(_UTF8_BOM):
-        data = data[len(_UTF8_BOM) :]  # a UTF-8 byte order mark is not part of the RDF text
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM) :]  # a UTF-8 byte order mark is not part of the RDF text
     elif data.startswith(_UTF16_BOMS):
         raise _utf16(path)
     if not data or data.isspace():
@@ -250,10 +254,10 @@ class CheckedReader:
         data = self._read(size)
         if not self._started:
             self._started = True
-            while len(data) < len(_UTF8_BOM) and (more := self._read(size)):
+            while len(data) < len(UTF8_BOM) and (more := self._read(size)):
                 data += more
-            if data.startswith(_UTF8_BOM):
-                data = data[len(_UTF8_BOM) :] or self._read(size)  # no bytes would say the end
+            if data.startswith(UTF8_BOM):
+                data = data[len(UTF8_BOM) :] or self._read(size)  # no bytes would say the end
             elif data.startswith(_UTF16_BOMS):
                 raise _utf16(self._path)
         self._check(data)
@@ -387,8 +391,10 @@ def check_jsonld(path: Path, data: bytes) -> None:
     with a character IRIs cannot hold (a space), and, where ``"@base": null``, a relative ``@id`` (the
     base IRI of :func:`base_iri` catches it otherwise): the file loaded with those triples missing. The
     terms of every ``@context`` in the file count, wherever they are (scoped contexts too); the keys of
-    language, index, id, type and graph maps are data, and a ``@json`` value is not looked into. A file
-    that is not JSON is left to the parser, which says where.
+    language, index, id, type and graph maps are data, and a ``@json`` value is not looked into; keyword
+    aliases (``"id": "@id"``) are followed. A file that is not JSON is left to the parser, which says
+    where; one over 64 MiB, or nested deeper than Python reads (with a raised ``RELGRAPH_MAX_DEPTH``),
+    is not checked.
 
     :param path: the file (for the messages).
     :param data: its bytes.
@@ -402,9 +408,11 @@ there is no @vocab): JSON-LD would drop it and its value
     """
     import json
 
+    if len(data) > _JSONLD_CHECKED_BYTES:
+        return  # read as Python objects, it would take ten times its size
     try:
         document = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or deeper than Python reads: the parser says so
         return
     terms: dict[str, object] = {}
     flags = {"vocab": False, "base_null": False, "remote": False}
@@ -459,10 +467,12 @@ there is no @vocab): JSON-LD would drop it and its value
         for key, item in value.items():
             if key == "@context":
                 continue
-            if key in ("@id", "@type"):
-                ids(key, item)
+            alias = terms.get(key)  # "id": "@id" in a context makes "id" the keyword
+            keyword = alias if isinstance(alias, str) and alias.startswith("@") else key
+            if keyword in ("@id", "@type"):
+                ids(keyword, item)
                 continue
-            if key.startswith("@"):  # @graph, @list, @set, @reverse, @included, @nest ...
+            if keyword.startswith("@"):  # @graph, @list, @set, @reverse, @included, @nest ...
                 node(item)
                 continue
             if ":" in key and key not in terms:
@@ -478,13 +488,18 @@ there is no @vocab): JSON-LD would drop it and its value
                     continue
                 container = definition.get("@container")
                 kinds = set(container) if isinstance(container, list) else {container}
+                if "@graph" in kinds and not kinds & {"@id", "@index"}:
+                    kinds.discard("@graph")  # a graph container alone holds a node, not a map
                 if kinds & _MAPS and isinstance(item, dict):  # its keys are data: languages, indexes ...
                     node(list(item.values()))
                     continue
             node(item)
 
-    contexts(document)
-    node(document)
+    try:
+        contexts(document)
+        node(document)
+    except RecursionError:  # nested deeper than RELGRAPH_MAX_DEPTH's default lets through: not checked
+        return
 
 
 def _check_iri(path: Path, iri: str) -> None:

@@ -249,10 +249,12 @@ def serve(
                 process = _start(command, limit)
             relay = _relay_messages(process)
     except KeyboardInterrupt:
+        stopper.ignore()  # a second signal now would end relgraph before it stops the server
         if process is not None:
             _stop(process)
         return 0
     except BaseException:  # a reader of the announcement gone (a broken pipe), say: no server left behind
+        stopper.ignore()
         if process is not None:
             _stop(process)
         raise
@@ -274,7 +276,8 @@ def server_memory() -> int:
         :data:`MIN_SERVER_MEMORY`, which the server needs to start and answer its clients (its threads'
         stacks count). Three quarters of the memory available, when less, is raised to it.
 
-    >>> server_memory() >= MIN_SERVER_MEMORY
+    >>> import os
+    >>> os.environ.get("RELGRAPH_MAX_MEMORY_BYTES") is not None or server_memory() >= MIN_SERVER_MEMORY
     True
     """
     import os
@@ -306,10 +309,12 @@ def stop_reason(code: int) -> str:
 
 
 #: run by the Python beside relgraph between fork and the Oxigraph server: it caps the server's data
-#: memory (never above a lower limit already set) and turns off its core files (a 512 MiB core file
-#: for each query that ran out of memory), then becomes the server
+#: memory (never above a lower limit already set), turns off its core files (a 512 MiB core file for
+#: each query that ran out of memory) and sets back the signals Python ignores, then becomes the server
 _LAUNCHER = """\
-import os, resource, sys
+import os, resource, signal, sys
+for sig in (signal.SIGPIPE, signal.SIGXFSZ):  # Python ignores them; the server gets the default
+    signal.signal(sig, signal.SIG_DFL)
 limit = int(sys.argv[1])
 soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
 if soft == resource.RLIM_INFINITY or limit < soft:
@@ -324,6 +329,9 @@ def _start(command: list[str], memory: int) -> subprocess.Popen[bytes]:
 
     The limits are set by a small launcher before it becomes the server (an ``exec``): ``preexec_fn``
     is not safe in a process with threads.
+
+    :param command: the server's command line.
+    :param memory: the bytes of data it may take (``RLIMIT_DATA``).
     """
     launcher = [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(memory)]
     return subprocess.Popen([*launcher, *command], stderr=subprocess.PIPE)

@@ -619,9 +619,12 @@ def test_too_little_memory_for_the_server_is_one_line_before_anything_is_loaded(
         cli, ["serve", "--port", str(free_port()), "--store", str(tmp_path / "s")]
     )
     assert result.exit_code == 2 and result.stdout == ""
+    from relgraph.serve import MIN_SERVER_MEMORY
+
+    assert 256 * 2**20 < 300000000 < MIN_SERVER_MEMORY
     assert result.stderr == (
         "Error: RELGRAPH_MAX_MEMORY_BYTES=300000000: relgraph serve's Oxigraph server needs at least "
-        "536870912 bytes (512 MiB) to start and answer its clients\n"
+        f"{MIN_SERVER_MEMORY} bytes ({MIN_SERVER_MEMORY // 2**20} MiB) to start and answer its clients\n"
     )
     assert not (tmp_path / "s").exists()
 
