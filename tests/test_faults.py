@@ -289,6 +289,22 @@ def test_triple_terms_are_refused_by_the_store_build(tmp_path: Path) -> None:
     assert not list(store.glob("store-*")) and not (store / "manifest.json").exists()  # nothing built
 
 
+def _assert_jsonld_refused(
+    tmp_path: Path, cases: list[tuple[bytes, str]], store: bool, *, validate: bool = False
+) -> None:
+    """Each JSON-LD text is refused in one line with its message, by a query (into ``--store`` too) and
+    by ``validate``; no store is built."""
+    for number, (content, message) in enumerate(cases):
+        data = tmp_path / "data" / f"case{number}.jsonld"
+        data.parent.mkdir(exist_ok=True)
+        data.write_bytes(content)
+        where = ["--store", str(tmp_path / "store")] if store else []
+        assert_error(run("sparql", ASK, *where, "--data", str(data)), 2, f"{data}: {message}")
+        if validate:
+            assert_error(run("validate", str(data)), 2, f"{data}: {message}")
+    assert not (tmp_path / "store" / "manifest.json").exists()  # nothing built
+
+
 @pytest.mark.parametrize("store", [False, True], ids=["in-memory", "store"])
 def test_jsonld_that_would_load_nothing_is_refused(tmp_path: Path, store: bool) -> None:
     # JSON-LD drops a node with a relative @id, and a key no @context maps: such a file loaded
@@ -301,14 +317,7 @@ def test_jsonld_that_would_load_nothing_is_refused(tmp_path: Path, store: bool) 
         (b'{"@id": "//other.example/x", "http://ex/p": "v"}', 'a relative IRI, "//other.example/x"'),
         (b'{"@context": {"name": "http://ex/name"}}', "no triples: JSON-LD drops a key"),
     ]
-    for number, (content, message) in enumerate(cases):
-        data = tmp_path / "data" / f"case{number}.jsonld"
-        data.parent.mkdir(exist_ok=True)
-        data.write_bytes(content)
-        where = ["--store", str(tmp_path / "store")] if store else []
-        assert_error(run("sparql", ASK, *where, "--data", str(data)), 2, f"{data}: {message}")
-        assert_error(run("validate", str(data)), 2, f"{data}: {message}")
-    assert not (tmp_path / "store" / "manifest.json").exists()  # nothing built
+    _assert_jsonld_refused(tmp_path, cases, store, validate=True)
     # absolute IRIs, or a @base and @vocab that make them so: loaded
     good = tmp_path / "good.jsonld"
     good.write_text(
@@ -352,13 +361,7 @@ def test_jsonld_that_would_drop_some_triples_is_refused(tmp_path: Path, store: b
             "\"a b\" is not an IRI (it contains ' ')",
         ),
     ]
-    for number, (content, message) in enumerate(cases):
-        data = tmp_path / "data" / f"case{number}.jsonld"
-        data.parent.mkdir(exist_ok=True)
-        data.write_bytes(content)
-        where = ["--store", str(tmp_path / "store")] if store else []
-        assert_error(run("sparql", ASK, *where, "--data", str(data)), 2, f"{data}: {message}")
-    assert not (tmp_path / "store" / "manifest.json").exists()  # nothing built
+    _assert_jsonld_refused(tmp_path, cases, store)
     # terms of any @context (scoped ones too), keyword aliases, language and index maps (their keys are
     # data), a @json value, @reverse, @list and compact IRIs: every triple JSON-LD makes is loaded
     rich = tmp_path / "rich.jsonld"
