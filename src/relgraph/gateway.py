@@ -107,8 +107,11 @@ class Gateway(ThreadingHTTPServer):
     #: :data:`MAX_SPARQL_BODY` of memory: clients that connected and sent nothing took a thread each)
     max_connections = 32
     #: seconds a client has to send its request line, headers and SPARQL body, in all (a client sending a
-    #: byte every 30 s held its connection for ever); a graph store body is streamed, 60 s a read
+    #: byte every 30 s held its connection for ever)
     request_seconds = 30.0
+    #: a graph store body, streamed, may take as long again, and a second more for every so many bytes it
+    #: sends (a large upload on a slow link goes through; a body sent a byte at a time does not)
+    body_bytes_per_second = 16 * 1024
 
     def __init__(
         self, address: tuple[str, int], upstream: tuple[str, int], log: Callable[[str], None] | None = None
@@ -121,7 +124,8 @@ class Gateway(ThreadingHTTPServer):
         super().__init__(address, _Handler)
 
     def start(self) -> threading.Thread:
-        """Serve on a daemon thread until :meth:`stop`; return the thread."""
+        """Serve on a daemon thread until :meth:`stop`, :attr:`max_connections` at once; return the thread."""
+        self._slots = threading.BoundedSemaphore(self.max_connections)  # set on the instance, say
         self._thread = threading.Thread(
             target=self.serve_forever, args=(0.1,), name="relgraph gateway", daemon=True
         )  # polled every 0.1 s for stop(), not 0.5
@@ -226,8 +230,8 @@ class _Handler(BaseHTTPRequestHandler):
             if len(body) > MAX_SPARQL_BODY:
                 self._answer(413, f"SPARQL bodies are limited to {MAX_SPARQL_BODY} bytes")
                 return
-        else:  # data for the graph store, passed on as it comes
-            self._lift_deadline()  # a graph store body may be large: 60 s a read
+        else:  # data for the graph store, passed on as it comes: at a pace, not by a deadline
+            self._deadline.pace(self.server.request_seconds, 1 / self.server.body_bytes_per_second)
             body = self._body(size, chunked, None) if size or chunked else None
         texts = _sparql_texts(self.path.partition("?")[2])
         if isinstance(body, bytes):
@@ -244,11 +248,14 @@ class _Handler(BaseHTTPRequestHandler):
             except QueryError as error:  # too deep: it would crash the Oxigraph server (or time out)
                 self._refuse(400, error.message)
                 return
-        self._lift_deadline()  # the answer may take long to send to a slow reader: 60 s a write
+        if not self._deadline.pacing:  # a graph store body is read as it is sent on, at its pace
+            self._lift_deadline()
         self._forward(body, size)
 
     def _lift_deadline(self) -> None:
+        """Let the rest take 60 s a read or a write (the answer may take long to send to a slow reader)."""
         self._deadline.deadline = None
+        self._deadline.pacing = False
         self.connection.settimeout(self.timeout)
 
     def _refuse(self, status: int, reason: str) -> None:
@@ -323,6 +330,7 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 connection.endheaders()
             response = connection.getresponse()
+            self._lift_deadline()  # the body, if any, is all sent on
         except (_BodyError, ValueError) as error:  # http.client refuses a target with a tab, say
             self._answer(400, one_line(str(error)))
             connection.close()
@@ -350,6 +358,7 @@ class _Handler(BaseHTTPRequestHandler):
             connection.close()
 
     def _answer(self, status: int, message: str, *, retry: bool = False) -> None:
+        self.connection.settimeout(self.timeout)  # not what is left of a request's deadline
         body = f"{message}\n".encode()
         self.send_response_only(status)
         if retry:
@@ -374,6 +383,14 @@ class _Deadline(io.RawIOBase):
         self.raw = connection.makefile("rb", buffering=0)
         self.connection = connection
         self.deadline: float | None = deadline
+        self.pacing = False
+        self._seconds_per_byte = 0.0
+
+    def pace(self, seconds: float, seconds_per_byte: float) -> None:
+        """From now on, give ``seconds``, and ``seconds_per_byte`` more for each byte read."""
+        self.deadline = time.monotonic() + seconds
+        self.pacing = True
+        self._seconds_per_byte = seconds_per_byte
 
     def readable(self) -> bool:
         return True
@@ -384,7 +401,10 @@ class _Deadline(io.RawIOBase):
             if remaining <= 0:
                 raise TimeoutError("the request took too long to send")
             self.connection.settimeout(min(remaining, _Handler.timeout))
-        return self.raw.readinto(buffer)
+        count = self.raw.readinto(buffer)
+        if self.pacing and self.deadline is not None and count:
+            self.deadline += count * self._seconds_per_byte
+        return count
 
     def close(self) -> None:
         self.raw.close()

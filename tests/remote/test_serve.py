@@ -800,3 +800,53 @@ def test_the_front_gives_a_request_a_deadline_whatever_its_pace():
                 assert 1.0 <= time.monotonic() - started < 3, pace
     finally:
         gateway.stop()
+
+
+def test_the_front_lets_a_graph_store_body_take_its_time_but_not_forever():
+    # a body of the graph store had 60 s a read and no more: a byte every 59 s held a connection (and one
+    # of Oxigraph's) for ever; it now has the request's deadline again, and a second more for each 16 KiB
+    from relgraph.gateway import Gateway
+
+    class Upstream(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            got = len(self.rfile.read(int(self.headers["Content-Length"])))
+            answer = str(got).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    gateway = Gateway(("127.0.0.1", 0), ("127.0.0.1", upstream.server_address[1]))
+    gateway.request_seconds = 1.0
+    gateway.start()
+    head = (
+        b"POST /store?default HTTP/1.0\r\nContent-Type: application/n-triples\r\nContent-Length: %d\r\n\r\n"
+    )
+    try:
+        with socket.create_connection(gateway.server_address, timeout=10) as slow:  # a byte every 0.2 s
+            started = time.monotonic()
+            slow.sendall(head % 10**9)
+            with contextlib.suppress(OSError):
+                while time.monotonic() - started < 10:
+                    slow.sendall(b"x")
+                    time.sleep(0.2)
+            assert 1.0 <= time.monotonic() - started < 3
+        body = b"<urn:a> <urn:b> <urn:c> .\n" * 40_000  # 1 MiB in 2 s: past the 1 s, within its pace
+        with socket.create_connection(gateway.server_address, timeout=10) as upload:
+            upload.sendall(head % len(body))
+            for start in range(0, len(body), len(body) // 10):
+                upload.sendall(body[start : start + len(body) // 10])
+                time.sleep(0.2)
+            answer = b""
+            while piece := upload.recv(65536):
+                answer += piece
+        assert answer.startswith(b"HTTP/1.0 200") and answer.endswith(str(len(body)).encode())
+    finally:
+        gateway.stop()
+        upstream.shutdown()
+        upstream.server_close()
