@@ -35,6 +35,9 @@ from relgraph.validate import ValidationReport
 
 __all__ = ["AddOutcome", "LockedError", "add_readout", "base_files", "locked"]
 
+# what to do about a source text over the size limit (an RDF file's message speaks of --store)
+_TOO_BIG_HINT = "raise RELGRAPH_MAX_FILE_BYTES (the limit is also at most 1/8 of the memory available)"
+
 
 @dataclass
 class AddOutcome:
@@ -180,9 +183,10 @@ def _source_copies(
             continue
         # as the quotes are checked: UTF-8 within the size limit (a text that is not was copied into
         # the data with its quotes unchecked, after one warning); the bytes copied are the file's own
-        _check_source_size(found)
         raw: list[bytes] = []
-        checked = read_checked(found, seen=raw.append)  # without a byte order mark, as quotes are read
+        checked = read_checked(  # without a byte order mark, as quotes are read
+            found, seen=raw.append, what="source text", hint=_TOO_BIG_HINT
+        )
         text = b"".join(raw)
         (seen / name).write_bytes(text)
         try:  # the same text, with or without a byte order mark, is the same source
@@ -197,26 +201,6 @@ def _source_copies(
                 f"{found}: {copy} is already in the data with another text; give the source another name"
             )
     return copies
-
-
-def _check_source_size(path: Path) -> None:
-    """Refuse a source text too big to read whole (an RDF file's message speaks of --store).
-
-    :param path: the source text.
-    :raises InputError: naming it, its size and the limit.
-    """
-    from relgraph.limits import check_file_size
-
-    try:
-        size = path.stat().st_size
-    except OSError:
-        return  # read_checked says why it cannot be read
-    check_file_size(
-        path,
-        size,
-        what="source text",
-        hint="raise RELGRAPH_MAX_FILE_BYTES (the limit is also at most 1/8 of the memory available)",
-    )
 
 
 def _write_new(target: Path, data: bytes, what: str = "readout") -> None:

@@ -632,8 +632,10 @@ def serve_command(
     would make the server fetch a URL, are refused (403). Ctrl-C stops it.
     """
     import contextlib
+    import tempfile
 
-    from relgraph.serve import check_port, server_memory, stop_reason
+    from relgraph.limits import current_timeout
+    from relgraph.serve import build_store, check_port, serve, server_memory, stop_reason
     from relgraph.store import KnowledgeGraph
 
     check_port(bind, port)  # before the graph is loaded
@@ -642,7 +644,28 @@ def serve_command(
     held: dict[int, Any] = {}  # the handlers of the signals ignored once the server is stopped
     try:
         with contextlib.ExitStack() as stack:
-            code = _serve_store(stack, store_dir, kg, bind, port, writable, timeout, held)
+            temporary = stack.enter_context(tempfile.TemporaryDirectory(prefix="relgraph-store-"))
+            location = store_dir if store_dir is not None else Path(temporary)
+            if store_dir is not None:  # a second serve of the folder is refused ("locked", exit 6): it
+                # replaced the store a running server was serving
+                from relgraph.locking import locked
+                from relgraph.storedir import check_folder, make_folder
+
+                check_folder(store_dir, "serve")
+                make_folder(store_dir)
+                stack.enter_context(locked(store_dir))
+            count = build_store(location, kg.quads())
+            click.echo(f"Loaded {count} triples into {location}")
+            seconds = timeout if timeout is not None else current_timeout()
+            code = serve(
+                location, bind=bind, port=port, writable=writable, announce=click.echo, timeout=seconds
+            )
+            if threading.current_thread() is threading.main_thread():  # the server is stopped: a Ctrl-C
+                # or SIGTERM sent twice cut short the removal of the temporary store (exit 130 or 143, not 0)
+                held = {
+                    sig: signal.signal(sig, signal.SIG_IGN)
+                    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+                }
     finally:
         if not _RUN["ends_the_process"]:  # called in-process (tests): the caller's handlers back; the
             # program keeps ignoring them to its end (Python's own at exit killed it: SIGINT, -2)
@@ -651,46 +674,6 @@ def serve_command(
     if code != 0:
         raise UsageError(stop_reason(code))
     click.echo("Server stopped.")
-
-
-def _serve_store(
-    stack: Any,
-    store_dir: Path | None,
-    kg: Any,
-    bind: str,
-    port: int,
-    writable: bool,
-    timeout: float | None,
-    held: dict[int, Any],
-) -> int:
-    """Build the store of ``relgraph serve`` (a temporary folder of ``stack`` unless ``--store``); serve it.
-
-    Once the server is stopped, Ctrl-C, SIGTERM and SIGHUP are ignored (their handlers are put in
-    ``held``): one sent twice cut short the removal of the temporary store (exit 130 or 143, not 0).
-    """
-    import tempfile
-
-    from relgraph.limits import current_timeout
-    from relgraph.serve import build_store, serve
-
-    temporary = stack.enter_context(tempfile.TemporaryDirectory(prefix="relgraph-store-"))
-    location = store_dir if store_dir is not None else Path(temporary)
-    if store_dir is not None:  # a second serve of the folder is refused ("locked", exit 6): it
-        # replaced the store a running server was serving
-        from relgraph.locking import locked
-        from relgraph.storedir import check_folder, make_folder
-
-        check_folder(store_dir, "serve")
-        make_folder(store_dir)
-        stack.enter_context(locked(store_dir))
-    count = build_store(location, kg.quads())
-    click.echo(f"Loaded {count} triples into {location}")
-    seconds = timeout if timeout is not None else current_timeout()
-    code = serve(location, bind=bind, port=port, writable=writable, announce=click.echo, timeout=seconds)
-    if threading.current_thread() is threading.main_thread():
-        stopping = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-        held.update({sig: signal.signal(sig, signal.SIG_IGN) for sig in stopping})
-    return code
 
 
 @cli.command("add")

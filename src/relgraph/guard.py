@@ -42,6 +42,7 @@ __all__ = [
     "check_query",
     "check_shapes",
     "check_xml",
+    "declared_prefixes",
     "imports_allowed",
     "sandbox",
 ]
@@ -316,6 +317,31 @@ def check_shapes(shapes: Any, path: Path | str) -> None:
                     raise ConfigurationError(f"{where} is not valid SPARQL: {problem}")
 
 
+def declared_prefixes(shapes: Any, node: Any) -> str:
+    """Return the ``PREFIX`` lines a shape's SPARQL ``node`` declares (its ``sh:prefixes``), as one line.
+
+    They are what its query text is run with. Meant for shapes :func:`check_shapes` passed, whose
+    declarations are a prefix name and an IRI each.
+
+    :param shapes: the shapes graph (:class:`rdflib.Graph`).
+    :param node: the SPARQL constraint, or other node with ``sh:prefixes``.
+
+    >>> import rdflib
+    >>> g = rdflib.Graph().parse(format="turtle", data='''@prefix sh: <http://www.w3.org/ns/shacl#> .
+    ...     <urn:c> sh:prefixes <urn:o> .
+    ...     <urn:o> sh:declare [ sh:prefix "ex" ; sh:namespace <http://ex/> ] .''')
+    >>> declared_prefixes(g, rdflib.URIRef("urn:c"))
+    'PREFIX ex: <http://ex/>'
+    """
+    from rdflib import SH
+
+    return " ".join(
+        f"PREFIX {shapes.value(declaration, SH.prefix)}: <{shapes.value(declaration, SH.namespace)}>"
+        for source in shapes.objects(node, SH.prefixes)
+        for declaration in shapes.objects(source, SH.declare)
+    )
+
+
 def _sparql_syntax_problem(shapes: Any, node: Any, text: str) -> str | None:
     """Return what is wrong with the SPARQL ``text`` of a shape's ``node``, parsed with its ``sh:prefixes``.
 
@@ -324,15 +350,10 @@ def _sparql_syntax_problem(shapes: Any, node: Any, text: str) -> str | None:
     parsed as the SELECT * of the same pattern. The position is in ``text`` (line, column).
     """
     import pyoxigraph as ox
-    from rdflib import SH
 
     from relgraph.store import _query_syntax_message
 
-    prologue = " ".join(
-        f"PREFIX {shapes.value(declaration, SH.prefix)}: <{shapes.value(declaration, SH.namespace)}>"
-        for source in shapes.objects(node, SH.prefixes)
-        for declaration in shapes.objects(source, SH.declare)
-    )
+    prologue = declared_prefixes(shapes, node)
     ask = _ASK_FORM.match(text)
     sparql = f"{prologue}\n{text if ask is None else _as_select(ask) + text[ask.end() :]}"
     try:

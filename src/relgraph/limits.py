@@ -725,13 +725,9 @@ def _count(env: Mapping[str, str], name: str, default: int) -> int:
     ontology), and ``1e19`` overflowed the worker's memory limit.
     """
     text = env.get(name, "").strip()
-    if text.isascii() and text.isdigit():  # exactly: as a float, 2**62 + 1 became 2**62 and passed
-        whole = int(text)
-        if not 1 <= whole <= 2**62:
-            raise InputError(f"{name}={env[name]!r}: must be a whole number from 1 to 2**62")
-        return whole
-    value = _positive(env, name, default)
-    if value != default and not (1 <= value <= 2**62 and value == int(value)):
+    exact = text.isascii() and text.isdigit()  # read exactly: as a float, 2**62 + 1 became 2**62 and passed
+    value = int(text) if exact else _positive(env, name, default)
+    if (exact or value != default) and not (1 <= value <= 2**62 and value == int(value)):
         raise InputError(f"{name}={env[name]!r}: must be a whole number from 1 to 2**62")
     return int(value)
 

@@ -170,23 +170,29 @@ def local_imports(path: Path, quads: Iterable[ox.Quad]) -> list[Path]:
 
 
 def read_checked(
-    path: Path, limits: Limits | None = None, *, seen: Callable[[bytes], object] | None = None
+    path: Path,
+    limits: Limits | None = None,
+    *,
+    seen: Callable[[bytes], object] | None = None,
+    **too_big: str,
 ) -> bytes:
     """Read a whole RDF file: a regular file within the size limit, UTF-8, not empty; no byte order mark.
 
     :param path: the file.
     :param limits: the limits (default: :meth:`Limits.from_env`).
     :param seen: called with the bytes read, before any check (to hash them).
+    :param too_big: ``what`` the file is and the ``hint`` given when it is over the size limit (see
+        :func:`relgraph.limits.check_file_size`).
     :return: its bytes, without a UTF-8 byte order mark.
     :raises InputError: one line naming the file (and ``line:column`` for a byte that is not UTF-8).
     """
     try:
         info = path.stat()
         if stat.S_ISREG(info.st_mode):
-            check_file_size(path, info.st_size, limits)  # before reading it: see relgraph.limits
+            check_file_size(path, info.st_size, limits, **too_big)  # before reading it: see relgraph.limits
             data = path.read_bytes()
         else:  # a device or a pipe, of no known size (/dev/zero filled the memory): the limit as it is read
-            data = _read_within(path, limits or Limits.from_env())
+            data = _read_within(path, limits or Limits.from_env(), **too_big)
     except OSError as error:
         raise unreadable(path, error) from None
     if seen is not None:
@@ -204,14 +210,14 @@ def read_checked(
     return data
 
 
-def _read_within(path: Path, limits: Limits) -> bytes:
+def _read_within(path: Path, limits: Limits, **too_big: str) -> bytes:
     """Read a file of no known size (a device, a pipe), refusing it once it passes the size limit.
 
     :raises InputError: as :func:`relgraph.limits.check_file_size` does, once past the limit.
     """
     with path.open("rb") as stream:
         data = read_at_most(stream, file_size_limit(limits))
-    check_file_size(path, len(data), limits)
+    check_file_size(path, len(data), limits, **too_big)
     return data
 
 

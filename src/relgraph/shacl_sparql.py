@@ -306,11 +306,7 @@ def _sparql_constraint(g: rdflib.Graph, shape: Node, constraint: Node) -> str:
         raise NotCompilableError(f"{shape}: only sh:select SPARQL constraints are compiled")
     if set(g.objects(constraint, SH.message)):
         raise NotCompilableError(f"{shape}: messages on SPARQL constraints are not compiled")
-    prologue = []
-    for ontology in g.objects(constraint, SH.prefixes):
-        for declaration in g.objects(ontology, SH.declare):
-            prefix, namespace = g.value(declaration, SH.prefix), g.value(declaration, SH.namespace)
-            prologue.append(f"PREFIX {prefix}: <{namespace}>")
+    prologue = guard.declared_prefixes(g, constraint)
     text = str(select).replace("$this", "?this")
     if "$" in text or "?path" in text:
         raise NotCompilableError(
@@ -324,7 +320,7 @@ def _sparql_constraint(g: rdflib.Graph, shape: Node, constraint: Node) -> str:
     except ValueError:
         raise NotCompilableError(f"{shape}: a SPARQL constraint needs a SELECT with a WHERE group") from None
     inner = f"{text[:start]} {_FOCUS} {text[start:]}"
-    query = f"{' '.join(prologue)} SELECT ?this ?value WHERE {{ {_TARGET} {{ {inner} }} }}"
+    query = f"{prologue} SELECT ?this ?value WHERE {{ {_TARGET} {{ {inner} }} }}"
     try:  # the whole text run, prefixes included (guard.check_shapes checked each part already)
         guard.check_query(query)
     except QueryError as error:
