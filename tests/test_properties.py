@@ -332,3 +332,23 @@ def _fetches_port_1(run: Callable[[], object]) -> bool:
     except (SyntaxError, RuntimeError, ValueError):
         return False
     return False
+
+
+# what could open a level of Oxigraph's parser, with lookalikes: a non-ASCII letter that Python's
+# case-insensitive matching takes for "i" but Oxigraph does not read as UNION, and characters of 2-4 bytes
+NESTING_PIECES = st.sampled_from(
+    [*"{([!^+-*/|&.;,<>uUnNiIoO \"'#", "union", "UnIoN", "un\u0131on", "un\u0130on", "\u00e9", "\U0001f600"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(pieces=st.lists(NESTING_PIECES, max_size=60))
+def test_the_nesting_bound_counts_every_opener_a_scan_finds(pieces: list[str]) -> None:
+    # nesting_bound counts on UTF-8 bytes; the reference is a left-to-right scan of the text
+    import re
+
+    from relgraph.sparql_tokens import nesting_bound
+
+    text = "".join(pieces)
+    scan = re.compile(r"[{(\[!^+\-*/|&.;,]|<<|union", re.IGNORECASE | re.ASCII)
+    assert nesting_bound(text) == len(scan.findall(text))

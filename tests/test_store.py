@@ -15,6 +15,7 @@ from relgraph import resources
 from relgraph import store as store_module
 from relgraph.errors import ConfigurationError, ExitCode, InputError, QueryError, UsageError
 from relgraph.limits import QueryTimeoutError, abandoned_work, run_in_thread, use_timeout
+from relgraph.namespaces import RG
 from relgraph.prefixes import PREFIXES
 from relgraph.safety import check_read_only_local
 from relgraph.store import KnowledgeGraph, default_files, load_default_graph
@@ -382,6 +383,65 @@ def test_worker_threads_are_reused_and_one_left_behind_ends_with_its_work() -> N
             break
         time.sleep(0.05)
     assert abandoned_work() == 0  # the thread left behind ended with its work
+
+
+SHARES_CPUS = pytest.mark.skipif(
+    not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2, reason="Linux, 2 CPUs or more"
+)
+
+
+@SHARES_CPUS
+def test_a_query_thread_shares_the_callers_cpu_at_first_then_both_get_their_cpus_back() -> None:
+    # a hand-over to a thread on another (virtual) CPU took 0.1 to 0.2 ms, as long as a small query
+    from relgraph.limits import SHARED_CPU_SECONDS
+
+    mine = os.sched_getaffinity(0)
+    quick = run_in_thread(lambda: os.sched_getaffinity(0), share_cpu=True)
+    assert len(quick) == 1 and quick < mine  # the worker ran on one CPU, one of the caller's
+    assert os.sched_getaffinity(0) == mine  # and the caller has all of its own back
+
+    def slow() -> set[int]:
+        time.sleep(SHARED_CPU_SECONDS * 20)
+        return os.sched_getaffinity(0)
+
+    assert run_in_thread(slow, share_cpu=True) == mine  # past the first milliseconds, free to move
+    assert run_in_thread(lambda: os.sched_getaffinity(0)) == mine  # no thread is left on one CPU
+    assert os.sched_getaffinity(0) == mine
+
+
+@SHARES_CPUS
+def test_a_timed_out_thread_that_shared_the_callers_cpu_is_let_go() -> None:
+    mine = os.sched_getaffinity(0)
+    release, started = threading.Event(), []
+
+    def stuck() -> None:
+        started.append(threading.get_native_id())
+        release.wait(30)
+
+    try:
+        with pytest.raises(QueryTimeoutError):  # a timeout within the time the CPU is shared
+            run_in_thread(stuck, 0.001, "stuck", share_cpu=True)
+        assert os.sched_getaffinity(0) == mine
+        for _ in range(100):
+            if started:
+                break
+            time.sleep(0.01)
+        assert os.sched_getaffinity(started[0]) == mine  # the thread left running may move
+    finally:
+        release.set()
+
+
+def test_a_thread_that_cannot_share_the_callers_cpu_runs_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(*_args: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    mine = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    monkeypatch.setattr(os, "sched_setaffinity", refused, raising=False)
+    kg = load_default_graph()
+    assert kg.query(f"ASK {{ ?s a <{RG.DialogueSession}> }}").boolean is True
+    assert run_in_thread(lambda: 6 * 7, share_cpu=True) == 42
+    if mine is not None:
+        assert os.sched_getaffinity(0) == mine
 
 
 def test_a_worker_thread_keeps_nothing_of_an_answer_once_handed_back() -> None:

@@ -211,20 +211,30 @@ def undeclared_prefix(text: str) -> tuple[str, int] | None:
 
 # what may open a level of Oxigraph's recursive parser: brackets, negations, inverse paths, triple terms, and
 # the operators and separators it reads a chain of recursively (1+1+...: 2,000 terms overflowed a 2 MiB stack;
-# 2,600 triple patterns joined by "." an 8 MiB one), UNION too
-_NESTING = re.compile(r"[{(\[!^+\-*/|&.;,]|<<|union", re.IGNORECASE)
+# 2,600 triple patterns joined by "." an 8 MiB one), UNION too; counted on the UTF-8 bytes, where str.count
+# and bytes.translate run at memory speed (a regular expression took 45 us on a canned query, before each run)
+_NESTING_BYTES = b"{([!^+-*/|&.;,"
 
 
 def nesting_bound(text: str) -> int:
     """Return a bound on the depth Oxigraph's parser could reach on ``text``: what opens a level in it.
 
     Brackets, ``!``, ``^``, ``<<``, the operators ``+ - * / | &``, the separators ``. ; ,`` and ``UNION``
-    are counted wherever they are, in strings and IRIs too, since a scan that skips those can be misled
-    about where they are (``1<((1))>2`` holds no IRI); the count is at least the true depth.
+    (in any ASCII case, as Oxigraph reads its keywords) are counted wherever they are, in strings and IRIs
+    too, since a scan that skips those can be misled about where they are (``1<((1))>2`` holds no IRI);
+    the count is at least the true depth.
 
     :param text: SPARQL query or update text.
 
     >>> nesting_bound("ASK { { ?s ?p ?o } UNION { FILTER(!(1 + 2 < 3)) } } # [x].")
     10
+    >>> nesting_bound("<<<")  # counted as a scan from the left reads them: one <<, then <
+    1
     """
-    return sum(1 for _ in _NESTING.finditer(text))
+    data = text.encode("utf-8", "surrogatepass")  # a character past ASCII is bytes of 0x80 and up
+    return (
+        len(data)
+        - len(data.translate(None, _NESTING_BYTES))
+        + data.count(b"<<")
+        + data.lower().count(b"union")  # bytes.lower changes ASCII letters only
+    )
