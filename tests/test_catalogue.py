@@ -81,6 +81,8 @@ def test_get_suggests_close_names(catalogue: Catalogue) -> None:
         ("http://example.org/x", URIRef("http://example.org/x")),
         ("urn:isbn:0451450523", URIRef("urn:isbn:0451450523")),
         ("xsd:date", URIRef(XSD + "date")),
+        ("<mailto:jane@example.org>", URIRef("mailto:jane@example.org")),  # any scheme, in <...>
+        ("<tag:example.org,2023:n1>", URIRef("tag:example.org,2023:n1")),
     ],
 )
 def test_iri_conversion(value: str, expected: URIRef) -> None:
@@ -101,8 +103,11 @@ def test_iri_conversion(value: str, expected: URIRef) -> None:
         ("https://example.org/a`b", "contains '`'"),
         ("https://example.org/a\\b", "contains '\\\\'"),
         ("rgd:a b", "contains ' '"),
-        ("<rgd:ann>", "an IRI in <...> must start with http(s):// or urn:"),
-        ("<>", "an IRI in <...> must start"),
+        ("<rgd:ann>", "rgd: is a prefix here; write rgd:ann without <...>"),
+        ("<RDFS:label>", "RDFS: is a prefix here; write RDFS:label without <...>"),
+        ("<>", "an IRI in <...> must be absolute"),
+        ("<ann>", "an IRI in <...> must be absolute"),
+        ("<mailto:a b>", "contains ' '"),
     ],
 )
 def test_iri_conversion_refuses(value: str, problem: str) -> None:

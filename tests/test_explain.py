@@ -54,7 +54,7 @@ def test_unknown_and_ambiguous_names_are_usage_errors(kg, tmp_path):
     [
         ("http://example.org/a b", "'http://example.org/a b' is not an IRI: it contains ' '"),
         ("<http://a b>", "'<http://a b>' is not an IRI: it contains ' '"),
-        ("<rgd:ely-ratner>", "an IRI in <...> must start with http(s):// or urn:"),
+        ("<rgd:ely-ratner>", "rgd: is a prefix here; write rgd:ely-ratner without <...>"),
         ("file:///etc/passwd", "unknown prefix 'file:'"),
     ],
 )

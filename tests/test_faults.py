@@ -859,8 +859,23 @@ def _old_export(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
             '<http://ex/a> <http://ex/r> "\\u0001ctl" .',
             "the literal of <http://ex/a> <http://ex/r> holds U+0001",
         ),
+        # the class of a typed node is an element name too; Python's \w took "²" for a name character
+        (
+            f"<http://ex/a> <{RDF_NS}type> <http://ex/C/> .",
+            "the class <http://ex/C/> does not end with an XML name",
+        ),
+        ('<http://ex/a> <http://ex/p\u00b2> "y" .', "the predicate <http://ex/p\u00b2> does not end with"),
+        # a regular expression took 21 s to find that 60,000 name characters did not end the IRI
+        (f'<http://ex/a> <http://ex/{"a" * 60000}/> "y" .', f"the predicate <http://ex/{'a' * 190}…> does"),
     ],
-    ids=["predicate ending with a digit", "predicate ending with a slash", "control character"],
+    ids=[
+        "predicate ending with a digit",
+        "predicate ending with a slash",
+        "control character",
+        "class ending with a slash",
+        "predicate ending with a superscript",
+        "long predicate",
+    ],
 )
 def test_rdf_xml_export_of_what_xml_cannot_hold_keeps_the_old_file(
     tmp_path: Path, triple: str, found: str, sort: list[str]
@@ -874,6 +889,38 @@ def test_rdf_xml_export_of_what_xml_cannot_hold_keeps_the_old_file(
     line = assert_error(result, 2, f"{target}: cannot serialize the graph as xml: {found}")
     assert line.endswith("; export as Turtle or N-Triples")
     assert snapshot(target.parent) == before
+
+
+@pytest.mark.parametrize("sort", [[], ["--no-sort"]], ids=["sorted", "unsorted"])
+@pytest.mark.parametrize("to_file", [True, False], ids=["file", "stdout"])
+def test_rdf_xml_export_keeps_carriage_returns(tmp_path: Path, sort: list[str], to_file: bool) -> None:
+    # pyoxigraph wrote a literal's CR raw, which every XML reader (rdflib, Jena, Protégé) reads as LF:
+    # "a\r\nb" came back "a\nb" (pyoxigraph's own reader kept it, so relgraph's round trip looked right)
+    import rdflib
+
+    data = tmp_path / "cr.nt"
+    data.write_text('<http://ex/s> <http://ex/p> "a\\r\\nb\\rc" .\n<http://ex/s> <http://ex/q> "d\\ne" .\n')
+    target = tmp_path / "cr.rdf"
+    result = run(
+        "export",
+        "--data-only",
+        "--data",
+        str(data),
+        "-f",
+        "xml",
+        *sort,
+        *(["-o", str(target)] if to_file else []),
+    )
+    assert result.exit_code == 0, result.output
+    written = target.read_bytes() if to_file else result.stdout_bytes
+    assert b"\r" not in written
+    graph = rdflib.Graph().parse(data=written, format="xml")
+    assert graph.value(rdflib.URIRef("http://ex/s"), rdflib.URIRef("http://ex/p")) == rdflib.Literal(
+        "a\r\nb\rc"
+    )
+    assert graph.value(rdflib.URIRef("http://ex/s"), rdflib.URIRef("http://ex/q")) == rdflib.Literal("d\ne")
+    back = {(q.subject, q.predicate, q.object) for q in ox.parse(written, ox.RdfFormat.RDF_XML)}
+    assert (ox.NamedNode("http://ex/s"), ox.NamedNode("http://ex/p"), ox.Literal("a\r\nb\rc")) in back
 
 
 def test_export_keeps_old_file_on_serializer_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1998,3 +2045,45 @@ def test_serve_refuses_a_folder_that_is_not_its_store(
     assert build_store(own, [quad]) == 1
     assert build_store(own, [quad, ox.Quad(quad.subject, quad.predicate, ox.Literal("2"))]) == 2
     assert '"kind": "serve"' in (own / "manifest.json").read_text()
+
+
+def test_explain_follows_iris_of_every_scheme_in_the_graph(tmp_path: Path) -> None:
+    # a tag: or mailto: IRI anywhere near the entity stopped `explain` with exit 2, naming the internal
+    # query ("query 'explain-evidence', parameter 'node' (iri): ... must start with http(s):// or urn:")
+    data = tmp_path / "schemes.ttl"
+    data.write_text(
+        "<tag:example.org,2023:n1> <http://www.w3.org/2000/01/rdf-schema#seeAlso> "
+        "<https://w3id.org/relgraph/id/vani-rao> .\n"
+        '<mailto:jane@example.org> <http://www.w3.org/2000/01/rdf-schema#label> "Mail Jane" .\n',
+        encoding="utf-8",
+    )
+    result = run("explain", "rgd:vani-rao", "--data", str(data))
+    assert result.exit_code == 0, result.output
+    assert "<tag:example.org,2023:n1>" in result.stdout and "Vani Rao" in result.stdout
+    for name in ("Mail Jane", "<mailto:jane@example.org>"):
+        result = run("explain", name, "--data", str(data))
+        assert result.exit_code == 0, result.output
+        assert "mailto:jane@example.org" in result.stdout and "Mail Jane" in result.stdout
+    # an IRI of another scheme is taken as a parameter too, in <...>; a known prefix there is a mistake
+    assert run("query", "person-activity", "--param", "person", "<mailto:jane@example.org>").exit_code == 0
+    assert_error(
+        run("query", "person-activity", "--param", "person", "<rgd:vani-rao>"),
+        2,
+        "'<rgd:vani-rao>' is not an IRI: rgd: is a prefix here; write rgd:vani-rao without <...>",
+    )
+
+
+def test_explain_finds_a_label_stored_decomposed(tmp_path: Path) -> None:
+    # only what the user typed was normalised (NFC): a label written decomposed (NFD) in the data was
+    # "nothing in the graph is called" even when typed exactly as stored
+    import unicodedata
+
+    name = unicodedata.normalize("NFD", "José Pérez")
+    data = tmp_path / "nfd.ttl"
+    data.write_text(
+        f'<https://w3id.org/relgraph/id/jose> <http://www.w3.org/2000/01/rdf-schema#label> "{name}"@en .\n'
+    )
+    for typed in (name, unicodedata.normalize("NFC", name)):
+        result = run("explain", typed, "--data", str(data))
+        assert result.exit_code == 0, result.output
+        assert "rgd:jose" in result.stdout

@@ -56,6 +56,7 @@ _PARAM_KEYS = {"name", "type", "default", "required", "description"}
 _VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _XSD = PREFIXES["xsd"]
 _SCHEME = re.compile(r"(?:https?://|urn:)", re.IGNORECASE)
+_ANY_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")  # RFC 3986's scheme
 _PREFIXED = re.compile(r"([A-Za-z][A-Za-z0-9_.-]*)?:(.*)", re.DOTALL)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -72,8 +73,9 @@ _PROBE: dict[str, OxTerm] = {
 def convert_value(value: str, type_: str) -> RdfTerm:
     """Convert a parameter value given as text to the RDF term of its type, as an rdflib term.
 
-    * ``iri``: ``<https://...>``, an absolute ``http(s)://`` or ``urn:`` IRI, or a prefixed name
-      with a prefix of :data:`relgraph.prefixes.PREFIXES`;
+    * ``iri``: an absolute IRI in ``<...>`` (any scheme: ``<https://...>``, ``<mailto:...>``, but not a
+      known prefix: ``<rgd:ann>`` is a mistake for ``rgd:ann``), an absolute ``http(s)://`` or ``urn:``
+      IRI, or a prefixed name with a prefix of :data:`relgraph.prefixes.PREFIXES`;
     * ``string``: a plain literal of exactly the given text;
     * ``date``: an ``xsd:date`` literal, ``YYYY-MM-DD``;
     * ``integer``: an ``xsd:integer`` literal (in canonical form);
@@ -140,8 +142,16 @@ def _convert_iri(value: str) -> ox.NamedNode:
     bracketed = value.startswith("<") and value.endswith(">")
     text = value[1:-1] if bracketed else value
     if bracketed and not _SCHEME.match(text):
-        raise ValueError(f"{value!r} is not an IRI: an IRI in <...> must start with http(s):// or urn:")
-    if not _SCHEME.match(text):
+        scheme = _ANY_SCHEME.match(text)
+        if scheme is None:
+            raise ValueError(
+                f"{value!r} is not an IRI: an IRI in <...> must be absolute (start with a scheme: https:)"
+            )
+        if scheme.group(1).lower() in PREFIXES:
+            raise ValueError(
+                f"{value!r} is not an IRI: {scheme.group()} is a prefix here; write {text} without <...>"
+            )
+    elif not _SCHEME.match(text):
         match = _PREFIXED.fullmatch(text)
         if match is None:
             raise ValueError(
@@ -149,7 +159,10 @@ def _convert_iri(value: str) -> ox.NamedNode:
             )
         prefix = match.group(1) or ""
         if prefix not in PREFIXES:
-            raise ValueError(f"unknown prefix {prefix + ':'!r} in {value!r} (known: {', '.join(PREFIXES)})")
+            raise ValueError(
+                f"unknown prefix {prefix + ':'!r} in {value!r} (known: {', '.join(PREFIXES)}; "
+                "an IRI of another scheme goes in <...>)"
+            )
         text = PREFIXES[prefix] + match.group(2)
     problem = iri_problem(text)
     if problem is not None:

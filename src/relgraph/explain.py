@@ -19,6 +19,7 @@ from relgraph import resources
 from relgraph.catalogue import CannedQuery, convert_value
 from relgraph.errors import UsageError
 from relgraph.namespaces import RG
+from relgraph.results import QueryResult
 from relgraph.store import KnowledgeGraph
 from relgraph.terms import RdfTerm, lexical, shorten
 
@@ -152,6 +153,16 @@ def _internal(name: str) -> CannedQuery:
     return CannedQuery.from_file(Path(resources.queries_dir(), "internal", f"{name}.rq"))
 
 
+def _run(kg: KnowledgeGraph, name: str, **terms: RdfTerm) -> QueryResult:
+    """Run an internal query with its parameters bound to these terms.
+
+    The terms come from the graph: they are bound as they are, not through the text a user types
+    for a parameter (whose IRIs must be http(s) or urn; the graph's may be tag:, mailto: ...).
+    """
+    query = _internal(name)
+    return kg.query(query.text, terms, source=str(query.path))
+
+
 def resolve(kg: KnowledgeGraph, entity: str) -> URIRef:
     """Turn an IRI, ``<IRI>``, prefixed name or name (label) into the IRI of one resource.
 
@@ -178,6 +189,9 @@ def resolve(kg: KnowledgeGraph, entity: str) -> URIRef:
         if iri is not None and (_mentioned(kg, iri) or _property_uses(kg, iri)):
             return iri
     rows = _internal("resolve-name").run(kg, {"name": text}).rows
+    decomposed = unicodedata.normalize("NFD", text)
+    if not rows and decomposed != text:  # a label written decomposed in the data
+        rows = _internal("resolve-name").run(kg, {"name": decomposed}).rows
     found = [row[0] for row in rows if isinstance(row[0], URIRef)]
     if not found:
         raise UsageError(
@@ -190,13 +204,14 @@ def resolve(kg: KnowledgeGraph, entity: str) -> URIRef:
 
 
 def _mentioned(kg: KnowledgeGraph, iri: URIRef) -> bool:
-    rows = _internal("explain-outgoing").run(kg, {"entity": f"<{iri}>"}).rows
-    return bool(rows) or bool(_internal("explain-incoming").run(kg, {"entity": f"<{iri}>"}).rows)
+    return bool(_run(kg, "explain-outgoing", entity=iri).rows) or bool(
+        _run(kg, "explain-incoming", entity=iri).rows
+    )
 
 
 def _property_uses(kg: KnowledgeGraph, iri: URIRef) -> int:
     """Return how many triples have ``iri`` as their property."""
-    rows = _internal("property-uses").run(kg, {"property": f"<{iri}>"}).rows
+    rows = _run(kg, "property-uses", property=iri).rows
     return sum(int(str(row[1])) for row in rows)  # no row: no triple
 
 
@@ -207,7 +222,7 @@ def _evidence(
         return cache[node]
     found: tuple[Evidence, ...] = ()
     if isinstance(node, URIRef):
-        rows = _internal("explain-evidence").run(kg, {"node": f"<{node}>"}).rows
+        rows = _run(kg, "explain-evidence", node=node).rows
         found = tuple(
             Evidence(
                 iri=URIRef(str(evidence)),
@@ -244,13 +259,11 @@ def explain(kg: KnowledgeGraph, entity: str) -> Explanation:
     own = _evidence(kg, iri, cache)
     outgoing = [
         Fact(iri, prop, value, None if label is None else lexical(label), own)  # type: ignore[arg-type]
-        for prop, value, label, _entity in _internal("explain-outgoing").run(kg, {"entity": f"<{iri}>"}).rows
+        for prop, value, label, _entity in _run(kg, "explain-outgoing", entity=iri).rows
     ]
     incoming = [
         Fact(subject, prop, iri, None if label is None else lexical(label), _evidence(kg, subject, cache))  # type: ignore[arg-type]
-        for subject, prop, label, _entity in _internal("explain-incoming")
-        .run(kg, {"entity": f"<{iri}>"})
-        .rows
+        for subject, prop, label, _entity in _run(kg, "explain-incoming", entity=iri).rows
         if prop != RG.statedIn
     ]
     if not outgoing and not incoming:

@@ -70,9 +70,10 @@ EXPORT_FORMATS: dict[str, ox.RdfFormat] = {
 }
 _WITH_PREFIXES = frozenset({"turtle", "trig", "xml"})
 _AS_TURTLE = frozenset({"turtle", "trig"})  # written by turtle_from_lines (Turtle is TriG's default graph)
-_RDF_TYPE = f"<{PREFIXES['rdf']}type>"
-# an IRI that RDF/XML can write as a predicate: it ends with an NCName (a letter or _ then name characters)
-_ENDS_WITH_XML_NAME = re.compile(r"[^\W\d][\w.\-\u00B7\u0300-\u036F\u203F\u2040]*\Z")
+_RDF_TYPE_IRI = PREFIXES["rdf"] + "type"
+_RDF_TYPE = f"<{_RDF_TYPE_IRI}>"
+# what an IRI is shown as in a message at most, in characters
+_SHOWN_IRI = 200
 _NOT_XML_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _NOT_XML_TEXT = (  # a literal with a character XML 1.0 cannot hold (Oxigraph's regex syntax: \uXXXX)
     "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER (isLiteral(?o) && "
@@ -149,7 +150,34 @@ def serialize_triples(
     declared = dict(prefixes) if fmt in _WITH_PREFIXES else None
     data = ox.serialize(items, format=rdf_format, prefixes=declared)
     assert data is not None  # no output given, so pyoxigraph returns the bytes
-    return data
+    return _xml_carriage_returns(data) if fmt == "xml" else data
+
+
+def _xml_carriage_returns(data: bytes) -> bytes:
+    r"""Write each carriage return of RDF/XML as ``&#13;``, which XML readers keep as it is.
+
+    pyoxigraph writes it raw, and a conforming XML reader reads a raw CR (or CR LF) in text as a line
+    feed: ``"a\r\nb"`` came back from rdflib, Jena or Protégé as ``"a\nb"``. It can only be in a
+    literal: an IRI holds none, and the markup breaks lines with LF.
+
+    >>> _xml_carriage_returns(b"<p>a\r\nb</p>")
+    b'<p>a&#13;\nb</p>'
+    """
+    return data.replace(b"\r", b"&#13;")
+
+
+class _XmlWriter:
+    """A writer that passes RDF/XML on with its carriage returns escaped (:func:`_xml_carriage_returns`)."""
+
+    def __init__(self, raw: CountingWriter) -> None:
+        self._raw = raw
+
+    def write(self, data: bytes) -> int:
+        self._raw.write(_xml_carriage_returns(bytes(data)))
+        return len(data)
+
+    def flush(self) -> None:
+        self._raw.flush()
 
 
 def serialize(kg: KnowledgeGraph, fmt: str = "turtle", *, sort: bool = True) -> bytes:
@@ -176,7 +204,7 @@ def serialize(kg: KnowledgeGraph, fmt: str = "turtle", *, sort: bool = True) -> 
         if not sort:
             unsorted = run_in_thread(lambda: _dump(kg, fmt, None), what=what)
             assert unsorted is not None  # no output given, so pyoxigraph returns the bytes
-            return unsorted
+            return _xml_carriage_returns(unsorted) if fmt == "xml" else unsorted
         if fmt == "xml":
             run_in_thread(lambda: check_rdf_xml(kg.oxigraph), what=what)
         data = run_in_thread(lambda: _serialize_sorted_lines(kg, fmt), what=what)
@@ -207,7 +235,7 @@ def _dump(kg: KnowledgeGraph, fmt: str, output: CountingWriter | None) -> bytes 
         return None
     prefixes = dict(PREFIXES) if fmt in _WITH_PREFIXES else None
     return store.dump(
-        output,  # type: ignore[arg-type]  # pyoxigraph needs only write() and flush()
+        _XmlWriter(output) if output is not None and fmt == "xml" else output,  # type: ignore[arg-type]  # write(), flush()
         format=EXPORT_FORMATS[fmt],
         from_graph=ox.DefaultGraph(),
         prefixes=prefixes,
@@ -237,13 +265,15 @@ def _stream(kg: KnowledgeGraph, fmt: str, output: IO[bytes]) -> None:
 def check_rdf_xml(store: ox.Store) -> None:
     """Refuse a graph that RDF/XML cannot hold, before any of it is written.
 
-    RDF/XML writes each predicate as an XML element name, so its IRI must end with one (an NCName:
-    ``urn:isbn:123`` and ``http://example.org/p/`` do not), and XML 1.0 cannot hold the control
-    characters other than tab and line breaks, even escaped. pyoxigraph wrote such a graph as
-    XML that is not well-formed (``<oxprefix:>``, a raw U+0001), which no reader takes.
+    RDF/XML writes each predicate, and the class of each typed node, as an XML element name, so its
+    IRI must end with one (``urn:isbn:123``, ``http://example.org/p/`` and ``http://example.org/p²``
+    do not), and XML 1.0 cannot hold the control characters other than tab and line breaks, even
+    escaped. pyoxigraph wrote such a graph as XML that is not well-formed (``<oxprefix:>``, a raw
+    U+0001), which no reader takes. Each predicate and class is tried as pyoxigraph writes it: the
+    XML must be well-formed to Python's reader (expat, rdflib's), and read back the same.
 
     :param store: the graph (its default graph).
-    :raises ValueError: naming the predicate, or the triple and the character.
+    :raises ValueError: naming the predicate or class, or the triple and the character.
 
     >>> store = ox.Store()
     >>> store.add(ox.Quad(ox.NamedNode("http://ex/a"), ox.NamedNode("urn:isbn:123"), ox.Literal("x")))
@@ -254,19 +284,22 @@ def check_rdf_xml(store: ox.Store) -> None:
 export as Turtle or N-Triples
     """
     # the answers are read into text at once: pyoxigraph's must be let go on the thread that made them
-    answer = store.query("SELECT DISTINCT ?p WHERE { ?s ?p ?o }")
-    assert isinstance(answer, ox.QuerySolutions)
-    predicates = sorted(str(solution["p"])[1:-1] for solution in answer)
-    del answer
+    names: list[tuple[str, str]] = []
+    for kind, query in (("predicate", _PREDICATES), ("class", _CLASSES)):
+        answer = store.query(query)
+        assert isinstance(answer, ox.QuerySolutions)
+        names += [(kind, cast(ox.NamedNode, solution[0]).value) for solution in answer]
+        del answer
     answer = store.query(_NOT_XML_TEXT)
     assert isinstance(answer, ox.QuerySolutions)
     found = [(str(row["s"]), str(row["p"]), cast(ox.Literal, row["o"]).value) for row in answer]
     del answer
-    for iri in predicates:
-        if not _ENDS_WITH_XML_NAME.search(iri):
+    for kind, iri in names:
+        if not _written_as_xml_name(iri, kind == "class"):
+            shown = iri if len(iri) <= _SHOWN_IRI else iri[:_SHOWN_IRI] + "…"
             raise ValueError(
-                f"the predicate <{iri}> does not end with an XML name, which RDF/XML needs; "
-                "export as Turtle or N-Triples"
+                f"the {kind} <{shown}> does not end with an XML name, which RDF/XML needs"
+                f"{' for a typed node' if kind == 'class' else ''}; export as Turtle or N-Triples"
             )
     for subject, predicate, text in found:
         character = next(c for c in text if _NOT_XML_CHARACTER.match(c))
@@ -274,6 +307,31 @@ export as Turtle or N-Triples
             f"the literal of {subject} {predicate} holds U+{ord(character):04X}, which XML 1.0 "
             "cannot hold; export as Turtle or N-Triples"
         )
+
+
+_PREDICATES = "SELECT DISTINCT ?p WHERE { ?s ?p ?o } ORDER BY ?p"
+_CLASSES = f"SELECT DISTINCT ?c WHERE {{ ?s {_RDF_TYPE} ?c FILTER (isIRI(?c)) }} ORDER BY ?c"
+
+
+def _written_as_xml_name(iri: str, as_class: bool) -> bool:
+    """Whether pyoxigraph's RDF/XML for a triple with this predicate (or class) is XML readers take."""
+    import xml.parsers.expat
+
+    probe = ox.NamedNode("urn:relgraph:probe")
+    triple = (
+        ox.Triple(probe, ox.NamedNode(_RDF_TYPE_IRI), ox.NamedNode(iri))
+        if as_class
+        else ox.Triple(probe, ox.NamedNode(iri), ox.Literal("x"))
+    )
+    data = ox.serialize([triple], format=ox.RdfFormat.RDF_XML, prefixes=dict(PREFIXES))
+    assert data is not None  # no output given, so pyoxigraph returns the bytes
+    try:
+        # with namespaces, as RDF/XML is read (<oxprefix:> is a name to XML alone); nothing is fetched
+        xml.parsers.expat.ParserCreate(namespace_separator=" ").Parse(data, True)
+        back = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(data, ox.RdfFormat.RDF_XML)]
+    except (xml.parsers.expat.ExpatError, SyntaxError):
+        return False
+    return back == [triple]
 
 
 def _serialize_sorted_lines(kg: KnowledgeGraph, fmt: str) -> bytes | None:
@@ -309,7 +367,7 @@ def _serialize_sorted_lines(kg: KnowledgeGraph, fmt: str) -> bytes | None:
     declared = dict(PREFIXES) if fmt in _WITH_PREFIXES else None
     data = ox.serialize(ox.parse(body, ox.RdfFormat.N_TRIPLES), format=EXPORT_FORMATS[fmt], prefixes=declared)
     assert data is not None
-    return data
+    return _xml_carriage_returns(data) if fmt == "xml" else data
 
 
 def turtle_from_lines(lines: Iterable[bytes], prefixes: Mapping[str, str] = PREFIXES) -> bytes:
