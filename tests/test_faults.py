@@ -2087,3 +2087,35 @@ def test_explain_finds_a_label_stored_decomposed(tmp_path: Path) -> None:
         result = run("explain", typed, "--data", str(data))
         assert result.exit_code == 0, result.output
         assert "rgd:jose" in result.stdout
+
+
+@pytest.mark.parametrize("text_file", ['"sub/statement.txt"', '"a.txt" , "b.txt"'], ids=["path", "two names"])
+def test_a_quote_whose_source_names_its_text_badly_is_not_left_unchecked(
+    tmp_path: Path, data_copy: Path, text_file: str
+) -> None:
+    # only a news report's rg:textFile was checked: evidence citing a statement whose text file was a
+    # path, or two names, had its quote skipped without a word, and `validate --strict` and `add
+    # --strict` took it (with a bare name that is not found there is the Evidence-sourceText warning)
+    from relgraph.synth import generate
+
+    readout = tmp_path / "r.ttl"
+    generate(readout, sessions=1, seed=3)
+    with readout.open("a", encoding="utf-8") as out:
+        out.write(
+            f"rgd:synth-statement-000000 rg:textFile {text_file} .\n"
+            'rgd:x1 a rg:Evidence ; rdfs:label "Statement 0, sentence x1"@en ;\n'
+            "    oa:hasSource rgd:synth-statement-000000 ; oa:hasSelector rgd:x1-q , rgd:x1-p .\n"
+            'rgd:x1-q a oa:TextQuoteSelector ; oa:exact "This text is nowhere at all" .\n'
+            "rgd:x1-p a oa:TextPositionSelector ; oa:start 0 ; oa:end 27 .\n"
+        )
+    result = run("validate", "--strict", str(readout))
+    assert result.exit_code == int(ExitCode.NOT_CONFORMING), result.output
+    assert "rgd:synth-statement-000000 (" in result.stdout
+    assert (
+        "Source: rg:textFile must be one file name under data/sources/ ending in .txt (no folders)."
+        in result.stdout
+    )
+    before = snapshot(data_copy)
+    added = run("add", str(readout), "--data-dir", str(data_copy), "--strict")
+    assert added.exit_code == int(ExitCode.NOT_CONFORMING), added.output
+    assert snapshot(data_copy) == before

@@ -67,6 +67,7 @@ INJECTIONS = [
     "DELETE WHERE { rgd:synth-session-000001-co-chair-2 rg:inCapacityOf ?p }",
     "DELETE WHERE { rgd:synth-report-000000 rg:statedIn ?e }",
     "DELETE WHERE { rgd:synth-report-000001 rg:textFile ?f }",
+    'INSERT DATA { rgd:synth-statement-000000 rg:textFile "sub/statement.txt" }',  # any source's text
 ]
 
 
@@ -151,9 +152,10 @@ def test_full_validation_gives_exactly_pyshacls_results(broken: Path) -> None:
         "EnglishLabel", "DialogueSession-date", "Instant-date", "SessionRole-hadRole", "Outcome-actor",
         "Outcome-concerns", "Outcome-eventCode", "TextPositionSelector-start", "Evidence-quoteSelector",
         "Evidence-positionSelector", "Evidence-length", "NewsReport-textFile", "DialogueSession-ordinal",
-        "PostHolding-organizationOfPost", "PostHolding-holds", "Interval-instant", "SessionRole-session",
-        "NewsReport-publisher", "DialogueSession-dateReported", "DialogueSession-ordinalUnique",
-        "SessionRole-postHeld", "SessionRole-capacity", "NewsReport-statedIn", "Evidence-sourceHasText",
+        "Source-textFile", "PostHolding-organizationOfPost", "PostHolding-holds", "Interval-instant",
+        "SessionRole-session", "NewsReport-publisher", "DialogueSession-dateReported",
+        "DialogueSession-ordinalUnique", "SessionRole-postHeld", "SessionRole-capacity",
+        "NewsReport-statedIn", "Evidence-sourceHasText",
     ):  # fmt: skip
         assert shape in hit, shape
 
