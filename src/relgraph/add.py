@@ -27,7 +27,7 @@ from pathlib import Path
 
 from relgraph import resources
 from relgraph.errors import InputError, RelgraphError, UsageError
-from relgraph.export import new_file_mode
+from relgraph.export import new_file_mode, temporary_beside
 from relgraph.locking import LockedError, locked
 from relgraph.reading import UTF8_BOM, read_checked
 from relgraph.store import KnowledgeGraph
@@ -205,23 +205,18 @@ def _source_copies(
 
 def _write_new(target: Path, data: bytes, what: str = "readout") -> None:
     """Write ``target``, which must not exist, completely or not at all."""
-    temp_name: str | None = None
     try:
-        handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        os.fchmod(handle, new_file_mode())  # readable as the other readouts are, not 0o600
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.link(temp_name, target)  # fails if target exists: never replaces a readout
+        with temporary_beside(target) as (handle, temporary):
+            os.fchmod(handle, new_file_mode())  # readable as the other readouts are, not 0o600
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.link(temporary, target)  # fails if target exists: never replaces a readout
     except FileExistsError:
         raise UsageError(f"{target} is already in the data; give the new {what} another name") from None
     except OSError as error:
         raise InputError(f"{target}: cannot write: {error.strerror or error}") from None
-    finally:
-        if temp_name is not None:
-            with contextlib.suppress(OSError):
-                Path(temp_name).unlink()
     folder_fd = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(folder_fd)

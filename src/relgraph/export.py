@@ -32,7 +32,6 @@ import os
 import re
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
@@ -56,6 +55,7 @@ __all__ = [
     "new_file_mode",
     "serialize",
     "serialize_triples",
+    "temporary_beside",
     "turtle_from_lines",
 ]
 
@@ -630,28 +630,66 @@ def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
         return
     target = path.resolve() if path.is_symlink() else path  # the link is kept, its file replaced
     mode = new_file_mode() if info is None else stat.S_IMODE(info.st_mode)
-    temp_name: str | None = None
     try:
-        handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        with os.fdopen(handle, "wb") as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        Path(temp_name).chmod(mode)
-        Path(temp_name).replace(target)
-        temp_name = None
+        with temporary_beside(target) as (handle, temporary):
+            with os.fdopen(handle, "wb") as stream:
+                yield stream
+                stream.flush()
+                os.fsync(stream.fileno())
+            temporary.chmod(mode)
+            temporary.replace(target)
     except OSError as error:
         raise RelgraphError(f"{path}: cannot write: {error.strerror or error}") from None
+
+
+@contextlib.contextmanager
+def temporary_beside(target: Path) -> Iterator[tuple[int, Path]]:
+    """Create a new file of a random name next to ``target`` and remove it when the block ends.
+
+    The file is created with ``O_EXCL`` (never an existing file, nor one a symbolic link leads to) and
+    mode ``0o600``; what the block renames or links elsewhere stays. Its name is known before it is
+    created, so a signal that ends the command (SIGTERM is an exception, :mod:`relgraph.cli`) at any
+    point leaves no file behind: with :func:`tempfile.mkstemp`, one in the moment between the file's
+    creation and the return of its name did.
+
+    :param target: the file the temporary one stands in for (``.<name>.<random>.tmp`` beside it).
+    :return: the open file descriptor and the file's path.
+    :raises OSError: if it cannot be created.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     with temporary_beside(Path(folder, "out.ttl")) as (handle, temporary):
+    ...         os.close(handle)
+    ...         seen = temporary.name.startswith(".out.ttl.") and temporary.exists()
+    ...     seen, temporary.exists()
+    (True, False)
+    """
+    import secrets
+
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    mine: Path | None = None
+    try:
+        for _attempt in range(100):
+            mine = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
+            try:
+                handle = os.open(mine, flags, 0o600)
+            except FileExistsError:
+                mine = None  # another's
+                continue
+            break
+        else:
+            raise FileExistsError(errno.EEXIST, "no free temporary name", str(target))
+        yield handle, mine
     finally:
-        if temp_name is not None:
+        if mine is not None:
             with contextlib.suppress(OSError):
-                Path(temp_name).unlink()
+                mine.unlink()
 
 
 def new_file_mode() -> int:
     """Return the permissions a new file gets from :func:`open`: ``0o666`` less the umask.
 
-    A temporary file from :func:`tempfile.mkstemp` is ``0o600`` whatever the umask; a file it
+    A temporary file from :func:`temporary_beside` is ``0o600`` whatever the umask; a file it
     becomes is given this mode, as the shell's ``>`` would.
 
     >>> 0 <= new_file_mode() <= 0o666

@@ -19,7 +19,6 @@ import datetime
 import os
 import random
 import re
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -558,43 +557,38 @@ def generate(
     sources = sources_dir or sources_dir_for(output)
     if sources.exists() and not sources.is_dir():
         raise InputError(f"{sources}: is not a folder, so the source texts cannot go there (--sources DIR)")
-    temporary: Path | None = None
+    from relgraph.export import new_file_mode, temporary_beside
+
     written = 0
     count = 0
     try:
         sources.mkdir(parents=True, exist_ok=True)
         # a new file of a random name (O_EXCL): a fixed ".c.nt.tmp" was followed if it was a symbolic
-        # link (overwriting what it points to), and shared by two runs
-        handle, name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
-        temporary = Path(name)
-        from relgraph.export import new_file_mode
-
-        os.fchmod(handle, new_file_mode())
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            _header(out, turtle)
-            for readout in session_iter(seed, prefix):
-                if turtle:
-                    out.writelines(to_turtle_line(line) for line in readout.lines)
-                else:
-                    out.writelines(readout.lines)
-                (sources / readout.source_name).write_text(
-                    readout.source_text, encoding="utf-8", newline="\n"
-                )
-                written += len(readout.lines)
-                count += 1
-                if progress is not None:
-                    progress(written)
-                if (sessions is not None and count >= sessions) or (
-                    triples is not None and written >= triples
-                ):
-                    break
-        temporary.replace(output)
-        temporary = None
+        # link (overwriting what it points to), and shared by two runs; removed on an error or Ctrl-C,
+        # so that no half-written corpus is left
+        with temporary_beside(output) as (handle, temporary):
+            os.fchmod(handle, new_file_mode())
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+                _header(out, turtle)
+                for readout in session_iter(seed, prefix):
+                    if turtle:
+                        out.writelines(to_turtle_line(line) for line in readout.lines)
+                    else:
+                        out.writelines(readout.lines)
+                    (sources / readout.source_name).write_text(
+                        readout.source_text, encoding="utf-8", newline="\n"
+                    )
+                    written += len(readout.lines)
+                    count += 1
+                    if progress is not None:
+                        progress(written)
+                    if (sessions is not None and count >= sessions) or (
+                        triples is not None and written >= triples
+                    ):
+                        break
+            temporary.replace(output)
     except OSError as error:
         raise InputError(f"{error.filename or output}: cannot write: {error.strerror or error}") from None
-    finally:  # an error, or Ctrl-C: no half-written corpus is left
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
     return SynthStats(output, sources, count, written)
 
 
