@@ -2158,3 +2158,142 @@ def test_a_signal_as_the_temporary_file_is_made_leaves_none(
     assert left == []
     if where == "export":
         assert after == before
+
+
+def test_a_store_is_stale_once_an_imported_link_points_elsewhere(tmp_path: Path) -> None:
+    # an imported file was recorded with its symbolic links followed: re-pointing the link the import
+    # names left the store answering with the old file's triples
+    (tmp_path / "t1.ttl").write_text('<http://ex/a> <http://ex/p> "ONE" .\n')
+    (tmp_path / "t2.ttl").write_text('<http://ex/a> <http://ex/p> "TWO" .\n')
+    link = tmp_path / "current.ttl"
+    link.symlink_to("t1.ttl")
+    main = tmp_path / "main.ttl"
+    main.write_text(f"<http://ex/o> <{PREFIXES['owl']}imports> <{link.as_uri()}> .\n")
+    store = tmp_path / "store"
+    query = ["sparql", "SELECT ?o WHERE { <http://ex/a> <http://ex/p> ?o }", "-f", "csv", "--data", str(main)]
+    first = run(*query, "--allow-imports", "--store", str(store))
+    assert (first.exit_code, first.stdout.split()) == (0, ["o", "ONE"]), first.output
+    link.unlink()
+    link.symlink_to("t2.ttl")
+    for args in ([], ["--store", str(store)]):
+        again = run(*query, "--allow-imports", *args)
+        assert (again.exit_code, again.stdout.split()) == (0, ["o", "TWO"]), again.output
+
+
+@pytest.mark.parametrize("when", ["after the rename", "after the manifest"])
+def test_an_interrupted_first_store_build_is_built_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, when: str
+) -> None:
+    # SIGTERM between renaming the new store into place and writing the manifest left a folder that
+    # held only store-*: "not a relgraph store (no manifest.json)" at every later command
+    from relgraph import persist
+
+    store = tmp_path / "store"
+    args = ["query", "is-co-chair", "--store", str(store)]
+    real_rename, real_write = Path.rename, persist.write_manifest
+
+    def rename_then_terminated(self: Path, target: Any) -> Any:
+        moved = real_rename(self, target)
+        if Path(target).name.startswith("store-"):
+            raise SystemExit(128 + signal.SIGTERM)
+        return moved
+
+    def write_then_terminated(*write_args: Any) -> None:
+        real_write(*write_args)
+        raise SystemExit(128 + signal.SIGTERM)
+
+    with monkeypatch.context() as patch:
+        if when == "after the rename":
+            patch.setattr(Path, "rename", rename_then_terminated)
+        else:
+            patch.setattr(persist, "write_manifest", write_then_terminated)
+        with pytest.raises(SystemExit):
+            run_in_process = CliRunner().invoke(cli, args, catch_exceptions=False)
+            raise SystemExit(run_in_process.exit_code)
+    assert (store / "manifest.json").exists()  # the folder is marked as a store from the start
+    result = run(*args)
+    assert (result.exit_code, result.stdout) == (0, "true\n"), result.output
+    assert [p.name for p in store.iterdir() if p.name.startswith("store-")] == [
+        json.loads((store / "manifest.json").read_text())["store"]
+    ]
+
+
+def test_a_data_path_that_cannot_be_resolved_with_a_store_is_one_line(tmp_path: Path) -> None:
+    # a loop of symbolic links given with --store was a RuntimeError traceback (exit 1); in memory it
+    # was already "a loop of symbolic links"
+    store = tmp_path / "store"
+    assert run("query", "is-co-chair", "--store", str(store)).exit_code == 0
+    (tmp_path / "a.ttl").symlink_to("b.ttl")
+    (tmp_path / "b.ttl").symlink_to("a.ttl")
+    for args in ([], ["--store", str(store)]):
+        result = run("query", "is-co-chair", "--data", str(tmp_path / "a.ttl"), *args)
+        assert_error(result, 2, f"{tmp_path / 'a.ttl'}: a loop of symbolic links")
+
+
+def test_words_of_store_damage_in_a_file_name_are_not_damage(tmp_path: Path) -> None:
+    # any error whose message held "Corruption: " was taken for RocksDB's: a missing file of that name
+    # marked a sound store damaged, hid the real error, and had the next command rebuild it
+    store = tmp_path / "store"
+    assert run("query", "is-co-chair", "--store", str(store)).exit_code == 0
+    manifest = (store / "manifest.json").read_text()
+    missing = tmp_path / "Corruption: notes.ttl"
+    result = run("query", "is-co-chair", "--store", str(store), "--data", str(missing))
+    line = assert_error(result, 2, str(missing))
+    assert "damaged" not in line
+    assert (store / "manifest.json").read_text() == manifest
+    again = run("query", "is-co-chair", "--store", str(store))
+    assert (again.exit_code, again.stdout, again.stderr) == (0, "true\n", "")
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "kind as a list",
+        "a path with a NUL",
+        "a store file with a NUL",
+        "nested 100,000 deep",
+        "damage with escapes",
+    ],
+)
+def test_a_hand_edited_manifest_is_one_line_or_built_again(tmp_path: Path, edit: str) -> None:
+    # each was a traceback with exit 1 (TypeError, ValueError: embedded null byte, RecursionError);
+    # recorded damage holding a terminal escape was printed raw in the warning
+    store = tmp_path / "store"
+    args = ["query", "is-co-chair", "--store", str(store)]
+    assert run(*args).exit_code == 0
+    path = store / "manifest.json"
+    manifest = json.loads(path.read_text())
+    if edit == "kind as a list":
+        manifest["kind"] = ["query"]
+    elif edit == "a path with a NUL":
+        manifest["files"][0]["path"] = "\u0000"
+    elif edit == "a store file with a NUL":
+        manifest["store_files"][0]["name"] = "\u0000"
+    elif edit == "damage with escapes":
+        manifest["damaged"] = "Corruption: \x1b]0;a title\x07\rhidden"  # click strips colours only
+    path.write_text("[" * 100_000 + "]" * 100_000 if edit == "nested 100,000 deep" else json.dumps(manifest))
+    result = run(*args)
+    assert "Traceback" not in result.output
+    if edit in ("kind as a list", "nested 100,000 deep"):
+        assert_error(result, 2, f"{store}: ")
+    else:
+        assert (result.exit_code, result.stdout) == (0, "true\n"), result.output
+        assert not any(c in result.stderr for c in "\x1b\x07\r")
+
+
+def test_a_result_a_format_cannot_hold_is_one_line_and_json_keeps_a_direction() -> None:
+    # JSON-LD has no RDF 1.2 triple term: an OSError traceback (exit 1); the JSON results dropped a
+    # literal's base direction, which the TSV kept
+    construct = (
+        "CONSTRUCT { <http://a> <http://b> ?x } "
+        "WHERE { BIND(TRIPLE(<http://a>, <http://b>, <http://c>) AS ?x) }"
+    )
+    assert_error(run("sparql", construct, "-f", "jsonld"), 2, "format 'jsonld' cannot hold this result")
+    turtle = run("sparql", construct, "-f", "turtle")
+    assert turtle.exit_code == 0 and "<<( <http://a> <http://b> <http://c> )>>" in turtle.stdout
+    select = 'SELECT ?x WHERE { BIND(STRLANGDIR("a", "en", "rtl") AS ?x) }'
+    result = run("sparql", select, "-f", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["results"]["bindings"] == [
+        {"x": {"type": "literal", "value": "a", "xml:lang": "en", "its:dir": "rtl"}}
+    ]

@@ -172,7 +172,7 @@ def store_option(function: F) -> F:
             from relgraph.persist import (
                 StoreDamagedError,
                 current_store,
-                damage_in,
+                damage_of,
                 damaged_store_error,
                 verify_store,
             )
@@ -180,7 +180,7 @@ def store_option(function: F) -> F:
             store = current_store()
             if store is None or isinstance(error, StoreDamagedError):
                 raise
-            damage = verify_store(store) if isinstance(error, QueryTimeoutError) else damage_in(error.message)
+            damage = verify_store(store) if isinstance(error, QueryTimeoutError) else damage_of(error)
             if damage is None:
                 raise
             raise damaged_store_error(store, damage) from error

@@ -45,12 +45,14 @@ from relgraph.reading import (
     check_jsonld,
     checked_quads,
     complete_jsonld,
+    escape_controls,
     file_syntax_message,
     load_in_order,
     one_line,
     open_checked,
     rdf_format,
     read_checked,
+    resolved,
     token_too_long,
     unreadable,
 )
@@ -61,6 +63,7 @@ __all__ = [
     "StoreDamagedError",
     "current_store",
     "damage_in",
+    "damage_of",
     "damaged_store_error",
     "mark_damaged",
     "open_store",
@@ -197,8 +200,10 @@ def open_store(store_dir: Path, files: Sequence[Path], *, progress: bool = True)
             return opened, False
         manifest = _build(store_dir, files, progress=progress, why=why)
         if damage is not None:
-            _log.warning(
-                "%s: the store was damaged (%s); it was built again from the files", store_dir, damage
+            _log.warning(  # the damage as recorded in the manifest, which anyone may have written
+                "%s: the store was damaged (%s); it was built again from the files",
+                store_dir,
+                escape_controls(damage),
             )
         try:
             built = ox.Store.read_only(str(store_dir / manifest["store"]))
@@ -385,6 +390,35 @@ def damage_in(message: str) -> str | None:
     return None if match is None else match.group()
 
 
+def damage_of(error: BaseException) -> str | None:
+    """Return RocksDB's report of a damaged store among the causes of ``error``, if any.
+
+    Only the store's own errors count (pyoxigraph raises a ``RuntimeError``): the same words in the
+    name of a file or in a query (``Corruption: notes.ttl: no such file``) are not damage.
+
+    :param error: an error raised while reading a store, with what it was raised from.
+
+    >>> cause = RuntimeError("Corruption: block checksum mismatch in s/000039.sst")
+    >>> try:
+    ...     raise InputError("query failed: Corruption: block checksum mismatch in s/000039.sst") from cause
+    ... except InputError as error:
+    ...     damage_of(error)
+    'Corruption: block checksum mismatch in s/000039.sst'
+    >>> damage_of(InputError("Corruption: notes.ttl: no such file")) is None
+    True
+    """
+    cause = error.__cause__ or error.__context__
+    for _depth in range(16):  # a chain of causes is short; a cycle is not followed for ever
+        if cause is None:
+            return None
+        if type(cause) is RuntimeError:
+            found = damage_in(str(cause))
+            if found is not None:
+                return found
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
 def damaged_store_error(store_dir: Path, damage: str) -> StoreDamagedError:
     """Mark the store damaged (:func:`mark_damaged`) and return the error that says so and what follows.
 
@@ -440,7 +474,7 @@ def _fresh_manifest(
     manifest = check_folder(store_dir, "query")
     if manifest is None or not _well_formed(manifest) or not (store_dir / manifest["store"]).is_dir():
         return None
-    if manifest["given"] != [str(f.resolve()) for f in files] or manifest["checks"] != _LOAD_CHECKS:
+    if manifest["given"] != [str(resolved(f)) for f in files] or manifest["checks"] != _LOAD_CHECKS:
         return None
     if manifest["imports_found"] and manifest["imports_followed"] != guard.imports_allowed():
         return None
@@ -450,9 +484,10 @@ def _fresh_manifest(
 
 
 #: the version of the checks a file passes to be loaded: a store built under older (looser) checks is
-#: rebuilt. Raise it whenever reading.check_jsonld, complete_jsonld or checked_quads refuse more (2: JSON-LD's
-#: relative IRIs, loaded as nothing before; 3: what JSON-LD drops among triples it keeps)
-_LOAD_CHECKS = 3
+#: rebuilt. Raise it whenever reading.check_jsonld, complete_jsonld or checked_quads refuse more, or the
+#: manifest records the files otherwise (2: JSON-LD's relative IRIs, loaded as nothing before; 3: what
+#: JSON-LD drops among triples it keeps; 4: files recorded as named, not with their links followed)
+_LOAD_CHECKS = 4
 _FIELDS = {
     "checks": int,
     "store": str,
@@ -478,6 +513,12 @@ def _well_formed(manifest: dict[str, Any]) -> bool:
                 return False
     if any(Path(entry["name"]).name != entry["name"] for entry in manifest["store_files"]):
         return False  # a file of the store's own folder, never a path elsewhere
+    if any(
+        "\x00" in entry[key]
+        for key, entries in (("path", "files"), ("name", "store_files"))
+        for entry in manifest[entries]
+    ):
+        return False  # no file has such a name: written by hand (os.stat raised ValueError)
     return _STORE_NAME.fullmatch(manifest["store"]) is not None
 
 
@@ -593,7 +634,7 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool, why: str) -> d
             "kind": "query",
             "checks": _LOAD_CHECKS,
             "store": final.name,
-            "given": [str(f.resolve()) for f in files],
+            "given": [str(resolved(f)) for f in files],
             "imports_found": bool(found),
             "imports_followed": guard.imports_allowed(),
             "longest_literal": longest[0],
@@ -602,8 +643,13 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool, why: str) -> d
             "store_files": store_files,
         }
         try:
-            (temporary / "store").rename(final)
-            write_manifest(store_dir, manifest, token)
+            if (store_dir / MANIFEST).exists():  # the old store stays in use until the new one is in place
+                (temporary / "store").rename(final)
+                write_manifest(store_dir, manifest, token)
+            else:  # a first build: the manifest first marks the folder as a store, so that one interrupted
+                # here is built again, not refused as a folder of something else (it held only store-*)
+                write_manifest(store_dir, manifest, token)
+                (temporary / "store").rename(final)
         except OSError as error:
             raise unwritable(error) from None
         for old in store_dir.glob("store-*"):
@@ -689,7 +735,8 @@ def _load_file(
         if checked is not None:
             checked.check_not_empty()
     return {
-        "path": str(path.resolve()),
+        # as named, not resolved: re-pointing a symbolic link (an import's, say) must make the store stale
+        "path": str(path.absolute()),
         "size": info.st_size,
         "mtime_ns": info.st_mtime_ns,
         "ctime_ns": info.st_ctime_ns,  # which no one can set back (touch -r can the mtime)

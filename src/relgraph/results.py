@@ -20,7 +20,7 @@ import pyoxigraph as ox
 
 from relgraph.errors import QueryError, UsageError
 from relgraph.prefixes import PREFIXES
-from relgraph.reading import escape_controls
+from relgraph.reading import escape_controls, one_line
 from relgraph.terms import OxTerm, lexical, shorten, to_n3, to_oxigraph, to_rdflib, triple_to_oxigraph
 
 if t.TYPE_CHECKING:
@@ -276,7 +276,12 @@ def render(result: QueryResult, fmt: str, prefixes: Mapping[str, str] = PREFIXES
         from relgraph.export import serialize_triples
 
         triples = result.oxigraph_triples()
-        return serialize_triples(triples, "turtle" if fmt == "table" else fmt, prefixes).decode("utf-8")
+        try:
+            return serialize_triples(triples, "turtle" if fmt == "table" else fmt, prefixes).decode("utf-8")
+        except (OSError, ValueError) as error:  # JSON-LD holds no RDF 1.2 triple term
+            raise UsageError(
+                f"format {fmt!r} cannot hold this result ({one_line(str(error))}); use turtle or ntriples"
+            ) from None
     if fmt not in SELECT_FORMATS:
         raise UsageError(
             f"format {fmt!r} does not fit a SELECT/ASK result; use one of " + ", ".join(SELECT_FORMATS)
@@ -356,6 +361,8 @@ def _json_term(term: OxTerm) -> dict[str, str]:
     value: dict[str, str] = {"type": "literal", "value": term.value}
     if term.language is not None:
         value["xml:lang"] = term.language
+        if term.direction is not None:  # RDF 1.2, written as SPARQL 1.2's JSON results (and pyoxigraph) do
+            value["its:dir"] = term.direction.value
     elif term.datatype.value != _XSD_STRING:
         value["datatype"] = term.datatype.value
     return value

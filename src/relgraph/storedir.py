@@ -68,7 +68,7 @@ def check_folder(folder: Path, kind: str) -> dict[str, Any] | None:
         raise UsageError(f"{folder}: cannot read {MANIFEST}: {reason(error)}") from None
     try:
         manifest = json.loads(text)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: brackets nested 100,000 deep
         raise UsageError(
             f"{folder}: {MANIFEST} is damaged (not JSON: {error}); "
             "if the folder is a relgraph store, delete it and it is built again"
@@ -149,7 +149,7 @@ def _kind(manifest: object) -> str | None:
     version = manifest.get("version")
     if manifest_is_ours(manifest) and version == VERSION:
         kind = manifest.get("kind")
-        return kind if kind in _WHAT else None
+        return kind if isinstance(kind, str) and kind in _WHAT else None
     if version == 1 and isinstance(manifest.get("store"), str) and isinstance(manifest.get("files"), list):
         return "query"  # the manifest of relgraph's first on-disk stores
     return None
