@@ -867,6 +867,11 @@ def _old_export(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
         ('<http://ex/a> <http://ex/p\u00b2> "y" .', "the predicate <http://ex/p\u00b2> does not end with"),
         # a regular expression took 21 s to find that 60,000 name characters did not end the IRI
         (f'<http://ex/a> <http://ex/{"a" * 60000}/> "y" .', f"the predicate <http://ex/{'a' * 190}…> does"),
+        # one of RDF/XML's own terms: the serializer refused it without naming it ("cannot write")
+        (
+            f'<http://ex/a> <{RDF_NS}li> "y" .',
+            f"the predicate <{RDF_NS}li> cannot be written in RDF/XML (RDF/XML reserved syntax term",
+        ),
     ],
     ids=[
         "predicate ending with a digit",
@@ -875,6 +880,7 @@ def _old_export(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
         "class ending with a slash",
         "predicate ending with a superscript",
         "long predicate",
+        "reserved term",
     ],
 )
 def test_rdf_xml_export_of_what_xml_cannot_hold_keeps_the_old_file(
@@ -2297,3 +2303,41 @@ def test_a_result_a_format_cannot_hold_is_one_line_and_json_keeps_a_direction() 
     assert json.loads(result.stdout)["results"]["bindings"] == [
         {"x": {"type": "literal", "value": "a", "xml:lang": "en", "its:dir": "rtl"}}
     ]
+
+
+def test_a_store_is_stale_once_a_second_link_to_an_imported_file_points_elsewhere(tmp_path: Path) -> None:
+    # two imports naming one file through two links: the file was loaded and recorded once, under the
+    # first name, so re-pointing the second link left the store answering without the other file
+    (tmp_path / "t1.ttl").write_text('<http://ex/a> <http://ex/p> "ONE" .\n')
+    (tmp_path / "t2.ttl").write_text('<http://ex/a> <http://ex/p> "TWO" .\n')
+    current, alias = tmp_path / "current.ttl", tmp_path / "alias.ttl"
+    current.symlink_to("t1.ttl")
+    alias.symlink_to("t1.ttl")
+    main = tmp_path / "main.ttl"
+    main.write_text(f"<http://ex/o> <{PREFIXES['owl']}imports> <{current.as_uri()}> , <{alias.as_uri()}> .\n")
+    store = tmp_path / "store"
+    query = ["sparql", "SELECT ?o WHERE { <http://ex/a> <http://ex/p> ?o } ORDER BY ?o", "-f", "csv"]
+    query += ["--data", str(main), "--allow-imports"]
+    first = run(*query, "--store", str(store))
+    assert (first.exit_code, first.stdout.split()) == (0, ["o", "ONE"]), first.output
+    alias.unlink()
+    alias.symlink_to("t2.ttl")
+    for args in ([], ["--store", str(store)]):
+        again = run(*query, *args)
+        assert (again.exit_code, again.stdout.split()) == (0, ["o", "ONE", "TWO"]), again.output
+
+
+def test_a_remote_literal_with_a_direction_is_refused_not_dropped() -> None:
+    # an endpoint's JSON results with "its:dir" (SPARQL 1.2) gave the literal without its direction:
+    # remote results are made of rdflib terms, which cannot hold one, so they say so
+    from rdflib import Literal
+
+    from relgraph.errors import QueryError
+    from relgraph.results import QueryResult
+
+    literal = {"type": "literal", "value": "a", "xml:lang": "en"}
+    data = {"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {**literal, "its:dir": "rtl"}}]}}
+    with pytest.raises(QueryError, match="literal with a base direction is not supported: 'a'"):
+        QueryResult.from_sparql_json(data)
+    data["results"]["bindings"] = [{"x": literal}]
+    assert QueryResult.from_sparql_json(data).rows == [(Literal("a", lang="en"),)]

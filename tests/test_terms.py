@@ -149,3 +149,11 @@ def test_prefix_table_matches_rdflib_namespaces() -> None:
     assert {prefix: PREFIXES[prefix] for prefix in rdflib_namespaces} == {
         prefix: str(namespace) for prefix, namespace in rdflib_namespaces.items()
     }
+
+
+def test_xml_s_own_namespaces_are_the_xml_specification_s() -> None:
+    import xml.dom
+
+    from relgraph.prefixes import XML_NAMESPACES
+
+    assert (xml.dom.XML_NAMESPACE, xml.dom.XMLNS_NAMESPACE) == XML_NAMESPACES

@@ -39,7 +39,7 @@ from typing import IO, TYPE_CHECKING, cast
 import pyoxigraph as ox
 
 from relgraph.errors import RelgraphError, UsageError
-from relgraph.prefixes import PREFIXES
+from relgraph.prefixes import PREFIXES, XML_NAMESPACES
 from relgraph.reading import one_line
 
 if TYPE_CHECKING:
@@ -295,11 +295,12 @@ export as Turtle or N-Triples
     found = [(str(row["s"]), str(row["p"]), cast(ox.Literal, row["o"]).value) for row in answer]
     del answer
     for kind, iri in names:
-        if not _written_as_xml_name(iri, kind == "class"):
+        problem = None if _plainly_xml_name(iri) else _xml_name_problem(iri, kind == "class")
+        if problem is not None:
             shown = iri if len(iri) <= _SHOWN_IRI else iri[:_SHOWN_IRI] + "…"
             raise ValueError(
-                f"the {kind} <{shown}> does not end with an XML name, which RDF/XML needs"
-                f"{' for a typed node' if kind == 'class' else ''}; export as Turtle or N-Triples"
+                f"the {kind} <{shown}> {problem}{' for a typed node' if kind == 'class' else ''}; "
+                "export as Turtle or N-Triples"
             )
     for subject, predicate, text in found:
         character = next(c for c in text if _NOT_XML_CHARACTER.match(c))
@@ -313,8 +314,34 @@ _PREDICATES = "SELECT DISTINCT ?p WHERE { ?s ?p ?o } ORDER BY ?p"
 _CLASSES = f"SELECT DISTINCT ?c WHERE {{ ?s {_RDF_TYPE} ?c FILTER (isIRI(?c)) }} ORDER BY ?c"
 
 
-def _written_as_xml_name(iri: str, as_class: bool) -> bool:
-    """Whether pyoxigraph's RDF/XML for a triple with this predicate (or class) is XML readers take."""
+# what certainly ends an IRI with an XML name: ASCII name characters after its last "/", "#" or ":", the
+# first a letter or "_"; not one of RDF/XML's own terms (rdf:li, rdf:about ...: its syntax) nor in XML's
+# namespaces (rdf:type, rdf:_1 ... are names like any other)
+_PLAIN_LOCAL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*")
+_RDF_XML_SYNTAX_NAMES = [
+    "RDF", "Description", "ID", "about", "parseType", "resource", "li", "nodeID", "datatype",
+    "bagID", "aboutEach", "aboutEachPrefix",
+]  # fmt: skip
+_RDF_XML_SYNTAX = frozenset(PREFIXES["rdf"] + name for name in _RDF_XML_SYNTAX_NAMES)
+
+
+def _plainly_xml_name(iri: str) -> bool:
+    """Whether an IRI certainly ends with an XML name that RDF/XML may use (in linear time).
+
+    >>> _plainly_xml_name("https://w3id.org/relgraph/ontology#coChair"), _plainly_xml_name("http://ex/p/")
+    (True, False)
+    """
+    cut = max(iri.rfind("/"), iri.rfind("#"), iri.rfind(":")) + 1
+    return (
+        cut > 0
+        and _PLAIN_LOCAL_NAME.fullmatch(iri, cut) is not None
+        and iri not in _RDF_XML_SYNTAX
+        and not iri.startswith(XML_NAMESPACES)
+    )
+
+
+def _xml_name_problem(iri: str, as_class: bool) -> str | None:
+    """Say why pyoxigraph's RDF/XML for a triple of this predicate (or class) is not XML readers take."""
     import xml.parsers.expat
 
     probe = ox.NamedNode("urn:relgraph:probe")
@@ -323,15 +350,19 @@ def _written_as_xml_name(iri: str, as_class: bool) -> bool:
         if as_class
         else ox.Triple(probe, ox.NamedNode(iri), ox.Literal("x"))
     )
-    data = ox.serialize([triple], format=ox.RdfFormat.RDF_XML, prefixes=dict(PREFIXES))
+    try:
+        data = ox.serialize([triple], format=ox.RdfFormat.RDF_XML, prefixes=dict(PREFIXES))
+    except OSError as error:  # one of RDF/XML's own terms (rdf:li, rdf:about ...)
+        return f"cannot be written in RDF/XML ({one_line(str(error))})"
     assert data is not None  # no output given, so pyoxigraph returns the bytes
+    problem = "does not end with an XML name, which RDF/XML needs"
     try:
         # with namespaces, as RDF/XML is read (<oxprefix:> is a name to XML alone); nothing is fetched
         xml.parsers.expat.ParserCreate(namespace_separator=" ").Parse(data, True)
         back = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(data, ox.RdfFormat.RDF_XML)]
     except (xml.parsers.expat.ExpatError, SyntaxError):
-        return False
-    return back == [triple]
+        return problem
+    return None if back == [triple] else problem
 
 
 def _serialize_sorted_lines(kg: KnowledgeGraph, fmt: str) -> bytes | None:
@@ -648,9 +679,9 @@ def temporary_beside(target: Path) -> Iterator[tuple[int, Path]]:
 
     The file is created with ``O_EXCL`` (never an existing file, nor one a symbolic link leads to) and
     mode ``0o600``; what the block renames or links elsewhere stays. Its name is known before it is
-    created, so a signal that ends the command (SIGTERM is an exception, :mod:`relgraph.cli`) at any
-    point leaves no file behind: with :func:`tempfile.mkstemp`, one in the moment between the file's
-    creation and the return of its name did.
+    created, so a signal that ends the command (SIGTERM is an exception, :mod:`relgraph.cli`) once the
+    file exists leaves none behind: with :func:`tempfile.mkstemp`, one in the moment between the
+    file's creation and the return of its name did.
 
     :param target: the file the temporary one stands in for (``.<name>.<random>.tmp`` beside it).
     :return: the open file descriptor and the file's path.

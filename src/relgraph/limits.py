@@ -474,10 +474,12 @@ def run_in_thread(
         runner = _Runner()
     outcome: list[tuple[bool, object]] = []
     started = time.monotonic()
-    same_cpu = _SameCpu.pin(runner.thread) if share_cpu else None
-    runner.jobs.put((context, function, outcome))
+    same_cpu: _SameCpu | None = None
     finished = False
-    try:
+    try:  # the CPU given back whatever happens, Ctrl-C while pinning included
+        if share_cpu:
+            same_cpu = _SameCpu.pin(runner.thread)
+        runner.jobs.put((context, function, outcome))
         if same_cpu is not None:
             finished = runner.done.acquire(timeout=_wait_seconds(min(seconds, SHARED_CPU_SECONDS)))
             same_cpu.unpin()  # still running (or done): free to move from now on
@@ -573,11 +575,17 @@ class _SameCpu:
         except OSError:
             pinned.unpin()
             return None
+        except BaseException:  # Ctrl-C (or SIGTERM, relgraph.cli) between the two: nothing left pinned
+            pinned.unpin()
+            raise
         return pinned
 
     def unpin(self) -> None:
-        """Give the caller and the thread back the caller's CPUs (once; a thread that ended is left)."""
-        mask, self._mask = self._mask, None
+        """Give the caller and the thread back the caller's CPUs (once; a thread that ended is left).
+
+        Done only once both have them back: a call cut short by Ctrl-C is done again by the next.
+        """
+        mask = self._mask
         if mask is None:
             return
         with contextlib.suppress(OSError):
@@ -585,6 +593,7 @@ class _SameCpu:
         if self._thread.native_id is not None:
             with contextlib.suppress(OSError):  # a thread that has ended (ESRCH)
                 os.sched_setaffinity(self._thread.native_id, mask)
+        self._mask = None
 
 
 _getcpu: list[Callable[[], int] | None] = []  # the C library's sched_getcpu, once looked up

@@ -478,6 +478,8 @@ def _fresh_manifest(
         return None
     if manifest["imports_found"] and manifest["imports_followed"] != guard.imports_allowed():
         return None
+    if not all(_same_target(alias) for alias in manifest["aliases"]):
+        return None
     if not _within(manifest, Limits.from_env()):
         return None
     return manifest if all(_unchanged(entry, touched) for entry in manifest["files"]) else None
@@ -498,16 +500,18 @@ _FIELDS = {
     "max_depth": int,
     "files": list,
     "store_files": list,
+    "aliases": list,
 }
 _ENTRY = {"path": str, "size": int, "mtime_ns": int, "sha256": str}
 _STORE_ENTRY = {"name": str, "size": int, "mtime_ns": int, "sha256": str}
+_ALIAS = {"path": str, "target": str}
 
 
 def _well_formed(manifest: dict[str, Any]) -> bool:
     """Tell whether a manifest has every field, of the right type (a damaged one is stale)."""
     if not all(isinstance(manifest.get(key), kind) for key, kind in _FIELDS.items()):
         return False
-    for key, fields in (("files", _ENTRY), ("store_files", _STORE_ENTRY)):
+    for key, fields in (("files", _ENTRY), ("store_files", _STORE_ENTRY), ("aliases", _ALIAS)):
         for entry in manifest[key]:
             if not isinstance(entry, dict) or not all(isinstance(entry.get(k), t) for k, t in fields.items()):
                 return False
@@ -515,11 +519,19 @@ def _well_formed(manifest: dict[str, Any]) -> bool:
         return False  # a file of the store's own folder, never a path elsewhere
     if any(
         "\x00" in entry[key]
-        for key, entries in (("path", "files"), ("name", "store_files"))
+        for key, entries in (("path", "files"), ("name", "store_files"), ("path", "aliases"))
         for entry in manifest[entries]
     ):
         return False  # no file has such a name: written by hand (os.stat raised ValueError)
     return _STORE_NAME.fullmatch(manifest["store"]) is not None
+
+
+def _same_target(alias: dict[str, str]) -> bool:
+    """Tell whether another name of a loaded file still names that file."""
+    try:
+        return str(resolved(Path(alias["path"]))) == alias["target"]
+    except InputError:  # now a loop of links, say: built again, which names it
+        return False
 
 
 def _within(manifest: dict[str, Any], limits: Limits) -> bool:
@@ -606,7 +618,7 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool, why: str) -> d
             raise unwritable(error) from None
         total = sum(_size(f) for f in files)
         entries: list[dict[str, Any]] = []
-        longest, found = [0], []
+        longest, found, aliases = [0], [], cast(list[Path], [])
         with progress_bar(total if progress else 0, "building the store") as update:
 
             def load(path: Path) -> list[ox.Quad]:
@@ -619,7 +631,7 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool, why: str) -> d
                 return imports
 
             try:
-                load_in_order(files, load)
+                load_in_order(files, load, skipped=aliases)
                 store.flush()
             except (OSError, RuntimeError) as error:  # the files' own errors are InputError
                 raise unwritable(error) from None
@@ -641,6 +653,9 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool, why: str) -> d
             "max_depth": limits.max_depth,
             "files": entries,
             "store_files": store_files,
+            # another name of a file loaded under its first name (an import by a second link): the store
+            # is stale once it names another file (the file itself is recorded with its first name)
+            "aliases": [{"path": str(a.absolute()), "target": str(resolved(a))} for a in aliases],
         }
         try:
             if (store_dir / MANIFEST).exists():  # the old store stays in use until the new one is in place

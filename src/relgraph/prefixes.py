@@ -10,7 +10,7 @@ do not import rdflib; ``tests/test_terms.py`` checks every W3C namespace here ag
 
 from __future__ import annotations
 
-__all__ = ["PREFIXES"]
+__all__ = ["PREFIXES", "XML_NAMESPACES"]
 
 PREFIXES: dict[str, str] = {  # prefix -> namespace IRI, bound in exports and accepted in parameters
     "rg": "https://w3id.org/relgraph/ontology#",
@@ -29,3 +29,6 @@ PREFIXES: dict[str, str] = {  # prefix -> namespace IRI, bound in exports and ac
     "oa": "http://www.w3.org/ns/oa#",
     "sh": "http://www.w3.org/ns/shacl#",
 }
+
+#: the namespaces XML keeps for itself (the ``xml:`` and ``xmlns:`` prefixes): never an RDF/XML element's
+XML_NAMESPACES = ("http://www.w3.org/XML/1998/namespace", "http://www.w3.org/2000/xmlns/")

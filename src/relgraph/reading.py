@@ -93,7 +93,10 @@ def rdf_format(path: Path) -> ox.RdfFormat:
 
 
 def load_in_order(
-    paths: Iterable[Path | str], load: Callable[[Path], Iterable[ox.Quad]], seen: set[Path] | None = None
+    paths: Iterable[Path | str],
+    load: Callable[[Path], Iterable[ox.Quad]],
+    seen: set[Path] | None = None,
+    skipped: list[Path] | None = None,
 ) -> list[Path]:
     """Load each file once, in order, then (with ``--allow-imports``) the local files they import.
 
@@ -101,6 +104,7 @@ def load_in_order(
     :param load: loads one file, inside a sandbox that lets it read that file alone, and returns
         its ``owl:imports`` quads (or more quads: the others are ignored).
     :param seen: the resolved paths already loaded, skipped; the loaded ones are added.
+    :param skipped: if given, the paths skipped as another name of a file already loaded are added.
     :return: the files loaded, imported ones included, in load order.
     :raises InputError: from ``load``, or for an import that is not a local ``file:`` IRI.
     """
@@ -110,13 +114,15 @@ def load_in_order(
     while pending:
         path = pending.pop(0)
         if resolved(path) in seen:
+            if skipped is not None:
+                skipped.append(path)
             continue
         with guard.sandbox([path]):  # no network, no other file (see relgraph.guard)
             found = load(path)
         loaded.append(path)
         seen.add(resolved(path))
         if guard.imports_allowed():  # --allow-imports: follow owl:imports of local files
-            pending.extend(p for p in local_imports(path, found) if resolved(p) not in seen)
+            pending.extend(local_imports(path, found))  # those already loaded are skipped above
     return loaded
 
 
