@@ -25,6 +25,7 @@ the ``MOVE`` with the clean-up stays one SPARQL Update request on the update end
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from relgraph.namespaces import GENID, RGG
 from relgraph.remote import Endpoint, SparqlClient, post_graph
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "DEFAULT_GRAPH", "PushPlan", "PushReport", "ntriples_lines", "push"]
+_CHUNK_NUMBER = re.compile(r"[0-9]{1,9}")  # the number of a chunk (push --resume)
 
 #: the named graph ``relgraph push`` writes to and ``--endpoint`` queries read (unless ``--graph``)
 DEFAULT_GRAPH = str(RGG["default"])
@@ -168,7 +170,9 @@ def push(
     done: set[int] = set()
     if resume:
         answer = client.query(f"SELECT ?i WHERE {{ GRAPH {marker} {{ {staging} <{_UPLOADED}> ?i }} }}")
-        done = {int(row[0]) for row in answer.rows if row[0] is not None and str(row[0]).isdigit()}
+        # chunk numbers as relgraph writes them: an endpoint's "²" or 5,000 digits passed isdigit() and
+        # then failed int(), a traceback
+        done = {int(str(row[0])) for row in answer.rows if _CHUNK_NUMBER.fullmatch(str(row[0]))}
     else:
         client.update(
             f"DROP SILENT GRAPH {staging} ;\nDELETE WHERE {{ GRAPH {marker} {{ {staging} ?p ?o }} }}"

@@ -59,7 +59,7 @@ _JSON_RESULTS = "application/sparql-results+json"
 _GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9"
 # up to the last "@" of the URL: a password may hold "/", "?" or "#" that were not percent-encoded
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)\S*@")
-_QUERY_FORM = re.compile(r"(?i)\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b")
+_QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 _DETAIL_LENGTH = 200
 
 
@@ -74,6 +74,20 @@ def scrub(text: str) -> str:
     'http://127.0.0.1:7878/q: not a valid endpoint URL'
     """
     return _USERINFO.sub(r"\1", text)
+
+
+def _shown(url: str) -> str:
+    """Return a URL that may not parse as it can be shown: with nothing before its last ``@``.
+
+    What comes before it may be a password, whatever the URL's shape (``ann:s3cret@host/q`` without
+    a scheme, ``http:/ann:s3cret@host``, a password with a space), which :func:`scrub` cannot know.
+
+    >>> _shown("http://ann:top secret@127.0.0.1:99999/query")
+    '…@127.0.0.1:99999/query'
+    >>> _shown("ftp://example.org/")
+    'ftp://example.org/'
+    """
+    return url if "@" not in url else "…" + url[url.rindex("@") :]
 
 
 @dataclass(frozen=True)
@@ -121,9 +135,9 @@ class Endpoint:
             host = parts.hostname
             port = parts.port
         except ValueError:
-            raise UsageError(f"{scrub(url)}: not a valid endpoint URL") from None
+            raise UsageError(f"{_shown(url)}: not a valid endpoint URL") from None
         if parts.scheme.lower() not in ("http", "https") or not host:
-            raise UsageError(f"{scrub(url)}: not an http:// or https:// endpoint URL")
+            raise UsageError(f"{_shown(url)}: not an http:// or https:// endpoint URL")
         netloc = host if ":" not in host else f"[{host}]"
         if port is not None:
             netloc += f":{port}"
@@ -197,11 +211,16 @@ class SparqlClient:
             text = with_values(text, bindings or {})
         except ValueError as error:
             raise QueryError(f"cannot bind the parameters: {error}") from None
-        form = _QUERY_FORM.search(_strip_prolog(text))
-        graph = form is not None and form.group(1).upper() in ("CONSTRUCT", "DESCRIBE")
+        form = _query_form(text)
+        graph = form in ("CONSTRUCT", "DESCRIBE")
         params = [("default-graph-uri", self.default_graph)] if self.default_graph else []
         headers, body = self._request(
-            self.endpoint, text, update=False, accept=_GRAPH_ACCEPT if graph else _JSON_RESULTS, params=params
+            self.endpoint,
+            text,
+            update=False,
+            accept=_GRAPH_ACCEPT if graph else _JSON_RESULTS,
+            params=params,
+            form=form,
         )
         where = self.endpoint.url
         content_type = headers.get("Content-Type", "").split(";")[0].strip().lower()
@@ -216,9 +235,15 @@ class SparqlClient:
         except (UnicodeDecodeError, ValueError, RecursionError) as error:  # nested too deep: RecursionError
             raise RemoteError(f"{where}: truncated or unparseable SPARQL JSON results ({error})") from None
         try:
-            return QueryResult.from_sparql_json(data)
+            result = QueryResult.from_sparql_json(data)
         except QueryError as error:
             raise RemoteError(f"{where}: {error.message}") from None
+        if (result.kind == "ask") != (form == "ASK"):  # an ASK answered with rows, or rows with a boolean
+            raise RemoteError(
+                f"{where}: answered {'a boolean' if result.kind == 'ask' else 'rows'} to "
+                f"{'an' if form == 'ASK' else 'a'} {form} query"
+            )
+        return result
 
     def update(self, text: str, *, timeout: float | None = None) -> None:
         """Run a SPARQL 1.1 Update request on the update endpoint.
@@ -238,6 +263,7 @@ class SparqlClient:
         accept: str,
         params: list[tuple[str, str]],
         timeout: float | None = None,
+        form: str = "SELECT",
     ) -> tuple[Mapping[str, str], bytes]:
         from SPARQLWrapper import POST
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
@@ -250,10 +276,10 @@ class SparqlClient:
         wrapper.setMethod(POST)
         wrapper.setOnlyConneg(True)  # no format=... parameter, only the Accept header
         wrapper.setQuery(text)
-        if update and not wrapper.isSparqlUpdateRequest():
-            raise UsageError("not a SPARQL update request")
-        if not update and wrapper.isSparqlUpdateRequest():
-            raise UsageError("updates are not allowed here: relgraph only runs read-only queries")
+        # the kind of request is the caller's (a query is checked read-only before it gets here), not
+        # SPARQLWrapper's guess: its keyword scan took "removed" in a comment for MOVE and "address" in a
+        # prefix for ADD, and refused read-only queries as updates
+        wrapper.queryType = "INSERT" if update else form
         for name, value in params:
             wrapper.addParameter(name, value)
         wrapper.addCustomHttpHeader("Accept", accept)
@@ -442,9 +468,23 @@ def _netrc_credentials(
     return login, password
 
 
-def _strip_prolog(text: str) -> str:
-    """Drop comments, strings and IRIs, so that the query form keyword is found, not a word inside them."""
-    return re.sub(r'#[^\n]*|<[^<>\s]*>|"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'', " ", text)
+def _query_form(text: str) -> str:
+    """Return the form of a query: its first token that is SELECT, ASK, CONSTRUCT or DESCRIBE.
+
+    Tokens are read whole (:data:`relgraph.sparql_tokens.TOKEN`), so the word in a string, an IRI, a
+    comment, a variable or a prefixed name is not the keyword: a search for the word took
+    ``PREFIX select: <...> CONSTRUCT ...`` for a SELECT.
+
+    >>> _query_form("PREFIX select: <http://ex/> CONSTRUCT { ?s select:p ?o } WHERE { ?s select:p ?o }")
+    'CONSTRUCT'
+    """
+    from relgraph.sparql_tokens import TOKEN
+
+    for match in TOKEN.finditer(text):
+        word = match.group().upper()
+        if word in _QUERY_FORMS:
+            return word
+    return "SELECT"
 
 
 def _read_within(where: str, response: Any) -> bytes:

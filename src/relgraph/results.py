@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import typing as t
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -35,6 +36,8 @@ SELECT_FORMATS = ("table", "csv", "tsv", "json")
 GRAPH_FORMATS = ("table", "turtle", "ntriples", "jsonld")
 
 _XSD_STRING = PREFIXES["xsd"] + "string"
+# an endpoint's column name: a word (SPARQL's VARNAME, near enough; no terminal controls, no line break)
+_VARIABLE_NAME = re.compile(r"[\w\u00b7\u0300-\u036f\u203f\u2040]+")
 _RDF_LANG_STRING = PREFIXES["rdf"] + "langString"
 _Kind = t.Literal["select", "ask", "graph"]  # subscripted once: this takes 2 us, and runs before each answer
 
@@ -231,6 +234,9 @@ class QueryResult:
                     raise TypeError("'boolean' is not true or false")
                 return cls(kind="ask", boolean=data["boolean"])
             variables = [str(v) for v in data["head"]["vars"]]
+            for name in variables:  # shown as column names: no terminal controls, nothing but a name
+                if not _VARIABLE_NAME.fullmatch(name):
+                    raise ValueError(f"{escape_controls(repr(name))} is not a SPARQL variable name")
             rows: list[Row] = []
             for binding in data["results"]["bindings"]:
                 unknown = set(binding) - set(variables)

@@ -98,6 +98,13 @@ class Stub(BaseHTTPRequestHandler):
             self._send(int(kind), b"Something went wrong\nsecond line", "text/plain")
         elif kind == "ok":
             self._send(200, ASK_TRUE, "application/sparql-results+json")
+        elif kind == "odd-vars":  # a column name with a terminal escape and a line break
+            body = json.dumps({"head": {"vars": ["a\x1b[31mRED\nb"]}, "results": {"bindings": []}}).encode()
+            self._send(200, body, "application/sparql-results+json")
+        elif kind == "odd-chunks":  # chunk numbers push --resume cannot have written
+            odd = [{"i": {"type": "literal", "value": value}} for value in ("\u00b2", "9" * 5000, "3")]
+            body = json.dumps({"head": {"vars": ["i"]}, "results": {"bindings": odd}}).encode()
+            self._send(200, body, "application/sparql-results+json")
         elif kind == "html":
             self._send(200, b"<!DOCTYPE html><html><body>Please log in</body></html>", "text/html")
         elif kind == "html-as-json":
@@ -413,9 +420,13 @@ def test_client_raises_remote_error_with_exit_code_4(stub):
 
 def test_an_answer_longer_than_the_file_size_limit_is_refused_as_it_comes(stub, monkeypatch):
     # a server streaming gigabytes filled the memory (5.9 GB in 20 s)
-    assert run(f"{stub}/big")[0] == 0
+    def select(url: str) -> tuple[int, str]:
+        result = CliRunner().invoke(cli, ["sparql", "SELECT ?x WHERE { ?x ?p ?o }", "--endpoint", url])
+        return result.exit_code, result.output
+
+    assert select(f"{stub}/big")[0] == 0
     monkeypatch.setenv("RELGRAPH_MAX_FILE_BYTES", "100000")
-    code, output = run(f"{stub}/big")
+    code, output = select(f"{stub}/big")
     assert code == 4
     assert_one_line_error(
         output, f"{stub}/big", "the answer is longer than 100000 bytes (RELGRAPH_MAX_FILE_BYTES)"
@@ -460,3 +471,68 @@ def test_push_to_an_empty_graph_name_is_refused(stub):
     result = CliRunner().invoke(cli, ["push", "--endpoint", f"{stub}/ok", "--graph", ""])
     assert result.exit_code == 2, result.output
     assert "--graph" in result.output and "not a valid IRI" in result.output
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "# Labels\n# (removed the language filter)\nASK { ?s ?p ?o }",  # "move" in "removed"
+        "prefix ex: <http://example.org/address#>\nASK { ?s ?p ?o }",  # "add" in "address"
+        "PREFIX ex: <http://ex/> # we may add more\nASK { ?s ?p ?o }",
+    ],
+    ids=["comment", "prefix", "comment after a prefix"],
+)
+def test_a_read_only_query_is_never_taken_for_an_update(stub, query):
+    # SPARQLWrapper's keyword scan decided it was an update: refused, "updates are not allowed here"
+    Stub.seen_paths.clear()
+    result = CliRunner().invoke(cli, ["sparql", query, "--endpoint", f"{stub}/ok"])
+    assert (result.exit_code, result.output) == (0, "true\n")
+    assert Stub.seen_paths == ["/ok"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://ann:top secret@127.0.0.1:99999/query",
+        "ann:s3cret@127.0.0.1:7878/query",
+        "//ann:s3cret@127.0.0.1:7878/query",
+        "http:/ann:s3cret@127.0.0.1:7878/query",
+        "ftp://ann:top secret@127.0.0.1/x",
+    ],
+)
+def test_a_password_in_a_url_of_any_shape_is_not_printed(url):
+    # only scheme://user:password@ without spaces was scrubbed: these printed the password
+    for option in ("--endpoint", "--update-endpoint", "--store-endpoint"):
+        args = ["push", "--endpoint", "http://127.0.0.1:1/q", option, url]
+        if option == "--endpoint":
+            args = ["sparql", "ASK {}", "--endpoint", url]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output
+        assert "secret" not in result.output and "s3cret" not in result.output and "ann" not in result.output
+
+
+def test_an_endpoint_s_column_names_must_be_names(stub):
+    # a name with a terminal escape and a line break reached the terminal as the table's header
+    code, output = run(f"{stub}/odd-vars")
+    assert code == 4
+    assert_one_line_error(output, f"{stub}/odd-vars", "is not a SPARQL variable name")
+    assert "\x1b" not in output
+
+
+def test_an_answer_of_the_wrong_kind_is_refused(stub):
+    # a SELECT answered with a boolean printed "true"; an ASK answered with rows printed a table
+    result = CliRunner().invoke(cli, ["sparql", "SELECT ?x { ?x ?p ?o }", "--endpoint", f"{stub}/ok"])
+    assert result.exit_code == 4
+    assert_one_line_error(result.output, f"{stub}/ok", "answered a boolean to a SELECT query")
+    code, output = run(f"{stub}/big")  # run() asks ASK { ?s ?p ?o }
+    assert code == 4
+    assert_one_line_error(output, f"{stub}/big", "answered rows to an ASK query")
+
+
+def test_push_resume_takes_only_chunk_numbers_it_could_have_written(stub):
+    # "²" and 5,000 digits passed str.isdigit() and then failed int(): a ValueError traceback, exit 1;
+    # now they are not chunk numbers, and the stub's answer to the count that follows is the error
+    result = CliRunner().invoke(cli, ["push", "--endpoint", f"{stub}/odd-chunks", "--resume", "--data-only"])
+    assert result.exit_code == 4, result.output
+    assert_one_line_error(result.output, f"{stub}/odd-chunks", "a COUNT query answered")
