@@ -397,7 +397,7 @@ def _from_json_term(value: Mapping[str, t.Any]) -> RdfTerm:
     if kind in ("literal", "typed-literal"):
         language = value.get("xml:lang")
         datatype = value.get("datatype")
-        if value.get("its:dir") is not None:  # RDF 1.2: not dropped without a word, as a local run says
+        if value.get("its:dir") is not None:  # RDF 1.2: said, not dropped (a local run's .rows says so too)
             raise QueryError(
                 "a query result term is not supported: "
                 f"literal with a base direction is not supported: {text!r}"
