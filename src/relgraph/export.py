@@ -204,7 +204,7 @@ def serialize(kg: KnowledgeGraph, fmt: str = "turtle", *, sort: bool = True) -> 
         if not sort:
             unsorted = run_in_thread(lambda: _dump(kg, fmt, None), what=what)
             assert unsorted is not None  # no output given, so pyoxigraph returns the bytes
-            return _xml_carriage_returns(unsorted) if fmt == "xml" else unsorted
+            return unsorted
         if fmt == "xml":
             run_in_thread(lambda: check_rdf_xml(kg.oxigraph), what=what)
         data = run_in_thread(lambda: _serialize_sorted_lines(kg, fmt), what=what)
@@ -234,12 +234,14 @@ def _dump(kg: KnowledgeGraph, fmt: str, output: CountingWriter | None) -> bytes 
         output.write(block)
         return None
     prefixes = dict(PREFIXES) if fmt in _WITH_PREFIXES else None
-    return store.dump(
-        _XmlWriter(output) if output is not None and fmt == "xml" else output,  # type: ignore[arg-type]  # write(), flush()
+    xml = fmt == "xml"
+    dumped = store.dump(
+        _XmlWriter(output) if output is not None and xml else output,  # type: ignore[arg-type]  # write(), flush()
         format=EXPORT_FORMATS[fmt],
         from_graph=ox.DefaultGraph(),
         prefixes=prefixes,
     )
+    return _xml_carriage_returns(dumped) if dumped is not None and xml else dumped
 
 
 def _stream(kg: KnowledgeGraph, fmt: str, output: IO[bytes]) -> None:

@@ -59,7 +59,6 @@ _JSON_RESULTS = "application/sparql-results+json"
 _GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9"
 # up to the last "@" of the URL: a password may hold "/", "?" or "#" that were not percent-encoded
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)\S*@")
-_QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 _DETAIL_LENGTH = 200
 
 
@@ -211,7 +210,9 @@ class SparqlClient:
             text = with_values(text, bindings or {})
         except ValueError as error:
             raise QueryError(f"cannot bind the parameters: {error}") from None
-        form = _query_form(text)
+        from relgraph.sparql_tokens import query_form
+
+        form = query_form(text) or "SELECT"
         graph = form in ("CONSTRUCT", "DESCRIBE")
         params = [("default-graph-uri", self.default_graph)] if self.default_graph else []
         headers, body = self._request(
@@ -466,25 +467,6 @@ def _netrc_credentials(
         return None, None
     login, _account, password = entry
     return login, password
-
-
-def _query_form(text: str) -> str:
-    """Return the form of a query: its first token that is SELECT, ASK, CONSTRUCT or DESCRIBE.
-
-    Tokens are read whole (:data:`relgraph.sparql_tokens.TOKEN`), so the word in a string, an IRI, a
-    comment, a variable or a prefixed name is not the keyword: a search for the word took
-    ``PREFIX select: <...> CONSTRUCT ...`` for a SELECT.
-
-    >>> _query_form("PREFIX select: <http://ex/> CONSTRUCT { ?s select:p ?o } WHERE { ?s select:p ?o }")
-    'CONSTRUCT'
-    """
-    from relgraph.sparql_tokens import TOKEN
-
-    for match in TOKEN.finditer(text):
-        word = match.group().upper()
-        if word in _QUERY_FORMS:
-            return word
-    return "SELECT"
 
 
 def _read_within(where: str, response: Any) -> bytes:

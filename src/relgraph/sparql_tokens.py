@@ -13,7 +13,7 @@ import bisect
 import functools
 import re
 
-__all__ = ["TOKEN", "code_keyword", "nesting_bound", "undeclared_prefix"]
+__all__ = ["QUERY_FORMS", "TOKEN", "code_keyword", "nesting_bound", "query_form", "undeclared_prefix"]
 
 # Any character from U+00C0 up counts as a name character. This is wider than SPARQL's PN_CHARS, which
 # a token scan can afford, and a negated class compiles in 0.1 ms where the exact Unicode ranges take 3 ms
@@ -206,6 +206,26 @@ def undeclared_prefix(text: str) -> tuple[str, int] | None:
         prefix = token.split(":", 1)[0]
         if prefix not in declared:
             return prefix, start
+    return None
+
+
+#: the keywords that start a query's form
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+def query_form(text: str) -> str | None:
+    """Return the form of a query, its first token that is one of :data:`QUERY_FORMS`; None if none is.
+
+    Tokens are read whole, so the word in a string, an IRI, a comment, a variable or a prefixed name is
+    not the keyword (``PREFIX select: <...> CONSTRUCT ...`` is a CONSTRUCT).
+
+    >>> query_form("PREFIX select: <http://ex/> CONSTRUCT { ?s select:p ?o } WHERE { ?s select:p ?o }")
+    'CONSTRUCT'
+    """
+    for match in TOKEN.finditer(text):
+        word = match.group().upper()
+        if word in QUERY_FORMS:
+            return word
     return None
 
 

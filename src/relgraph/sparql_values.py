@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from relgraph.prefixes import PREFIXES
-from relgraph.sparql_tokens import TOKEN
+from relgraph.sparql_tokens import QUERY_FORMS, TOKEN
 from relgraph.terms import iri_problem
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ def where_group_start(query: str) -> int:
         token = match.group()
         word = token.upper()
         if form is None:
-            if word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            if word in QUERY_FORMS:
                 form = word
             continue
         if skip_template:  # inside a CONSTRUCT template
