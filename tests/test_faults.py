@@ -1053,6 +1053,33 @@ def test_add_saves_a_readout_named_in_capitals_as_ttl(tmp_path: Path, data_copy:
     assert data_copy / "readouts" / "NOTE.ttl" in base_files(data_copy)
 
 
+def test_add_validates_against_the_readouts_in_subfolders(tmp_path: Path, data_copy: Path) -> None:
+    # add read data/readouts/*.ttl and every other command data/readouts/**/*.ttl: a readout that clashed
+    # with one in a subfolder was added (exit 0), and the graph then did not conform
+    from relgraph.synth import generate
+
+    (data_copy / "readouts" / "2024").mkdir()
+    generate(data_copy / "readouts" / "2024" / "first.ttl", sessions=1, seed=5)
+    generate(tmp_path / "second.ttl", sessions=1, seed=6)  # the same sessions' IRIs, other facts
+    assert run("validate", str(tmp_path / "second.ttl")).exit_code == 0  # alone, it conforms
+    before = snapshot(data_copy)
+    result = run("add", str(tmp_path / "second.ttl"), "--data-dir", str(data_copy))
+    assert result.exit_code == 1, result.output
+    assert "second.ttl: does not conform" in result.output
+    assert snapshot(data_copy) == before
+
+
+def test_add_with_a_broken_file_in_the_data_is_a_configuration_error(tmp_path: Path, data_copy: Path) -> None:
+    # it was exit 2, as if the new readout were at fault; every other command says exit 3
+    (data_copy / "readouts" / "broken.ttl").write_text("<http://ex/a> <http://ex/b> ")
+    new = tmp_path / "note.ttl"
+    new.write_text(NOTE)
+    result = run("add", str(new), "--data-dir", str(data_copy))
+    assert result.exit_code == ExitCode.CONFIGURATION, result.output
+    assert result.stderr.splitlines()[-1].startswith(f"Error: {data_copy / 'readouts' / 'broken.ttl'}:1:")
+    assert "Traceback" not in result.output
+
+
 @pytest.mark.parametrize("umask", [0o022, 0o077])
 def test_an_added_readout_gets_the_mode_of_a_new_file(tmp_path: Path, data_copy: Path, umask: int) -> None:
     # it was 0o600 (mkstemp) whatever the umask: other users could not load the data any more
@@ -2341,3 +2368,45 @@ def test_a_remote_literal_with_a_direction_is_refused_not_dropped() -> None:
         QueryResult.from_sparql_json(data)
     data["results"]["bindings"] = [{"x": literal}]
     assert QueryResult.from_sparql_json(data).rows == [(Literal("a", lang="en"),)]
+
+
+def _library_calls() -> dict[str, Callable[[], object]]:
+    import relgraph
+    from relgraph.catalogue import Catalogue
+
+    return {
+        "one path as bytes": lambda: relgraph.load_default_graph(b"a.ttl"),  # type: ignore[arg-type]
+        "files of None": lambda: relgraph.validate_files(None),  # type: ignore[arg-type]
+        "a list of bytes": lambda: relgraph.validate_files([b"a.ttl"]),  # type: ignore[list-item]
+        "shapes of 5": lambda: relgraph.validate_files([], shapes=5),  # type: ignore[arg-type]
+        "an empty file name": lambda: relgraph.load_default_graph(""),
+        "a misspelt engine": lambda: relgraph.validate_files([], engine="pyshcal"),
+        "a query name of None": lambda: relgraph.run_query(None),  # type: ignore[arg-type]
+        "a query name of 123": lambda: Catalogue.load_one(123),  # type: ignore[arg-type]
+    }
+
+
+@pytest.mark.parametrize("case", list(_library_calls()))
+def test_library_calls_with_the_wrong_kind_of_argument_say_so(case: str) -> None:
+    # they were TypeErrors from deep inside (bytes iterated into ints), "/: unknown RDF file extension",
+    # or, for the engine, validation with the default engine without a word
+    from relgraph.errors import UsageError
+
+    with pytest.raises(UsageError) as caught:
+        _library_calls()[case]()
+    message = caught.value.message
+    assert any(word in message for word in ("must be", "unknown validation engine")), message
+    assert "\n" not in message
+
+
+def test_library_calls_take_one_file_name_as_text(tmp_path: Path) -> None:
+    # load_default_graph("a.ttl") took the text apart letter by letter ("/: unknown RDF file extension"),
+    # and KnowledgeGraph.default(store="dir") was an AttributeError
+    import relgraph
+    from relgraph.store import KnowledgeGraph
+
+    extra = tmp_path / "a.ttl"
+    extra.write_text(NOTE)
+    shipped = len(relgraph.load_default_graph())
+    assert len(relgraph.load_default_graph(str(extra))) == shipped + 1
+    assert len(KnowledgeGraph.default(str(extra), store=str(tmp_path / "store"))) == shipped + 1

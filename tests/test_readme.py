@@ -117,3 +117,10 @@ def test_readme_examples_show_what_the_commands_print(root, monkeypatch):
             # "…" in a shown line stands for text left out
             pattern = ".*".join(re.escape(part) for part in shown_line.split("…"))
             assert re.fullmatch(pattern, line), (command, line, shown_line)
+
+
+def test_serve_example_shows_the_size_of_the_shipped_graph(root):
+    from relgraph import load_default_graph
+
+    shown = re.findall(r"^Loaded (\d+) triples into", readme(root), re.MULTILINE)
+    assert shown == [str(len(load_default_graph()))]

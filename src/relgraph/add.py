@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from relgraph import resources
-from relgraph.errors import InputError, RelgraphError, UsageError
+from relgraph.errors import ConfigurationError, InputError, RelgraphError, UsageError
 from relgraph.export import new_file_mode, temporary_beside
 from relgraph.locking import LockedError, locked
 from relgraph.reading import UTF8_BOM, read_checked
-from relgraph.store import KnowledgeGraph
+from relgraph.store import KnowledgeGraph, default_files
 from relgraph.validate import ValidationReport
 
 __all__ = ["AddOutcome", "LockedError", "add_readout", "base_files", "locked"]
@@ -58,17 +58,16 @@ class AddOutcome:
 
 
 def base_files(data_dir: Path) -> list[Path]:
-    """Return the files of the graph a readout is added to: the ontology, ``reference/`` and ``readouts/``.
+    """Return the files of the graph a readout is added to: those every other command loads.
+
+    They are :func:`relgraph.store.default_files` in ``data_dir``, subfolders of ``readouts/`` included.
 
     :param data_dir: the data folder.
 
     >>> [p.name for p in base_files(resources.data_dir())][:2]
     ['relgraph.ttl', 'countries-organisations.ttl']
     """
-    files = [resources.ontology_dir() / "relgraph.ttl"]
-    for folder in ("reference", "readouts"):
-        files.extend(sorted((data_dir / folder).glob("*.ttl")))
-    return files
+    return default_files(data_dir=data_dir)
 
 
 def add_readout(
@@ -89,6 +88,7 @@ def add_readout(
     :raises InputError: if it is missing or not valid RDF (``file:line:column``), or a source text it
         cites and that is to be copied cannot be read, is empty or is not UTF-8.
     :raises LockedError: if another writer holds the data folder.
+    :raises ConfigurationError: if a file already in the data is missing or invalid.
     """
     from relgraph.checks import run_checks
     from relgraph.validate import validate
@@ -114,7 +114,10 @@ def add_readout(
         sources = folder.parent / "sources"
         copies = _source_copies(new, path, sources, Path(work))
         base = KnowledgeGraph()
-        base.load(*base_files(folder.parent))
+        try:
+            base.load(*base_files(folder.parent))
+        except InputError as error:  # a broken file already in the data, as for every command (exit 3)
+            raise ConfigurationError(error.message) from error
         report = _named_report(validate([snapshot], kg=base, strict=strict, sources=sources), snapshot, path)
         if not report.conforms:
             return AddOutcome(None, len(new), report)

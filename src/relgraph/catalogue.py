@@ -386,6 +386,15 @@ class CannedQuery:
                 )
 
 
+def _check_name(name: object) -> None:
+    """Refuse a query name that is not text (a library caller's ``None`` was a ``TypeError``).
+
+    :raises UsageError: naming the type given.
+    """
+    if not isinstance(name, str):
+        raise UsageError(f"the name of a canned query must be text, not {type(name).__name__}")
+
+
 class Catalogue:
     """The canned queries of a folder: every ``*.rq`` file at its top level.
 
@@ -430,12 +439,13 @@ class Catalogue:
 
         :param name: the query name.
         :param folder: the folder of ``.rq`` files (default: the shipped ``queries/``).
-        :raises UsageError: if there is none, suggesting close names.
+        :raises UsageError: if there is none, suggesting close names (or ``name`` is not text).
         :raises ConfigurationError: if its file is invalid.
 
         >>> Catalogue.load_one("session-co-chairs").params[0].name
         'session'
         """
+        _check_name(name)
         folder = Path(folder) if folder else resources.queries_dir()
         path = folder / f"{name}.rq"
         try:
@@ -459,8 +469,7 @@ class Catalogue:
         ...
         relgraph.errors.UsageError: no canned query 'counterpart'; did you mean 'counterparts'? ...
         """
-        if not isinstance(cast(object, name), str):  # a library caller's None was a TypeError
-            raise UsageError(f"the name of a canned query must be text, not {type(name).__name__}")
+        _check_name(name)
         try:
             return self._queries[name]
         except KeyError:

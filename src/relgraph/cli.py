@@ -72,7 +72,8 @@ def endpoint_options(function: F) -> F:
         type=float,
         default=None,
         metavar="SECONDS",
-        help="Seconds a query may run; with --endpoint, seconds to wait for its answer [default: 60].",
+        help="Seconds a query may run; with --endpoint, seconds to wait for its answer "
+        "[default: 60, or RELGRAPH_TIMEOUT].",
     )(function)
     function = click.option(
         "--graph",
@@ -545,7 +546,11 @@ def check_command(fmt: str, data_files: tuple[Path, ...]) -> None:
 @click.option("--chunk-size", type=int, default=2000, show_default=True, help="Triples per update request.")
 @click.option("--resume", is_flag=True, help="Finish an interrupted push of the same data.")
 @click.option(
-    "--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for each answer."
+    "--timeout",
+    type=float,
+    default=None,
+    metavar="SECONDS",
+    help="Seconds to wait for each answer [default: 60, or RELGRAPH_TIMEOUT].",
 )
 @click.option("--data-only", is_flag=True, help="Leave out the ontology.")
 @data_option
@@ -556,7 +561,7 @@ def push_command(
     store_endpoint: str | None,
     chunk_size: int,
     resume: bool,
-    timeout: float,
+    timeout: float | None,
     data_only: bool,
     data_files: tuple[Path, ...],
 ) -> None:

@@ -39,7 +39,6 @@ from relgraph.sparql_values import with_values
 from relgraph.terms import RdfTerm, triple_to_rdflib
 
 __all__ = [
-    "DEFAULT_TIMEOUT",
     "ENV_PASSWORD",
     "ENV_USER",
     "Endpoint",
@@ -50,7 +49,6 @@ __all__ = [
 ]
 
 #: seconds to wait for an endpoint's answer unless ``--timeout`` says otherwise
-DEFAULT_TIMEOUT = 60.0
 #: environment variables holding the user name and password for an endpoint
 ENV_USER = "RELGRAPH_ENDPOINT_USER"
 ENV_PASSWORD = "RELGRAPH_ENDPOINT_PASSWORD"
@@ -177,7 +175,8 @@ class SparqlClient:
     :param update_endpoint: the update endpoint (default: Oxigraph's ``/update`` beside a
         ``/query`` URL, else the query endpoint itself, as with Virtuoso's ``/sparql``).
     :param timeout: seconds each request may take, from connecting to the last byte of the answer
-        (a finite number).
+        (a finite number; default: :func:`relgraph.limits.current_timeout`, ``--timeout`` or
+        ``RELGRAPH_TIMEOUT`` or 60).
     :param default_graph: an IRI sent as the ``default-graph-uri`` protocol parameter of every
         query, so that the query sees that graph as its default graph.
     :raises UsageError: if the timeout is not a positive number.
@@ -188,9 +187,13 @@ class SparqlClient:
         endpoint: Endpoint,
         *,
         update_endpoint: Endpoint | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float | None = None,
         default_graph: str | None = None,
     ) -> None:
+        if timeout is None:
+            from relgraph.limits import current_timeout
+
+            timeout = current_timeout()
         if not (timeout > 0 and math.isfinite(timeout)):
             raise UsageError(f"--timeout must be a positive number of seconds, not {timeout}")
         self.endpoint = endpoint
@@ -316,7 +319,7 @@ class SparqlClient:
         return headers, body
 
 
-def post_graph(store: Endpoint, graph: str, body: bytes, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+def post_graph(store: Endpoint, graph: str, body: bytes, *, timeout: float) -> None:
     """Add N-Triples to a graph with a SPARQL 1.1 Graph Store Protocol ``POST ?graph=IRI``.
 
     A ``POST`` merges the triples into the graph (a set union), so sending the same blank-node-free
@@ -384,7 +387,7 @@ def query_endpoint(
     :param text: the query.
     :param bindings: variable name -> rdflib term.
     :param graph: the graph to query as the default graph (default: where ``relgraph push`` writes).
-    :param timeout: seconds to wait for the answer (default: :data:`DEFAULT_TIMEOUT`).
+    :param timeout: seconds to wait for the answer (default: ``RELGRAPH_TIMEOUT``, else 60).
     :param data: ``--data`` files, which cannot be combined with an endpoint.
     :raises UsageError: for ``--data`` or a bad URL, graph or timeout.
     :raises QueryError: if the query is refused.
@@ -404,9 +407,7 @@ def query_endpoint(
     except ValueError as error:
         raise UsageError(f"--graph: {error}") from None
     check_read_only_local(text)
-    client = SparqlClient(
-        Endpoint.parse(url), timeout=DEFAULT_TIMEOUT if timeout is None else timeout, default_graph=graph
-    )
+    client = SparqlClient(Endpoint.parse(url), timeout=timeout, default_graph=graph)
     return client.query(text, bindings)
 
 

@@ -55,7 +55,14 @@ if TYPE_CHECKING:
     from relgraph.results import QueryResult
     from relgraph.terms import RdfTerm
 
-__all__ = ["FORMATS_BY_EXTENSION", "KnowledgeGraph", "default_files", "load_default_graph"]
+__all__ = [
+    "FORMATS_BY_EXTENSION",
+    "KnowledgeGraph",
+    "as_path",
+    "as_paths",
+    "default_files",
+    "load_default_graph",
+]
 
 # pyoxigraph's SPARQL parser messages: "error at 3:24: expected ..."
 _QUERY_LOCATION = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
@@ -69,21 +76,67 @@ _TRUE = ox.Literal("true", datatype=ox.NamedNode(PREFIXES["xsd"] + "boolean"))
 _XSD_INTEGER = ox.NamedNode(PREFIXES["xsd"] + "integer")
 
 
-def default_files(data_only: bool = False) -> list[Path]:
-    """Return the shipped files the default graph is built from, in load order.
+def default_files(data_only: bool = False, *, data_dir: Path | None = None) -> list[Path]:
+    """Return the files the default graph is built from, in load order.
 
     They are the ontology ``relgraph.ttl`` (unless ``data_only``) and every ``*.ttl`` under the
-    ``reference`` and ``readouts`` data folders, each folder sorted.
+    ``reference`` and ``readouts`` data folders (their subfolders too), each folder sorted. ``relgraph
+    add`` validates a readout against these same files.
 
     :param data_only: leave out the ontology.
+    :param data_dir: the data folder (default: the shipped ``data/``).
 
-    >>> [p.name for p in default_files()][:1]
-    ['relgraph.ttl']
+    >>> [p.name for p in default_files()][:2]
+    ['relgraph.ttl', 'countries-organisations.ttl']
     """
     files = [] if data_only else [resources.ontology_dir() / "relgraph.ttl"]
+    data_dir = resources.data_dir() if data_dir is None else data_dir
     for folder in ("reference", "readouts"):
-        files.extend(sorted((resources.data_dir() / folder).rglob("*.ttl")))
+        files.extend(sorted((data_dir / folder).rglob("*.ttl")))
     return files
+
+
+def as_path(value: object, what: str = "a file") -> Path:
+    """Return ``value`` as a :class:`~pathlib.Path`, refusing what is not a file name.
+
+    :param value: a ``str`` or an ``os.PathLike`` naming a file.
+    :param what: what it is, for the message.
+    :raises UsageError: if it is not a path (bytes, a number, :data:`None`) or is empty.
+
+    >>> as_path("readout.ttl")
+    PosixPath('readout.ttl')
+    >>> as_path(b"readout.ttl")
+    Traceback (most recent call last):
+    ...
+    relgraph.errors.UsageError: a file must be a path (str or Path), not bytes
+    """
+    if isinstance(value, str | os.PathLike):
+        try:
+            path = Path(value)
+        except TypeError:  # an os.PathLike that gives bytes
+            pass
+        else:
+            if str(value):  # Path("") is ".", the current folder
+                return path
+            raise UsageError(f"{what} must be a file name, not empty text")
+    raise UsageError(f"{what} must be a path (str or Path), not {type(value).__name__}")
+
+
+def as_paths(value: object, what: str = "a file") -> list[Path]:
+    """Return one file name, or an iterable of them, as a list of paths.
+
+    :param value: a ``str`` or ``os.PathLike``, or an iterable of them.
+    :param what: what each is, for the message.
+    :raises UsageError: for anything else (see :func:`as_path`).
+
+    >>> as_paths("a.ttl"), as_paths(["a.ttl", Path("b.nt")])
+    ([PosixPath('a.ttl')], [PosixPath('a.ttl'), PosixPath('b.nt')])
+    """
+    if isinstance(value, str | os.PathLike):
+        return [as_path(value, what)]
+    if isinstance(value, bytes | bytearray) or not isinstance(value, Iterable):
+        raise UsageError(f"{what} must be a path (str or Path) or a list of them, not {type(value).__name__}")
+    return [as_path(item, what) for item in value]
 
 
 class KnowledgeGraph:
@@ -114,24 +167,30 @@ class KnowledgeGraph:
 
     @classmethod
     def default(
-        cls, extra_files: Iterable[Path | str] = (), *, data_only: bool = False, store: Path | None = None
+        cls,
+        extra_files: Iterable[Path | str] | Path | str = (),
+        *,
+        data_only: bool = False,
+        store: Path | str | None = None,
     ) -> KnowledgeGraph:
         """Load the shipped ontology and data (see :func:`default_files`), then ``extra_files``.
 
-        :param extra_files: more RDF files to load into the same graph.
+        :param extra_files: more RDF files to load into the same graph (or one file).
         :param data_only: leave out the ontology.
         :param store: an on-disk store folder: built from the files once, reused while they are
             unchanged (see :mod:`relgraph.persist`); the graph is then read-only. By default the
             folder of the ``--store`` option (:func:`relgraph.persist.use_store`), if any.
         :raises ConfigurationError: if a shipped file is missing or invalid.
         :raises InputError: if one of ``extra_files`` is missing or invalid.
+        :raises UsageError: if ``extra_files`` or ``store`` is not a path (or, for the files, a list of them).
         """
         from relgraph.persist import current_store, open_store
 
-        store = store if store is not None else current_store()
+        extra = as_paths(extra_files)
+        store = as_path(store, "the store") if store is not None else current_store()
         if store is not None:
             shipped = default_files(data_only)
-            files = [*shipped, *(Path(f) for f in extra_files)]
+            files = [*shipped, *extra]
             persisted = cls.__new__(cls)
             persisted._in_memory = False
             persisted._read_only = True
@@ -151,7 +210,7 @@ class KnowledgeGraph:
             kg.load(*default_files(data_only))
         except InputError as error:
             raise ConfigurationError(error.message) from error
-        kg.load(*extra_files)
+        kg.load(*extra)
         return kg
 
     @property
@@ -384,13 +443,16 @@ class KnowledgeGraph:
         return graph
 
 
-def load_default_graph(extra_files: Iterable[Path | str] = (), *, data_only: bool = False) -> KnowledgeGraph:
+def load_default_graph(
+    extra_files: Iterable[Path | str] | Path | str = (), *, data_only: bool = False
+) -> KnowledgeGraph:
     """Load the shipped ontology and data; the same as :meth:`KnowledgeGraph.default`.
 
-    :param extra_files: more RDF files to load into the same graph.
+    :param extra_files: more RDF files to load into the same graph (or one file).
     :param data_only: leave out the ontology.
     :raises ConfigurationError: if a shipped file is missing or invalid.
     :raises InputError: if one of ``extra_files`` is missing or invalid.
+    :raises UsageError: if ``extra_files`` is not a path or a list of them.
 
     >>> kg = load_default_graph()
     >>> officials = kg.query(  # the officials in a role at the seventh 2+2 Intersessional Dialogue

@@ -21,14 +21,17 @@ from rdflib import RDF, RDFS, SH, SKOS, BNode, Literal, URIRef
 from rdflib.term import Node
 
 from relgraph import guard, resources
-from relgraph.errors import ConfigurationError, InputError, RelgraphError
+from relgraph.errors import ConfigurationError, InputError, RelgraphError, UsageError
 from relgraph.locate import find_line, find_literal_line
 from relgraph.namespaces import RGSH
 from relgraph.reading import one_line
-from relgraph.store import KnowledgeGraph, default_files
+from relgraph.store import KnowledgeGraph, as_path, as_paths, default_files
 from relgraph.terms import shorten, to_rdflib
 
-__all__ = ["ValidationReport", "ValidationResult", "load_shapes", "validate"]
+__all__ = ["ENGINES", "ValidationReport", "ValidationResult", "load_shapes", "validate"]
+
+#: the validation engines :func:`validate` can use
+ENGINES = ("auto", "pyshacl")
 
 _SEVERITY_RANK = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
 
@@ -244,14 +247,17 @@ def validate(
     :raises InputError: if a file is missing or not valid RDF (one line with ``file:line:column``).
     :raises ConfigurationError: if the shapes are broken.
     :raises QueryTimeoutError: if it runs past the query timeout (``--timeout``, :mod:`relgraph.limits`).
+    :raises UsageError: if a file name is not a path, or the engine is not one of :data:`ENGINES`.
 
     >>> report = validate([])
     >>> report.conforms, report.results
     (True, [])
     """
-    new_files = [Path(files)] if isinstance(files, str | os.PathLike) else [Path(f) for f in files]
-    shapes = None if shapes is None else Path(shapes)
-    sources = None if sources is None else Path(sources)
+    if engine not in ENGINES:
+        raise UsageError(f"unknown validation engine {engine!r} (known: {', '.join(ENGINES)})")
+    new_files = as_paths(files)
+    shapes = None if shapes is None else as_path(shapes, "shapes")
+    sources = None if sources is None else as_path(sources, "sources")
     new = KnowledgeGraph()
     new.load(*new_files)
     base = kg if kg is not None else KnowledgeGraph.default()

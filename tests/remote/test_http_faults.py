@@ -276,6 +276,27 @@ def test_timeout_bounds_the_whole_answer_of_a_select(stub):
     assert elapsed < 2 + 3, elapsed
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["query", "is-co-chair"],
+        ["sparql", "ASK {}"],
+        ["push", "--store-endpoint", "{stub}/slow"],  # chunks to the slow store
+    ],
+)
+def test_relgraph_timeout_bounds_the_wait_for_an_endpoint(stub, command, monkeypatch):
+    # RELGRAPH_TIMEOUT was read for local queries only: with --endpoint the wait was 60 s, whatever it said
+    monkeypatch.setenv("RELGRAPH_TIMEOUT", "1")
+    endpoint = f"{stub}/ok" if command[0] == "push" else f"{stub}/slow"
+    args = [part.replace("{stub}", stub) for part in command]
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, [*args, "--endpoint", endpoint])
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 4, result.output
+    assert "no answer within 1 s (raise it with --timeout)" in result.output
+    assert elapsed < 1 + 3, elapsed
+
+
 def test_update_timeout_of_its_own_bounds_the_whole_answer(stub):
     """push gives its final MOVE a longer timeout than the client's: that is the request's deadline."""
     url = f"{stub}/trickle"
