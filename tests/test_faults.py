@@ -759,6 +759,36 @@ def test_sparql_that_would_fetch_is_refused(query: str, fragment: str) -> None:
     assert_error(run("sparql", query), 2, fragment)
 
 
+# a FROM rdflib did not see: in what rdflib, expanding \u0022 everywhere, read as a string; and glued to a
+# prefixed name in a query rdflib cannot parse (LATERAL), where a token scan found no bare FROM
+_HIDDEN_FROM = {
+    "escape": 'SELECT (STR("\\u0022") AS ?y) FROM <http://127.0.0.1:9/g> WHERE { ?s ?p ?o '
+    'BIND(\'""") AS ?y) WHERE { } #\' AS ?z) }',
+    "glued": "PREFIX : <http://127.0.0.1:9/> SELECT (COUNT(*) AS ?n) FROM:g "
+    "{ ?s ?p ?o LATERAL { BIND(1 AS ?x) } }",
+}
+
+
+@pytest.mark.parametrize("case", list(_HIDDEN_FROM))
+def test_a_from_hidden_from_rdflib_is_refused(case: str) -> None:
+    # both ran (0 rows where the graph has 1,188 triples), and --endpoint sent the FROM to the server
+    query = _HIDDEN_FROM[case]
+    assert_error(run("sparql", query), 2, "FROM / FROM NAMED is not allowed")
+    assert_error(run("sparql", query, "--endpoint", "http://127.0.0.1:9/sparql"), 2, "FROM / FROM NAMED")
+    unhidden = query.replace("FROM <http://127.0.0.1:9/g> ", "").replace("FROM:g ", "")
+    assert run("sparql", unhidden).exit_code == 0  # the same query without its FROM runs
+
+
+def test_sparql_reads_a_query_file_with_a_brace_in_its_name_and_text_with_a_byte_order_mark(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # q{1}.rq was read as query text (a syntax error at 1:8), and a mark before pasted text was one at 1:10
+    monkeypatch.chdir(tmp_path)
+    Path("q{1}.rq").write_text("SELECT (1 AS ?x) {}\n")
+    assert run("sparql", "q{1}.rq", "-f", "csv").stdout == "x\n1\n"
+    assert run("sparql", "\ufeffSELECT (2 AS ?x) {}", "-f", "csv").stdout == "x\n2\n"
+
+
 def test_a_long_run_of_digits_is_scanned_at_once() -> None:
     # the token scan of the read-only check was quadratic on a run of digits: 40 kB took a minute
     started = time.monotonic()

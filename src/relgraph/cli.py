@@ -834,6 +834,7 @@ def _query_text(argument: str) -> tuple[str, str | None]:
 
     A file or standard input is read up to ``RELGRAPH_MAX_FILE_BYTES`` (``/dev/zero`` or ``yes |``
     filled the memory), without a UTF-8 byte order mark; one that holds nothing but blanks is refused.
+    Query text given as the argument loses a byte order mark too.
     """
     if argument == "-":
         if sys.stdin is None:
@@ -841,10 +842,8 @@ def _query_text(argument: str) -> tuple[str, str | None]:
         return _read_query(Path("<stdin>"), sys.stdin.buffer), "<stdin>"
     path = Path(argument)
     looks_like_file = "{" not in argument and path.suffix.lower() in (".rq", ".sparql")
-    # a file, or a named pipe or device such as <(...) or /dev/stdin
-    names_a_file = (
-        len(argument) < 4096 and "{" not in argument and os.path.lexists(path) and not path.is_dir()
-    )
+    # a file (its name may hold a brace: q{1}.rq), or a named pipe or device such as <(...) or /dev/stdin
+    names_a_file = len(argument) < 4096 and os.path.lexists(path) and not path.is_dir()
     if looks_like_file or names_a_file:
         try:
             with path.open("rb") as stream:
@@ -855,7 +854,7 @@ def _query_text(argument: str) -> tuple[str, str | None]:
             raise InputError(f"{path}: is a directory, not a query file") from None
         except OSError as error:
             raise InputError(f"{path}: cannot read the file: {error.strerror or error}") from None
-    return argument, None
+    return argument.removeprefix("\ufeff"), None  # a byte order mark, pasted from a file
 
 
 def _read_query(path: Path, stream: IO[bytes]) -> str:

@@ -1,4 +1,4 @@
-"""Refuse SPARQL that could touch the network or change data, before it is run.
+r"""Refuse SPARQL that could touch the network or change data, before it is run.
 
 pyoxigraph executes ``SERVICE`` by making HTTP requests, and the SPARQL grammar has dataset
 clauses (``FROM``/``FROM NAMED``) that name graphs outside the local default graph. relgraph only
@@ -7,13 +7,16 @@ ever queries its own local default graph, so both are refused, as are update ope
 ``SERVICE`` is looked for first as Oxigraph could read it, whatever the spacing
 (:func:`relgraph.sparql_tokens.code_keyword`: ``SERVICE:x`` is a call of ``:x``). The query is then
 parsed with rdflib's SPARQL parser (independent of pyoxigraph, which runs it), for dataset clauses and
-updates. When rdflib cannot parse it (pyoxigraph accepts some newer syntax), a conservative token scan
-that ignores strings, IRIs and comments refuses any ``FROM`` keyword instead.
+updates. When ``FROM`` could be a keyword as Oxigraph reads the text and rdflib's reading cannot be
+trusted, the query is refused: when rdflib cannot parse it (pyoxigraph accepts some newer syntax), and
+when it has a ``\u`` escape, which rdflib expands everywhere before parsing and Oxigraph only in
+strings and IRIs (``"\u0022"`` then hides a ``FROM`` from rdflib in what it reads as a string).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 from relgraph.errors import QueryError
@@ -26,6 +29,11 @@ SERVICE_REFUSED = (
     "it counts: write its IRI in full, <...>)"
 )
 DATASET_REFUSED = "FROM / FROM NAMED is not allowed: relgraph only queries the local default graph"
+DATASET_MAYBE = (
+    DATASET_REFUSED + " (this query may hold one as pyoxigraph reads it: a prefixed name with 'from' in "
+    "it counts when the query also has a \\u escape or syntax that cannot be checked; write its IRI in "
+    "full, <...>)"
+)
 UPDATE_REFUSED = (
     "updates (INSERT, DELETE, LOAD, CLEAR, ...) are not allowed: relgraph only runs read-only queries"
 )
@@ -55,6 +63,10 @@ _SUSPECT_WORDS = frozenset(
 )
 
 
+# an escape rdflib expands in the whole text before parsing, and Oxigraph only in strings and IRIs
+_ESCAPE = re.compile(r"\\[uU]")
+
+
 @functools.lru_cache(maxsize=256)
 def _refusal(query_text: str) -> str | None:
     # SERVICE, the one that reaches the network, as Oxigraph could read it: a token scan missed
@@ -67,7 +79,8 @@ def _refusal(query_text: str) -> str | None:
     # query pays for rdflib's parser (hundreds of milliseconds to import and run), which tells an
     # update from a query for the message.
     # FROM is looked for as Oxigraph could read it too ("FROM:g" is FROM and :g)
-    if code_keyword(query_text, ("FROM",)) is None and words.isdisjoint(_SUSPECT_WORDS):
+    maybe_from = code_keyword(query_text, ("FROM",)) is not None
+    if not maybe_from and words.isdisjoint(_SUSPECT_WORDS):
         return None
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
@@ -77,8 +90,10 @@ def _refusal(query_text: str) -> str | None:
         try:
             parseUpdate(query_text)
         except Exception:
-            return _scan_tokens(query_text)
+            return DATASET_MAYBE if maybe_from else None
         return UPDATE_REFUSED
+    if maybe_from and _ESCAPE.search(query_text):
+        return _walk(tree) or DATASET_MAYBE  # rdflib read the escapes where Oxigraph does not
     return _walk(tree)
 
 
@@ -101,12 +116,3 @@ def _walk(node: Any) -> str | None:
         if found is not None:
             return found
     return None
-
-
-def _scan_tokens(query_text: str) -> str | None:
-    """Refuse a FROM token, rdflib having failed (SERVICE has been looked for already).
-
-    A prefixed name such as ``ex:from`` is not one: FROM reaches no network, so this check, unlike
-    SERVICE's, may miss a FROM that Oxigraph would read in it.
-    """
-    return DATASET_REFUSED if any(m.group().upper() == "FROM" for m in TOKEN.finditer(query_text)) else None
