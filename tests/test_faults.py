@@ -2440,3 +2440,55 @@ def test_library_calls_take_one_file_name_as_text(tmp_path: Path) -> None:
     shipped = len(relgraph.load_default_graph())
     assert len(relgraph.load_default_graph(str(extra))) == shipped + 1
     assert len(KnowledgeGraph.default(str(extra), store=str(tmp_path / "store"))) == shipped + 1
+
+
+_PREFIXES_TTL = "".join(f"@prefix {name}: <{PREFIXES[name]}> .\n" for name in ("rg", "rgd", "rdfs", "foaf"))
+
+
+def _same_as_pyshacl(path: Path, **options: Any) -> list[str]:
+    """Validate ``path`` with both engines; assert the same results, and return them as sorted lines."""
+    from relgraph.validate import validate
+
+    compiled = validate([path], **options)
+    reference = validate([path], engine="pyshacl")
+    lines = sorted(r.line() for r in compiled.results)
+    assert lines == sorted(r.line() for r in reference.results)
+    assert compiled.conforms == reference.conforms
+    return lines
+
+
+def test_a_class_that_is_a_blank_node_is_validated(tmp_path: Path) -> None:
+    # a blank node went into the VALUES list of a class's subclasses, which SPARQL does not allow: exit 3,
+    # "https://w3id.org/relgraph/shapes#EnglishLabel: the shape's SPARQL is not valid", blaming the shapes
+    new = tmp_path / "blank-class.ttl"
+    new.write_text(
+        _PREFIXES_TTL + 'rgd:test-official a [ rdfs:subClassOf rg:Official ] ; rdfs:label "T"@en .\n'
+    )
+    lines = _same_as_pyshacl(new)
+    assert [line.split(": ", 2)[1] for line in lines] == ["Warning"]  # no foaf:name: an Official's shapes ran
+    assert "foaf:name" in lines[0]
+    assert run("validate", str(new)).exit_code == 0
+
+
+def test_new_subclass_triples_are_validated_against_the_whole_graph(tmp_path: Path, data_copy: Path) -> None:
+    # the instances of rg:Source became organisations, without a country: pyshacl found 3 violations on
+    # nodes two steps from the new triple, the compiled engine none, and add added the file
+    new = tmp_path / "subclass.ttl"
+    new.write_text(_PREFIXES_TTL + "rg:Source rdfs:subClassOf rg:GovernmentOrganization .\n")
+    lines = _same_as_pyshacl(new)
+    assert len(lines) == 3 and all("rg:country must be exactly one rg:Country" in line for line in lines)
+    before = snapshot(data_copy)
+    result = run("add", str(new), "--data-dir", str(data_copy))
+    assert result.exit_code == 1, result.output
+    assert snapshot(data_copy) == before
+
+
+def test_whole_graph_reports_the_existing_nodes_new_files_make_invalid() -> None:
+    # a new session with the ordinal of the seventh: only the new one is near the new triples; with
+    # --whole-graph the seventh is reported too, as pyshacl reports it
+    new = Path(__file__).parent / "shapes" / "invalid" / "DialogueSession-ordinalUnique.ttl"
+    lines = _same_as_pyshacl(new, whole_graph=True)
+    assert len(lines) == 2 and any("rgd:us-india-2plus2-intersessional-07 " in line for line in lines)
+    near = run("validate", str(new)).stdout
+    assert "(1 violations" in near
+    assert "(2 violations" in run("validate", str(new), "--whole-graph").stdout

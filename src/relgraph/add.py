@@ -75,6 +75,7 @@ def add_readout(
     *,
     data_dir: Path | None = None,
     strict: bool = False,
+    whole_graph: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> AddOutcome:
     """Validate a readout against the graph and, if it passes, add it to ``data/readouts/``.
@@ -82,6 +83,8 @@ def add_readout(
     :param file: the readout, a Turtle (``.ttl``) file.
     :param data_dir: the data folder (default: the shipped ``data/``).
     :param strict: refuse warnings and infos too, not only violations.
+    :param whole_graph: validate every node of the graph with the readout added (see
+        :func:`relgraph.validate.validate`), not only those near its triples.
     :param progress: called with a line saying what is being done.
     :raises UsageError: if the file is not Turtle, or a readout of that name, or a source text of that
         name with other bytes, is already in the data.
@@ -118,7 +121,11 @@ def add_readout(
             base.load(*base_files(folder.parent))
         except InputError as error:  # a broken file already in the data, as for every command (exit 3)
             raise ConfigurationError(error.message) from error
-        report = _named_report(validate([snapshot], kg=base, strict=strict, sources=sources), snapshot, path)
+        report = _named_report(
+            validate([snapshot], kg=base, strict=strict, sources=sources, whole_graph=whole_graph),
+            snapshot,
+            path,
+        )
         if not report.conforms:
             return AddOutcome(None, len(new), report)
         base.load(snapshot)

@@ -442,10 +442,21 @@ def report_command(fmt: str, data_files: tuple[Path, ...]) -> None:
     type=click.Path(path_type=Path),
     help="Validate against this shapes file instead of the shipped one.",
 )
+@click.option(
+    "--whole-graph",
+    is_flag=True,
+    help="Report every node of the graph with the files added, as pyshacl does, not only those near "
+    "the new triples (slower on a large graph).",
+)
 @data_option
 @local_options()
 def validate_command(
-    files: tuple[Path, ...], fmt: str, strict: bool, shapes: Path | None, data_files: tuple[Path, ...]
+    files: tuple[Path, ...],
+    fmt: str,
+    strict: bool,
+    shapes: Path | None,
+    whole_graph: bool,
+    data_files: tuple[Path, ...],
 ) -> None:
     """Validate new RDF FILES against the shapes, together with the existing graph.
 
@@ -457,7 +468,7 @@ def validate_command(
     from relgraph.validate import validate
 
     kg = KnowledgeGraph.default(extra_files=data_files)
-    report = validate(files, kg=kg, shapes=shapes, strict=strict)
+    report = validate(files, kg=kg, shapes=shapes, strict=strict, whole_graph=whole_graph)
     click.echo(report.render(fmt), nl=False)
     if not report.conforms:
         sys.exit(int(ExitCode.NOT_CONFORMING))
@@ -690,8 +701,14 @@ def serve_command(
     default=None,
     help="The data folder to add to [default: the shipped data/].",
 )
+@click.option(
+    "--whole-graph",
+    is_flag=True,
+    help="Report every node of the graph with the files added, as pyshacl does, not only those near "
+    "the new triples (slower on a large graph).",
+)
 @local_options()
-def add_command(file: Path, strict: bool, data_dir: Path | None) -> None:
+def add_command(file: Path, strict: bool, data_dir: Path | None, whole_graph: bool) -> None:
     """Validate a new readout FILE (Turtle) against the graph and add it to data/readouts/, all or nothing.
 
     Exit 0 when it was added, 1 when it does not conform or fails a check (nothing is added), 2 for a
@@ -700,7 +717,11 @@ def add_command(file: Path, strict: bool, data_dir: Path | None) -> None:
     from relgraph.add import add_readout
 
     outcome = add_readout(
-        file, data_dir=data_dir, strict=strict, progress=lambda line: click.echo(line, err=True)
+        file,
+        data_dir=data_dir,
+        strict=strict,
+        whole_graph=whole_graph,
+        progress=lambda line: click.echo(line, err=True),
     )
     if outcome.report is not None and outcome.report.conforms:
         for result in outcome.report.results:  # the warnings it was added (or refused) with

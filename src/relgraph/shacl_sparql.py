@@ -81,7 +81,8 @@ _FRESH = itertools.count()
 _MAX_VALUES = 2000  # focus nodes tested one by one; above, the whole graph is validated and filtered
 _TARGET = "#TARGET#"  # in a compiled query: a group that binds ?this to the focus nodes goes here
 _FOCUS = "#FOCUS#"  # in a SPARQL constraint: the patterns that bind ?this go here
-_MARKER = re.compile(r"#SUBCLASSES(<[^>]*>)#")
+_SUBCLASS_OF = ox.NamedNode(str(RDFS.subClassOf))
+_MARKER = re.compile(r"#SUBCLASSES (\?\w+) (<[^>]*>)#")
 
 
 class NotCompilableError(Exception):
@@ -251,23 +252,30 @@ def _target(g: rdflib.Graph, shape: Node) -> str | None:
 def _is_instance_pattern(variable: str, cls: Node) -> str:
     # rdf:type/rdfs:subClassOf* as a VALUES list of the subclasses, filled in by run_checks (faster)
     fresh = f"?type{next(_FRESH)}"
-    return f"{variable} <{RDF.type}> {fresh} . VALUES {fresh} {{ #SUBCLASSES{_term(cls)}# }}"
+    return f"{variable} <{RDF.type}> {fresh} . #SUBCLASSES {fresh} {_term(cls)}#"
 
 
 def _subclasses(store: ox.Store, query: str) -> str:
-    """Replace each ``#SUBCLASSES<C>#`` marker with the classes ``rdfs:subClassOf*`` C in the data."""
-    cache: dict[str, str] = {}
+    """Replace each ``#SUBCLASSES ?v <C>#`` marker with ``VALUES ?v`` of the classes ``rdfs:subClassOf*`` C.
+
+    A class that is a blank node cannot be written in ``VALUES``: with one among them (``[]
+    rdfs:subClassOf rg:Official`` in the data), the marker becomes the path ``?v rdfs:subClassOf* <C>``.
+    """
+    cache: dict[str, list[ox.NamedNode | ox.BlankNode]] = {}
 
     def fill(match: re.Match[str]) -> str:
-        cls = match.group(1)
+        variable, cls = match.groups()
         if cls not in cache:
             answer = store.query(f"SELECT DISTINCT ?c WHERE {{ ?c <{RDFS.subClassOf}>* {cls} }}")
             assert isinstance(answer, ox.QuerySolutions)
             try:
-                cache[cls] = " ".join(sorted({str(row[0]) for row in answer} | {cls}))
+                cache[cls] = [row[0] for row in answer]
             finally:
                 del answer  # freed on this thread (see run_checks)
-        return cache[cls]
+        classes = cache[cls]
+        if any(isinstance(c, ox.BlankNode) for c in classes):
+            return f"{variable} <{RDFS.subClassOf}>* {cls} ."
+        return f"VALUES {variable} {{ {' '.join(sorted({str(c) for c in classes} | {cls}))} }}"
 
     return _MARKER.sub(fill, query)
 
@@ -486,7 +494,12 @@ def _remove_all(store: ox.Store, quads: list[ox.Quad]) -> None:
 
 
 def validate_kg(
-    base: KnowledgeGraph, new: KnowledgeGraph, shapes: rdflib.Graph, *, strict: bool = False
+    base: KnowledgeGraph,
+    new: KnowledgeGraph,
+    shapes: rdflib.Graph,
+    *,
+    strict: bool = False,
+    whole_graph: bool = False,
 ) -> tuple[rdflib.Graph, rdflib.Graph] | None:
     """Validate ``base`` with ``new`` added; None if the shapes use a feature not compiled.
 
@@ -495,12 +508,16 @@ def validate_kg(
     object) and the nodes of ``base`` that point to its subjects are reported: the nodes whose
     constraints the new triples can change, for shapes whose paths and SPARQL reach two steps. Named
     nodes are checked one by one; blank nodes, which a query cannot name, by running each check on the
-    blank nodes of its whole target and keeping theirs (slower on a big graph).
+    blank nodes of its whole target and keeping theirs (slower on a big graph). New ``rdfs:subClassOf``
+    triples change which nodes every class's shapes target, at any distance: the whole graph is
+    validated then, as with ``whole_graph``.
 
     :param base: the existing graph.
     :param new: the new data.
     :param shapes: the shapes graph.
     :param strict: warnings and infos make the data not conform too.
+    :param whole_graph: report every node of the graph with ``new`` added, as pyshacl does, not only
+        those near the new triples.
     :raises QueryTimeoutError: if the checks run past the query timeout (:mod:`relgraph.limits`).
     :raises RelgraphError: if ``base``'s store cannot be read (a damaged on-disk store).
     """
@@ -515,7 +532,8 @@ def validate_kg(
         try:
             added = [q for q in new.quads() if q not in store]
             focus: set[ox.NamedNode | ox.BlankNode] | None = None
-            if len(new):
+            schema = next(new.oxigraph.quads_for_pattern(None, _SUBCLASS_OF, None), None) is not None
+            if len(new) and not whole_graph and not schema:
                 nodes = (ox.NamedNode, ox.BlankNode)
                 subjects = {q.subject for q in new.quads() if isinstance(q.subject, nodes)}
                 focus = set(subjects) | {q.object for q in new.quads() if isinstance(q.object, nodes)}

@@ -225,6 +225,7 @@ def validate(
     strict: bool = False,
     engine: str = "auto",
     sources: Path | str | None = None,
+    whole_graph: bool = False,
 ) -> ValidationReport:
     """Validate RDF files against the shapes, together with the existing graph.
 
@@ -244,6 +245,9 @@ def validate(
     :param sources: the data's folder of source texts (default: the shipped ``data/sources``), looked
         in after each file's folder and its ``<stem>-sources`` folder
         (:func:`relgraph.quotes.source_folders`).
+    :param whole_graph: with the compiled engine, report every node of the graph with the files added,
+        as pyshacl does (an existing node the files make invalid further away: a session whose
+        ordinal a new one takes too), not only the nodes near the new triples; slower on a big graph.
     :raises InputError: if a file is missing or not valid RDF (one line with ``file:line:column``).
     :raises ConfigurationError: if the shapes are broken.
     :raises QueryTimeoutError: if it runs past the query timeout (``--timeout``, :mod:`relgraph.limits`).
@@ -265,7 +269,7 @@ def validate(
     if engine != "pyshacl":  # SHACL compiled to SPARQL on Oxigraph; None when a shape is not compiled
         from relgraph.shacl_sparql import validate_kg
 
-        compiled = validate_kg(base, new, shapes_graph, strict=strict)
+        compiled = validate_kg(base, new, shapes_graph, strict=strict, whole_graph=whole_graph)
         if compiled is not None:
             return _report(compiled[0], shapes_graph, compiled[1], base, new, new_files, strict, sources)
     data = base.to_rdflib()
