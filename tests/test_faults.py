@@ -6,7 +6,9 @@ no traceback is printed and that nothing changed. docs/faults.md names one test 
 
 from __future__ import annotations
 
+import csv
 import fcntl
+import io
 import json
 import os
 import shutil
@@ -16,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -32,6 +35,7 @@ from relgraph import guard, resources
 from relgraph.cli import cli
 from relgraph.errors import ConfigurationError, ExitCode
 from relgraph.prefixes import PREFIXES
+from relgraph.results import MAX_CELL_WIDTH
 
 ROOT = Path(__file__).resolve().parent.parent
 READOUT = resources.data_dir() / "readouts" / "ani-2023-09-27-us-india-2plus2-intersessional.ttl"
@@ -2492,3 +2496,141 @@ def test_whole_graph_reports_the_existing_nodes_new_files_make_invalid() -> None
     near = run("validate", str(new)).stdout
     assert "(1 violations" in near
     assert "(2 violations" in run("validate", str(new), "--whole-graph").stdout
+
+
+# tables: bounded whatever the values, and nothing in them acts on the terminal
+LONG = 200_000  # characters of the one long label (the report's case had 4 MB: 1.2 GB of table)
+SESSIONS = 300
+ELLIPSIS = "\u2026"
+
+
+def sessions_with_one_long_label(path: Path, mechanism: str) -> Path:
+    """``SESSIONS`` sessions of ``mechanism``, one with a label of ``LONG`` characters."""
+    lines = []
+    for n in range(SESSIONS):
+        session = f"<{RGD}wide-s{n:03d}>"
+        label = "x" * LONG if n == 0 else f"s{n}"
+        lines.append(f"{session} <{RG}sessionOf> <{RGD}{mechanism}> .")
+        lines.append(f'{session} <{RG}placeAsReported> "p{n}" .')
+        lines.append(f'{session} <{RDFS}label> "{label}" .')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def assert_bounded_table(result: Result, columns: int) -> list[str]:
+    """A table of at most ``columns`` cells of MAX_CELL_WIDTH a line; the long label cut and said so."""
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    lines = result.stdout.splitlines()
+    longest = max(len(line) for line in lines)
+    assert longest <= columns * (MAX_CELL_WIDTH + 2), longest
+    assert len(result.stdout) < 1_000_000, len(result.stdout)  # it was LONG characters a row: 60 MB
+    (cut,) = [line for line in lines if "x" * 100 in line]
+    assert "x" * (MAX_CELL_WIDTH - 1) + ELLIPSIS in cut
+    assert "x" * MAX_CELL_WIDTH not in cut
+    note = f"1 value cut to {MAX_CELL_WIDTH} columns (ending with {ELLIPSIS}); "
+    assert note + "the csv, tsv and json formats give values in full" in lines
+    return lines
+
+
+def test_a_long_value_in_a_table_is_cut_so_that_the_table_stays_small(tmp_path: Path) -> None:
+    # one literal of 4 MB in one row of 300 padded every row to its width: 1.2 GB of table, 2.4 GB of
+    # memory and 17 s, a MemoryError traceback under `ulimit -v 1500000`
+    data = sessions_with_one_long_label(tmp_path / "wide.nt", "m")
+    args = ("query", "dialogue-sessions", "-p", "mechanism", "rgd:m", "--data", str(data))
+    started = time.monotonic()
+    table = run(*args)
+    assert time.monotonic() - started < 30
+    lines = assert_bounded_table(table, columns=7)
+    assert lines[-2] == f"{SESSIONS} rows"
+    rows = lines[2:-2]
+    assert len(rows) == SESSIONS
+    assert any(row.startswith("rgd:m") and row.rstrip().endswith("p299") for row in rows)
+    # the other formats are faithful: the whole label, once
+    csv_text = run(*args, "-f", "csv").stdout_bytes.decode("utf-8")  # .stdout makes \r\n \n
+    assert f"{RGD}wide-s000,{'x' * LONG},p0\r\n" in csv_text
+    tsv = run(*args, "-f", "tsv").stdout
+    assert f'\t"{"x" * LONG}"\t' in tsv
+    bindings = json.loads(run(*args, "-f", "json").stdout)["results"]["bindings"]
+    assert [b["sessionLabel"]["value"] for b in bindings if b["sessionLabel"]["value"][0] == "x"] == [
+        "x" * LONG
+    ]
+
+
+def test_a_long_value_in_the_report_is_cut_so_that_the_report_stays_small(tmp_path: Path) -> None:
+    data = sessions_with_one_long_label(tmp_path / "wide.nt", "us-india-2plus2-intersessional")
+    report = run("report", "--data", str(data))
+    lines = assert_bounded_table(report, columns=7)
+    assert lines[0].startswith("agreements-under-negotiation: ")  # the whole report, as it was
+    full = json.loads(run("report", "--data", str(data), "--format", "json").stdout)
+    (sessions,) = [q["result"] for q in full["queries"] if q["name"] == "dialogue-sessions"]
+    labels = [b["sessionLabel"]["value"] for b in sessions["results"]["bindings"] if "sessionLabel" in b]
+    assert "x" * LONG in labels
+
+
+HIDDEN_IN_TABLES = {
+    "\u202e": "\\u202e",  # RIGHT-TO-LEFT OVERRIDE: shows what follows reversed
+    "\u202c": "\\u202c",  # POP DIRECTIONAL FORMATTING
+    "\u2066": "\\u2066",  # LEFT-TO-RIGHT ISOLATE
+    "\u2069": "\\u2069",  # POP DIRECTIONAL ISOLATE
+    "\u200b": "\\u200b",  # ZERO WIDTH SPACE
+    "\ufeff": "\\ufeff",  # BYTE ORDER MARK
+    "\u2028": "\\u2028",  # LINE SEPARATOR
+    "\u2029": "\\u2029",  # PARAGRAPH SEPARATOR
+}
+
+
+@pytest.fixture
+def spoofing(tmp_path: Path) -> Path:
+    """Sessions whose labels, places and IRI hold bidi controls, zero-width characters, separators."""
+    path = tmp_path / "bidi.ttl"
+    path.write_text(
+        f"@prefix rg: <{RG}> .\n@prefix rgd: <{RGD}> .\n@prefix rdfs: <{RDFS}> .\n"
+        'rgd:m rdfs:label "Mechanism" .\n'
+        'rgd:s1 rg:sessionOf rgd:m ; rg:ordinal 1 ; rdfs:label "Session one" ; rg:placeAsReported "here" .\n'
+        'rgd:s2 rg:sessionOf rgd:m ; rg:ordinal 2 ; rdfs:label "Pay \\u202E0001$\\u202C to\\u200B\\u200B" ;\n'
+        '  rg:placeAsReported "\\uFEFFthere\\u2066x\\u2069" .\n'
+        "<https://w3id.org/relgraph/id/s\\u202Ex> rg:sessionOf rgd:m ; rg:ordinal 3 ;\n"
+        '  rg:placeAsReported "x\\u2028y\\u2029z" .\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_format_characters_in_a_table_are_written_out(spoofing: Path) -> None:
+    # bidi controls (U+202E showed "Pay 1000$" for "Pay 0001$"), zero-width characters, the byte
+    # order mark and U+2028/U+2029 reached the terminal raw, in literals and in IRIs; a zero-width
+    # character counted as a column, so the columns after it were shifted
+    args = ("query", "dialogue-sessions", "-p", "mechanism", "rgd:m", "--data", str(spoofing))
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    hidden = [c for c in out if c != "\n" and unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp")]
+    assert hidden == []
+    lines = out.splitlines()
+    assert lines[-1] == "3 rows"
+    assert "Pay \\u202e0001$\\u202c to\\u200b\\u200b" in lines[3]
+    assert "\\ufeffthere\\u2066x\\u2069" in lines[3]
+    assert "<https://w3id.org/relgraph/id/s\\u202ex>" in lines[4]
+    assert lines[4].endswith("x\\u2028y\\u2029z")
+    # aligned: every row's last column starts where its header does (the output is ASCII now)
+    start = lines[0].index("placeAsReported")
+    assert [line[start:] for line in lines[2:5]] == [
+        "here",
+        "\\ufeffthere\\u2066x\\u2069",
+        "x\\u2028y\\u2029z",
+    ]
+    assert all(line[start - 2 : start] == "  " for line in lines[2:5])
+    # the CSV, TSV and JSON results are faithful: every character as the data has it
+    csv_text = run(*args, "-f", "csv").stdout_bytes.decode("utf-8")
+    tsv_text = run(*args, "-f", "tsv").stdout
+    json_text = run(*args, "-f", "json").stdout
+    label = "Pay \u202e0001$\u202c to\u200b\u200b"
+    for text in (csv_text, tsv_text, json_text):
+        assert label in text
+        assert "\\u202e" not in text.lower()
+    assert "https://w3id.org/relgraph/id/s\u202ex" in csv_text
+    rows = list(csv.reader(io.StringIO(csv_text, newline="")))
+    assert [row[6] for row in rows[1:]] == ["here", "\ufeffthere\u2066x\u2069", "x\u2028y\u2029z"]
+    bindings = json.loads(json_text)["results"]["bindings"]
+    assert [b["placeAsReported"]["value"] for b in bindings] == [r[6] for r in rows[1:]]

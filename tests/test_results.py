@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -13,7 +14,7 @@ from rdflib.term import BNode, Literal, URIRef
 
 from relgraph.errors import QueryError, UsageError
 from relgraph.prefixes import PREFIXES
-from relgraph.results import QueryResult, format_table, render
+from relgraph.results import MAX_CELL_WIDTH, QueryResult, format_table, render
 from relgraph.store import KnowledgeGraph
 from relgraph.terms import to_n3, to_oxigraph
 
@@ -70,6 +71,120 @@ def test_table_aligns_wide_characters() -> None:
     lines = text.splitlines()
     assert lines[2] == "日本  1"  # two wide characters take four columns
     assert lines[3] == "ab    2"
+
+
+# what a terminal acts on without showing it, beyond control characters, and how a table cell writes it
+HIDDEN = [
+    ("\u00ad", "\\u00ad"),  # SOFT HYPHEN (Cf)
+    ("\u061c", "\\u061c"),  # ARABIC LETTER MARK
+    ("\u200b", "\\u200b"),  # ZERO WIDTH SPACE
+    ("\u200e", "\\u200e"),  # LEFT-TO-RIGHT MARK
+    ("\u202a", "\\u202a"),  # LEFT-TO-RIGHT EMBEDDING
+    ("\u202e", "\\u202e"),  # RIGHT-TO-LEFT OVERRIDE
+    ("\u2028", "\\u2028"),  # LINE SEPARATOR (Zl)
+    ("\u2029", "\\u2029"),  # PARAGRAPH SEPARATOR (Zp)
+    ("\u2060", "\\u2060"),  # WORD JOINER
+    ("\u2066", "\\u2066"),  # LEFT-TO-RIGHT ISOLATE
+    ("\u2069", "\\u2069"),  # POP DIRECTIONAL ISOLATE
+    ("\ufeff", "\\ufeff"),  # BYTE ORDER MARK
+    ("\ufff9", "\\ufff9"),  # INTERLINEAR ANNOTATION ANCHOR
+    ("\U000e0001", "\\U000e0001"),  # LANGUAGE TAG
+    ("\U000e0041", "\\U000e0041"),  # TAG LATIN CAPITAL LETTER A
+]
+
+
+def hidden_characters(text: str) -> list[str]:
+    kept = "\n\u200c\u200d"  # the zero-width non-joiner and joiner are part of writing (below)
+    return [c for c in text if c not in kept and unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp")]
+
+
+@pytest.mark.parametrize(("char", "escape"), HIDDEN)
+def test_table_writes_out_what_a_terminal_would_act_on(char: str, escape: str) -> None:
+    # only C0, DEL and C1 were written out: bidi controls reordered the row, zero-width characters
+    # hid in it and shifted the columns after them; in IRIs nothing at all was written out
+    try:  # an IRI may hold the format characters from U+00A0 to U+FFEF
+        ox.NamedNode(f"https://example.org/a{char}b")
+        iri, shown = URIRef(f"https://example.org/a{char}b"), escape
+    except ValueError:
+        iri, shown = URIRef("https://example.org/ab"), ""
+    rows = [
+        (Literal(f"x{char}y\x1b[2J\x9b\x00"), iri, Literal("end")),  # control characters as before
+        (Literal("plain"), URIRef(RGD + "ann"), Literal("2")),
+    ]
+    text = render(QueryResult("select", ["lit", "iri", "n"], rows), "table")
+    assert hidden_characters(text) == []
+    lines = text.splitlines()
+    assert lines[2].startswith(f"x{escape}y\\x1b[2J\\x9b\\x00  ")
+    assert f"<https://example.org/a{shown}b>" in lines[2]
+    start = len(lines[0]) - 1  # every column where its header is (the escapes are ASCII)
+    assert [line[start:] for line in lines[2:4]] == ["end", "2"]
+    assert [line[lines[0].index("iri") :].split()[0] for line in lines[2:4]] == [
+        f"<https://example.org/a{shown}b>",
+        "rgd:ann",
+    ]
+
+
+def test_table_keeps_the_joiners_writing_needs_and_gives_them_no_column() -> None:
+    # Devanagari (क्‍ष, a half form) and emoji sequences are written with the zero-width (non-)joiner,
+    # which neither reorders nor hides text; a Turtle local name and a blank node label may hold them
+    rows = [(Literal("\u0915\u094d\u200d\u0937"), URIRef(RGD + "a\u200db"), BNode("b\u200cc"))]
+    text = render(QueryResult("select", ["w", "x", "y"], rows), "table")
+    assert text.splitlines()[2] == "\u0915\u094d\u200d\u0937  rgd:a\u200db  _:b\u200cc"
+    assert text.splitlines()[0] == "w   x       y"  # क्‍ष takes two columns (the virama and joiner none)
+
+
+def test_table_aligns_by_the_columns_a_terminal_gives() -> None:
+    # marks that Unicode gives no combining class (Thai's MAI HAN-AKAT, an enclosing circle) took a column
+    text = format_table(["name", "n"], [["\u0e01\u0e31", "1"], ["x\u20dd", "2"], ["ab", "3"], ["日", "4"]])
+    assert text.splitlines()[2:] == ["\u0e01\u0e31     1", "x\u20dd     2", "ab    3", "日    4"]
+
+
+def test_table_cuts_a_long_cell_and_pads_no_more_than_the_cut() -> None:
+    # one value padded every row of its column to its width: a 4 MB one made 1.2 GB of table for 300 rows
+    long = "x" * 400_000
+    rows = [[long if i == 0 else f"r{i}", str(i % 10)] for i in range(300)]
+    text = format_table(["value", "n"], rows)
+    lines = text.splitlines()
+    assert len(text) < 300 * (MAX_CELL_WIDTH + 10)
+    assert lines[2] == "x" * (MAX_CELL_WIDTH - 1) + "\u2026  0"
+    assert lines[3] == "r1" + " " * (MAX_CELL_WIDTH - 2) + "  1"
+    assert lines[1] == "-" * MAX_CELL_WIDTH + "  -"
+    # a value as wide as the limit is whole; wide characters are cut whole, escapes too
+    assert format_table(["v"], [["y" * MAX_CELL_WIDTH]]).splitlines()[2] == "y" * MAX_CELL_WIDTH
+    wide = format_table(["v"], [["日" * 300]]).splitlines()[2]
+    assert wide == "日" * ((MAX_CELL_WIDTH - 1) // 2) + "\u2026"
+    nul = format_table(["v"], [["\x00" * 300]]).splitlines()[2]
+    assert nul == "\\x00" * ((MAX_CELL_WIDTH - 1) // 4) + "\u2026"
+    # a flood of combining marks takes no column, yet a cell holds at most twice the limit in characters
+    marks = format_table(["v"], [["a" + "\u0301" * 100_000]]).splitlines()[2]
+    assert len(marks) == 2 * MAX_CELL_WIDTH + 1 and marks.endswith("\u2026")
+
+
+def test_table_says_how_many_values_it_cut_and_the_other_formats_keep_them_whole() -> None:
+    long, iri = "y" * 100_000, URIRef(RGD + "z" * 5000)
+    rows = [(Literal(long), iri), (Literal("short"), URIRef(RGD + "ann"))]
+    result = QueryResult("select", ["v", "who"], rows)
+    lines = render(result, "table").splitlines()
+    assert (
+        lines[2]
+        == "y" * (MAX_CELL_WIDTH - 1) + "\u2026  <" + RGD + "z" * (MAX_CELL_WIDTH - 2 - len(RGD)) + "\u2026"
+    )
+    assert lines[3].split() == ["short", "rgd:ann"]
+    assert lines[4:] == [
+        "2 rows",
+        f"2 values cut to {MAX_CELL_WIDTH} columns (ending with \u2026); "
+        "the csv, tsv and json formats give values in full",
+    ]
+    assert render(QueryResult("select", ["v"], [(Literal("y" * MAX_CELL_WIDTH),)]), "table").endswith(
+        "\n1 row\n"
+    )
+    # CSV, TSV and JSON are faithful: whole values, every character as it is
+    odd = Literal("a\u202eb\u200b\x1b[31m")
+    faithful = QueryResult("select", ["v", "who", "o"], [(*rows[0], odd)])
+    assert f"{long},{iri},a\u202eb\u200b\x1b[31m\r\n" in render(faithful, "csv")
+    assert f'"{long}"\t<{iri}>\t"a\u202eb\u200b\\u001B[31m"\n' in render(faithful, "tsv")  # N-Triples escapes
+    binding = json.loads(render(faithful, "json"))["results"]["bindings"][0]
+    assert [binding[v]["value"] for v in ("v", "who", "o")] == [long, str(iri), str(odd)]
 
 
 def test_csv_follows_w3c(result: QueryResult) -> None:

@@ -3,7 +3,8 @@
 :class:`QueryResult` holds the answer of a ``SELECT`` (variables and rows), ``ASK`` (a boolean)
 or ``CONSTRUCT``/``DESCRIBE`` (triples) query, as rdflib terms. :func:`render` writes it as an
 aligned table or as the W3C SPARQL 1.1 results formats (CSV, TSV, JSON); graph results are written
-as Turtle, N-Triples or JSON-LD.
+as Turtle, N-Triples or JSON-LD. The table is for people: bounded, with nothing in it that a terminal
+acts on (:func:`format_table`); the other formats give every value whole, as it is.
 """
 
 from __future__ import annotations
@@ -28,12 +29,25 @@ if t.TYPE_CHECKING:
     from relgraph.limits import Answer, OxValue
     from relgraph.terms import RdfTerm
 
-__all__ = ["GRAPH_FORMATS", "SELECT_FORMATS", "QueryResult", "format_table", "render"]
+__all__ = ["GRAPH_FORMATS", "MAX_CELL_WIDTH", "SELECT_FORMATS", "QueryResult", "format_table", "render"]
 
 #: formats for SELECT and ASK results
 SELECT_FORMATS = ("table", "csv", "tsv", "json")
 #: formats for CONSTRUCT and DESCRIBE results ("table" is Turtle)
 GRAPH_FORMATS = ("table", "turtle", "ntriples", "jsonld")
+#: the most columns a cell of a table takes (:func:`format_table`): a longer value is cut to fit.
+#: The longest value of the shipped graph's report, a quoted sentence, has 401 characters.
+MAX_CELL_WIDTH = 500
+# the most characters of a cell looked at and shown (marks that take no column count here)
+_MAX_CELL_CHARS = 2 * MAX_CELL_WIDTH
+_ELLIPSIS = "\u2026"
+# written out in a cell by name; the other characters of these categories as \xNN or \uNNNN
+_NAMED_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+# format characters that are part of writing, kept as they are (no column): the zero-width non-joiner
+# and joiner shape Devanagari, Persian and emoji sequences, and neither reorders nor hides text
+_JOINERS = frozenset({"\u200c", "\u200d"})
+_MARKS = frozenset({"Mn", "Me"})
 
 _XSD_STRING = PREFIXES["xsd"] + "string"
 # an endpoint's column name: a word (SPARQL's VARNAME, near enough; no terminal controls, no line break)
@@ -249,12 +263,14 @@ class QueryResult:
 
 
 def render(result: QueryResult, fmt: str, prefixes: Mapping[str, str] = PREFIXES) -> str:
-    """Return a query result as text, ending with a line break.
+    r"""Return a query result as text, ending with a line break.
 
     For SELECT and ASK, ``fmt`` is one of :data:`SELECT_FORMATS`:
 
     * ``table``: aligned columns, IRIs as prefixed names, literals as their lexical form,
-      unbound values empty, then a line like ``4 rows``;
+      unbound values empty, then a line like ``4 rows``. It is for people: what a terminal would act
+      on is written out (``\x1b``, ``\u202e``) and a value wider than :data:`MAX_CELL_WIDTH` columns
+      is cut, ending with ``…``, as :func:`format_table` says, and a last line then says how many were;
     * ``csv``/``tsv``/``json``: the W3C SPARQL 1.1 Query Results CSV, TSV and JSON formats.
 
     An ASK result is ``true`` or ``false`` (JSON: ``{"head": {}, "boolean": true}``).
@@ -308,55 +324,134 @@ def render(result: QueryResult, fmt: str, prefixes: Mapping[str, str] = PREFIXES
         lines += ["\t".join("" if term is None else to_n3(term) for term in row) for row in rows]
         return "\n".join(lines) + "\n"
     cells = [[_table_cell(term, prefixes) for term in row] for row in rows]
+    table, cut = _layout(result.variables, cells)
     count = len(rows)
-    return format_table(result.variables, cells) + f"{count} row{'' if count == 1 else 's'}\n"
+    table += f"{count} row{'' if count == 1 else 's'}\n"
+    if cut:
+        table += (
+            f"{cut} value{'' if cut == 1 else 's'} cut to {MAX_CELL_WIDTH} columns (ending with \u2026); "
+            "the csv, tsv and json formats give values in full\n"
+        )
+    return table
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Return aligned text columns: a header row, a rule line, then the rows.
+    r"""Return aligned text columns: a header row, a rule line, then the rows.
+
+    The table is for people at a terminal, so no text in it may move the cursor, reorder what is
+    shown or hide in it: every cell is one line, and these characters are written out as escapes
+    (as C0 controls always were):
+
+    * a backslash as ``\\``, a line feed, carriage return and tab as ``\n``, ``\r``, ``\t``;
+    * the other control characters (C0, DEL, C1: terminal escapes such as ``\x1b[31m``, NUL) as ``\xNN``;
+    * format characters (Unicode category Cf: the bidirectional controls U+202A-U+202E and
+      U+2066-U+2069 that reorder the text around them, the zero-width space U+200B, the byte order
+      mark U+FEFF, ...), the line and paragraph separators U+2028 and U+2029, and lone surrogates as
+      ``\uNNNN`` (``\UNNNNNNNN`` beyond U+FFFF); the zero-width non-joiner and joiner (U+200C,
+      U+200D), which Devanagari, Persian and emoji sequences are written with, are kept.
+
+    Columns are aligned by the width a terminal gives the text: two columns for a wide (East Asian)
+    character, none for a combining mark. A cell is at most :data:`MAX_CELL_WIDTH` columns (and
+    holds at most twice as many characters, marks included): a longer one is cut to fit and ends
+    with ``…``, so that one long value cannot pad every other row to its width. Whole values are
+    what the CSV, TSV and JSON results formats are for.
 
     :param headers: the column titles.
     :param rows: the cells, one sequence per row.
 
-    >>> print(format_table(["a", "bb"], [["xyz", "1"]]), end="")
-    a    bb
-    ---  --
-    xyz  1
+    >>> print(format_table(["a", "bb"], [["xyz", "1"], ["\u202egnp.exe", "\x1b[2J"]]), end="")
+    a              bb
+    -------------  -------
+    xyz            1
+    \u202egnp.exe  \x1b[2J
+    >>> len(format_table(["a"], [["x" * 10_000]]).splitlines()[2])
+    500
     """
-    widths = [_width(h) for h in headers]
-    for row in rows:
-        for i, cell in enumerate(row):
-            widths[i] = max(widths[i], _width(cell))
-    lines = [headers, ["-" * w for w in widths], *rows]
+    return _layout(headers, rows)[0]
+
+
+def _layout(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> tuple[str, int]:
+    """Return the table of :func:`format_table` and how many of its cells were cut."""
+    lines = [[_fit(cell) for cell in line] for line in [headers, *rows]]
+    widths = [0] * len(headers)
+    cut = 0
+    for line in lines:
+        for i, (_, width, shortened) in enumerate(line):
+            widths[i] = max(widths[i], width)
+            cut += shortened
+    lines.insert(1, [("-" * w, w, False) for w in widths])
     out = io.StringIO()
     for line in lines:
-        padded = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(line)]
+        padded = [text + " " * (widths[i] - width) for i, (text, width, _) in enumerate(line)]
         out.write("  ".join(padded).rstrip() + "\n")
-    return out.getvalue()
+    return out.getvalue(), cut
+
+
+def _fit(text: str) -> tuple[str, int, bool]:
+    r"""Return a cell as shown (escaped, cut to :data:`MAX_CELL_WIDTH`), its width and whether it was cut.
+
+    >>> _fit("a\u200bb"), _fit("日本"), _fit("e\u0301")[1:]  # e and a combining acute accent
+    (('a\\u200bb', 8, False), ('日本', 4, False), (1, False))
+    >>> text, width, cut = _fit("x" * 600)
+    >>> text[-3:], width, cut
+    ('xx…', 500, True)
+    """
+    if len(text) <= MAX_CELL_WIDTH and text.isascii() and text.isprintable() and "\\" not in text:
+        return text, len(text), False  # the common case: nothing to write out, one column a character
+    shown: list[str] = []
+    width = 0
+    keep, keep_width = 0, 0  # what is shown if the cell is cut: room is left for the ellipsis
+    for index, char in enumerate(text):
+        piece, piece_width = _show(char)
+        if index == _MAX_CELL_CHARS or width + piece_width > MAX_CELL_WIDTH:
+            return "".join(shown[:keep]) + _ELLIPSIS, keep_width + 1, True
+        shown.append(piece)
+        width += piece_width
+        if width < MAX_CELL_WIDTH:
+            keep, keep_width = len(shown), width
+    return "".join(shown), width, False
+
+
+def _show(char: str) -> tuple[str, int]:
+    """Return how a table writes one character, and how many columns that takes."""
+    named = _NAMED_ESCAPES.get(char)
+    if named is not None:
+        return named, 2
+    if char in _JOINERS:
+        return char, 0
+    category = unicodedata.category(char)
+    if category in _HIDDEN:
+        code = ord(char)
+        escape = (
+            f"\\x{code:02x}" if category == "Cc" else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+        )
+        return escape, len(escape)
+    if category in _MARKS or unicodedata.combining(char):
+        return char, 0
+    return char, 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
 def _table_cell(term: OxTerm | None, prefixes: Mapping[str, str]) -> str:
-    r"""Write a term for a table cell: on one line, every control character escaped.
+    r"""Write a term for a table cell (:func:`format_table` writes out its control characters).
 
-    Data may hold terminal escapes (``\x1b[31m``), which a terminal would act on, and NUL.
+    An IRI is a prefixed name where it can be (:func:`~relgraph.terms.shorten`), a literal its
+    lexical form. Only the start of a long value is kept, enough for :func:`format_table` to cut it:
+    a 4 MB literal made a table of 1.2 GB, every row padded to its width.
 
-    >>> _table_cell(ox.Literal("a\tb\x1b[31mc\x00"), {})
-    'a\\tb\\x1b[31mc\\x00'
+    >>> rgd = {"rgd": "https://w3id.org/relgraph/id/"}
+    >>> _table_cell(ox.NamedNode("https://w3id.org/relgraph/id/s1"), rgd)
+    'rgd:s1'
+    >>> _table_cell(ox.NamedNode("https://w3id.org/relgraph/id/s\u202ex"), rgd)  # not a prefixed name
+    '<https://w3id.org/relgraph/id/s\u202ex>'
+    >>> len(_table_cell(ox.Literal("x" * 10_000), {}))
+    1001
     """
     if isinstance(term, ox.NamedNode):
+        iri = term.value
+        if len(iri) > _MAX_CELL_CHARS:  # cut anyway: not worth reading all of it for a prefix
+            return f"<{iri[:_MAX_CELL_CHARS]}"
         return shorten(term, prefixes)
-    text = lexical(term)
-    text = text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
-    return escape_controls(text)
-
-
-def _width(text: str) -> int:
-    width = 0
-    for char in text:
-        if unicodedata.combining(char):
-            continue
-        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-    return width
+    return lexical(term)[: _MAX_CELL_CHARS + 1]
 
 
 def _json_term(term: OxTerm) -> dict[str, str]:
