@@ -247,10 +247,15 @@ class QueryResult:
                 if not isinstance(data["boolean"], bool):
                     raise TypeError("'boolean' is not true or false")
                 return cls(kind="ask", boolean=data["boolean"])
-            variables = [str(v) for v in data["head"]["vars"]]
+            declared = data["head"]["vars"]
+            if not isinstance(declared, list):  # a string was taken letter by letter: "xy" as ?x, ?y
+                raise TypeError("'vars' is not a list")
+            variables: list[str] = declared
             for name in variables:  # shown as column names: no terminal controls, nothing but a name
-                if not _VARIABLE_NAME.fullmatch(name):
+                if not isinstance(name, str) or not _VARIABLE_NAME.fullmatch(name):
                     raise ValueError(f"{escape_controls(repr(name))} is not a SPARQL variable name")
+            if len(set(variables)) != len(variables):
+                raise ValueError(f"a variable is declared twice in {escape_controls(repr(variables))}")
             rows: list[Row] = []
             for binding in data["results"]["bindings"]:
                 unknown = set(binding) - set(variables)

@@ -541,6 +541,23 @@ def test_an_endpoint_s_column_names_must_be_names(stub):
     assert "\x1b" not in output
 
 
+@pytest.mark.parametrize(
+    ("head", "phrase"),
+    [
+        ({"vars": "xy"}, "'vars' is not a list"),  # it was taken letter by letter: columns x and y
+        ({"vars": ["x", "x"]}, "a variable is declared twice"),
+        ({"vars": [5]}, "5 is not a SPARQL variable name"),
+    ],
+    ids=["text", "twice", "number"],
+)
+def test_an_endpoint_s_variables_must_be_a_list_of_names(head, phrase):
+    from relgraph.errors import QueryError
+    from relgraph.results import QueryResult
+
+    with pytest.raises(QueryError, match=phrase):
+        QueryResult.from_sparql_json({"head": head, "results": {"bindings": []}})
+
+
 def test_an_answer_of_the_wrong_kind_is_refused(stub):
     # a SELECT answered with a boolean printed "true"; an ASK answered with rows printed a table
     result = CliRunner().invoke(cli, ["sparql", "SELECT ?x { ?x ?p ?o }", "--endpoint", f"{stub}/ok"])
