@@ -2449,12 +2449,12 @@ def test_library_calls_take_one_file_name_as_text(tmp_path: Path) -> None:
 _PREFIXES_TTL = "".join(f"@prefix {name}: <{PREFIXES[name]}> .\n" for name in ("rg", "rgd", "rdfs", "foaf"))
 
 
-def _same_as_pyshacl(path: Path, **options: Any) -> list[str]:
+def _same_as_pyshacl(path: Path, shapes: Path | None = None, **options: Any) -> list[str]:
     """Validate ``path`` with both engines; assert the same results, and return them as sorted lines."""
     from relgraph.validate import validate
 
-    compiled = validate([path], **options)
-    reference = validate([path], engine="pyshacl")
+    compiled = validate([path], shapes=shapes, **options)
+    reference = validate([path], shapes=shapes, engine="pyshacl")
     lines = sorted(r.line() for r in compiled.results)
     assert lines == sorted(r.line() for r in reference.results)
     assert compiled.conforms == reference.conforms
@@ -2496,6 +2496,68 @@ def test_whole_graph_reports_the_existing_nodes_new_files_make_invalid() -> None
     near = run("validate", str(new)).stdout
     assert "(1 violations" in near
     assert "(2 violations" in run("validate", str(new), "--whole-graph").stdout
+
+
+_ODD_VALUES_SHAPES = """\
+@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://ex/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:Date a sh:PropertyShape ; sh:targetClass ex:D ; sh:path ex:p ; sh:datatype xsd:date ; sh:message "date" .
+ex:Count a sh:PropertyShape ; sh:targetClass ex:I ; sh:path ex:p ; sh:datatype xsd:integer ;
+    sh:minInclusive 1 ; sh:message "count" .
+ex:File a sh:PropertyShape ; sh:targetClass ex:F ; sh:path ex:p ;
+    sh:pattern "^[a-z]+\\\\.txt$" ; sh:message "file" .
+ex:Code a sh:PropertyShape ; sh:targetClass ex:C ; sh:path ex:p ;
+    sh:pattern "^(?!X)[A-Z]{3}$" ; sh:message "code" .
+ex:Lang a sh:PropertyShape ; sh:targetClass ex:L ; sh:path ex:p ;
+    sh:languageIn ( "en-US" ) ; sh:message "lang" .
+"""
+_ODD_VALUES = """\
+@prefix ex: <http://ex/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:d1 a ex:D ; ex:p "2024-02-30"^^xsd:date , "10000-01-01"^^xsd:date , "0000-01-01"^^xsd:date ,
+    "2024-01-01"^^xsd:date .
+ex:d2 a ex:D ; ex:p "2024-01-01T10:00:00"^^xsd:date .
+ex:i1 a ex:I ; ex:p 12345678901234567890 .
+ex:i2 a ex:I ; ex:p 0 .
+ex:f1 a ex:F ; ex:p "notes.txt\\n" .
+ex:f2 a ex:F ; ex:p "notes.pdf" .
+ex:c1 a ex:C ; ex:p "XAB" , "ABC" .
+ex:l1 a ex:L ; ex:p "x"@en-us-x-y , "y"@en-US .
+"""
+
+
+def test_values_sparql_and_pyshacl_read_differently_are_judged_as_pyshacl_judges_them(tmp_path: Path) -> None:
+    # Oxigraph's casts, comparisons and regular expressions decided: a year 10000 passed, a 20-digit
+    # integer failed, "notes.txt\n" failed ($ before a last line break), a lookahead Oxigraph cannot
+    # run passed every value (its error dropped the row), en-us-x-y passed languageIn ("en-US")
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(_ODD_VALUES_SHAPES)
+    data = tmp_path / "odd.ttl"
+    data.write_text(_ODD_VALUES)
+    from relgraph.validate import validate
+
+    _same_as_pyshacl(data, shapes)
+    results = validate([data], shapes=shapes).results
+    failed = {(str(r.focus), str(r.value)) for r in results if str(r.source_shape).startswith("http://ex/")}
+    assert failed == {
+        ("http://ex/d1", "2024-02-30"),
+        ("http://ex/d1", "10000-01-01"),
+        ("http://ex/d1", "0000-01-01"),
+        ("http://ex/i2", "0"),
+        ("http://ex/f2", "notes.pdf"),
+        ("http://ex/c1", "XAB"),
+        ("http://ex/l1", "x"),
+    }
+
+
+def test_a_pattern_python_cannot_compile_is_a_configuration_error(tmp_path: Path) -> None:
+    # Oxigraph's REGEX failed on each value, which dropped the row: the data "conformed" (exit 0)
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(_ODD_VALUES_SHAPES.replace("^[a-z]+", "^[a-z"))
+    data = tmp_path / "odd.ttl"
+    data.write_text(_ODD_VALUES)
+    assert_error(
+        run("validate", "--shapes", str(shapes), str(data)), 3, "shapes.ttl", "the shapes are broken"
+    )
 
 
 # tables: bounded whatever the values, and nothing in them acts on the terminal
@@ -2634,3 +2696,25 @@ def test_format_characters_in_a_table_are_written_out(spoofing: Path) -> None:
     assert [row[6] for row in rows[1:]] == ["here", "\ufeffthere\u2066x\u2069", "x\u2028y\u2029z"]
     bindings = json.loads(json_text)["results"]["bindings"]
     assert [b["placeAsReported"]["value"] for b in bindings] == [r[6] for r in rows[1:]]
+
+
+def test_a_result_is_shown_with_the_english_message_of_several(tmp_path: Path) -> None:
+    # rdflib's value() took any of them: every line showed the German one
+    from relgraph.validate import validate
+
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://ex/> .\n"
+        "ex:Named a sh:PropertyShape ; sh:targetClass ex:T ; sh:path ex:name ; sh:minCount 1 ;\n"
+        '  sh:message "Ein Name fehlt"@de , "A name is required"@en , "Il manque un nom"@fr .\n'
+    )
+    data = tmp_path / "data.ttl"
+    data.write_text("<http://ex/a> a <http://ex/T> .\n")
+    for engine in ("auto", "pyshacl"):
+        results = validate([data], shapes=shapes, engine=engine).results
+        assert {r.message for r in results if str(r.source_shape) == "http://ex/Named"} == {
+            "A name is required"
+        }
+    assert (
+        "<http://ex/name>: A name is required" in run("validate", "--shapes", str(shapes), str(data)).stdout
+    )

@@ -1,4 +1,4 @@
-"""SHACL core constraints compiled to SPARQL and run on Oxigraph: the same results as pyshacl, much faster.
+r"""SHACL core constraints compiled to SPARQL and run on Oxigraph: the same results as pyshacl, much faster.
 
 Each constraint of each shape becomes one SPARQL ``SELECT ?this ?value`` over the whole graph, so a
 million triples are validated in seconds instead of pyshacl's per-focus-node evaluation. The compiler
@@ -10,8 +10,11 @@ alternative paths, ``sh:minCount``, ``sh:maxCount``, ``sh:datatype``, ``sh:class
 ``sh:or`` of class and ``minCount`` shapes, ``sh:qualifiedValueShape`` with ``sh:class`` and
 ``sh:qualifiedMinCount``/``sh:qualifiedMaxCount``, and SPARQL-based constraints (``sh:sparql`` with
 ``sh:select``). :func:`compile_shapes` raises :class:`NotCompilableError` for anything else, and the caller
-falls back to pyshacl for the whole validation, so results never differ. Not checked here, as pyshacl
-does: whether a literal's lexical form is valid for its datatype (``"abc"^^xsd:integer``).
+falls back to pyshacl for the whole validation, so results never differ. Where SPARQL and pyshacl read
+a value differently, the query only narrows down and pyshacl's own test decides, in Python:
+``sh:datatype`` (rdflib's reading of a lexical form: ``"2023-02-30"^^xsd:date``, a year 10000, an
+integer of 20 digits, which Oxigraph's casts read otherwise) and ``sh:pattern`` (Python's regular
+expressions, which differ from Oxigraph's: ``$`` before a last line break, lookahead, ``\w``).
 
 >>> from relgraph.validate import load_shapes
 >>> checks = compile_shapes(load_shapes())
@@ -24,10 +27,13 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import contextvars
+import datetime
+import decimal
+import functools
 import itertools
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -60,9 +66,27 @@ __all__ = [
 ]
 
 SKOS_PREF_LABEL = SKOS.prefLabel
-_CASTABLE = {
-    str(XSD[name])
-    for name in ("integer", "decimal", "double", "float", "boolean", "date", "dateTime", "time")
+# datatypes whose every literal pyshacl takes: the query's datatype test is enough
+_ALWAYS_WELL_TYPED = frozenset({XSD.string, RDF.langString, RDFS.Literal})
+# for some datatypes, a SPARQL test that rdflib reads the value as well typed too (Oxigraph writes
+# numbers, booleans and dates in their canonical form); the other values are given to pyshacl's test
+_SURELY_WELL_TYPED = {
+    XSD.integer: 'REGEX(STR(?value), "^-?[0-9]{{1,18}}$")',
+    XSD.boolean: 'STR(?value) IN ("true", "false")',
+    XSD.date: 'REGEX(STR(?value), "^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$") && !STRSTARTS(STR(?value), "0000") '
+    "&& COALESCE(isLiteral(<{datatype}>(STR(?value))), false)",
+}
+# the Python type of a datatype's values that pyshacl asks for, beyond rdflib's ill_typed
+_PYTHON_TYPES: dict[URIRef, type | tuple[type, ...]] = {
+    XSD.string: (str, bytes),
+    RDF.langString: (str, bytes),
+    XSD.integer: int,
+    XSD.float: float,
+    XSD.decimal: decimal.Decimal,
+    XSD.boolean: bool,
+    XSD.date: datetime.date,
+    XSD.time: datetime.time,
+    XSD.dateTime: datetime.datetime,
 }
 _IGNORED = {
     RDF.type, SH.severity, SH.message, SH.name, SH.description, RDFS.label, RDFS.comment, SH.order, SH.group,
@@ -103,6 +127,8 @@ class Check:
         patterns go, which may be a ``VALUES`` block that Oxigraph plans from.
     :param target: the SPARQL pattern that binds ``?this`` to the focus nodes of the shape's targets.
     :param reports_value: whether the results carry ``sh:value``.
+    :param value_test: for a constraint the query only narrows down, pyshacl's own test of a value:
+        a row whose value passes it is not a result (see :func:`_datatype_matches`, :func:`_pattern_test`).
     """
 
     shape: Node
@@ -113,6 +139,7 @@ class Check:
     query: str
     reports_value: bool
     target: str
+    value_test: Callable[[Node], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -162,11 +189,14 @@ def _compile_shape(g: rdflib.Graph, shape: Node) -> list[Check]:
     values = f"{focus} ?this {path} ?value ." if path else f"{focus} BIND (?this AS ?value)"
     out: list[Check] = []
 
-    def add(component: URIRef, query: str, reports_value: bool = True) -> None:
-        out.append(Check(shape, component, severity, messages, path_node, query, reports_value, target))
+    def add(
+        component: URIRef, query: str, reports_value: bool = True, test: Callable[[Node], bool] | None = None
+    ) -> None:
+        out.append(Check(shape, component, severity, messages, path_node, query, reports_value, target, test))
 
-    def per_value(component: str, condition: str) -> None:
-        add(SH[component], f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER ({condition}) }}")
+    def per_value(component: str, condition: str, test: Callable[[Node], bool] | None = None) -> None:
+        query = f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER ({condition}) }}"
+        add(SH[component], query, test=test)
 
     for count, op, name in ((SH.minCount, "<", "MinCount"), (SH.maxCount, ">", "MaxCount")):
         limit = g.value(shape, count)
@@ -179,11 +209,16 @@ def _compile_shape(g: rdflib.Graph, shape: Node) -> list[Check]:
             )
             add(SH[f"{name}ConstraintComponent"], query, reports_value=False)
     datatype = g.value(shape, SH.datatype)
-    if datatype is not None:
+    if isinstance(datatype, URIRef):
+        # the query finds every value that may fail, and pyshacl's test (rdflib's reading of the lexical
+        # form: "2023-02-30"^^xsd:date, a year 10000, an integer of 20 digits) decides for those
         condition = f"!isLiteral(?value) || DATATYPE(?value) != <{datatype}>"
-        if str(datatype) in _CASTABLE:  # an ill-formed literal such as "2023-02-30"^^xsd:date
-            condition += f" || !COALESCE(isLiteral(<{datatype}>(STR(?value))), false)"
-        per_value("DatatypeConstraintComponent", condition)
+        if datatype not in _ALWAYS_WELL_TYPED:
+            surely = _SURELY_WELL_TYPED.get(datatype)
+            condition += " || true" if surely is None else f" || !({surely.format(datatype=datatype)})"
+        per_value("DatatypeConstraintComponent", condition, functools.partial(_datatype_matches, datatype))
+    elif datatype is not None:
+        raise NotCompilableError(f"{shape}: sh:datatype {datatype} is not an IRI")
     for cls in g.objects(shape, SH["class"]):
         per_value("ClassConstraintComponent", f"!{_is_instance('?value', cls)}")
     members = g.value(shape, SH["in"])
@@ -192,13 +227,17 @@ def _compile_shape(g: rdflib.Graph, shape: Node) -> list[Check]:
         per_value("InConstraintComponent", f"!({allowed})")
     languages = g.value(shape, SH.languageIn)
     if languages is not None:
-        tests = " || ".join(f"LANGMATCHES(LANG(?value), {_term(m)})" for m in Collection(g, languages))
-        per_value("LanguageInConstraintComponent", f"!isLiteral(?value) || LANG(?value) = '' || !({tests})")
+        ranges = [str(m) for m in Collection(g, languages)]
+        tests = " || ".join(f"LANGMATCHES(LANG(?value), {_term(Literal(r))})" for r in ranges)
+        condition = f"!isLiteral(?value) || LANG(?value) = '' || !({tests or 'false'})"
+        if any("-" in r for r in ranges):  # LANGMATCHES takes en-us-x for en-US, pyshacl does not
+            condition += ' || CONTAINS(LANG(?value), "-")'
+        per_value("LanguageInConstraintComponent", condition, _language_test(ranges))
     pattern = g.value(shape, SH.pattern)
-    if pattern is not None:
-        flags = g.value(shape, SH.flags)
-        regex = f"REGEX(STR(?value), {_term(pattern)}{', ' + _term(flags) if flags is not None else ''})"
-        per_value("PatternConstraintComponent", f"isBlank(?value) || !{regex}")
+    if pattern is not None:  # every value, tested in Python as pyshacl does: Python's regular expressions
+        per_value(
+            "PatternConstraintComponent", "true", _pattern_test(shape, pattern, g.value(shape, SH.flags))
+        )
     for key, op, name in ((SH.minLength, "<", "MinLength"), (SH.maxLength, ">", "MaxLength")):
         length = g.value(shape, key)
         if length is not None:
@@ -209,9 +248,19 @@ def _compile_shape(g: rdflib.Graph, shape: Node) -> list[Check]:
     for key, op in _COMPARISONS.items():
         bound = g.value(shape, key)
         if bound is not None:
+            if not isinstance(bound, Literal):
+                raise NotCompilableError(f"{shape}: {key} {bound} is not a literal")
             name = str(key).rsplit("#", 1)[1]
             component = f"{name[0].upper()}{name[1:]}ConstraintComponent"
-            per_value(component, f"!COALESCE(?value {op} {_term(bound)}, false)")
+            # SPARQL and pyshacl compare alike integers of up to 18 digits with an integer bound; pyshacl's
+            # test decides the other values (dates with and without a time zone, a 20-digit integer)
+            surely = "false"
+            if bound.datatype == XSD.integer:
+                surely = (
+                    f'DATATYPE(?value) = <{XSD.integer}> && REGEX(STR(?value), "^-?[0-9]{{1,18}}$") '
+                    f"&& COALESCE(?value {op} {_term(bound)}, false)"
+                )
+            per_value(component, f"!({surely})", functools.partial(_compares, bound, op))
     other = g.value(shape, SH.lessThan)
     if other is not None:
         add(
@@ -239,6 +288,95 @@ def _compile_shape(g: rdflib.Graph, shape: Node) -> list[Check]:
     for constraint in g.objects(shape, SH.sparql):
         add(SH.SPARQLConstraintComponent, _sparql_constraint(g, shape, constraint))
     return out
+
+
+def _datatype_matches(datatype: URIRef, value: Node) -> bool:
+    """Return whether ``value`` matches ``sh:datatype datatype`` as pyshacl decides it.
+
+    A literal of that datatype matches unless rdflib reads its lexical form as ill-typed, or as a
+    Python value of another type than the datatype's; ``rdfs:Literal`` matches every literal.
+
+    >>> dates = [Literal(text, datatype=XSD.date) for text in ("2023-09-27", "2023-02-30")]
+    >>> [_datatype_matches(XSD.date, date) for date in dates]
+    [True, False]
+    >>> _datatype_matches(XSD.string, Literal("x")), _datatype_matches(XSD.string, Literal("x", lang="en"))
+    (True, False)
+    """
+    if not isinstance(value, Literal):
+        return False
+    if value.datatype == datatype:
+        if value.ill_typed is True:
+            return False
+        python_type = _PYTHON_TYPES.get(datatype)
+        return python_type is None or isinstance(value.value, python_type)
+    if datatype == RDFS.Literal or (datatype == RDFS.Datatype and value.datatype is not None):
+        return True
+    if datatype == XSD.string and value.datatype is None and value.language is None:
+        return isinstance(value.value, str | bytes)
+    return datatype == RDF.langString and bool(value.language) and isinstance(value.value, str | bytes)
+
+
+def _compares(bound: Literal, op: str, value: Node) -> bool:
+    """Return whether ``value op bound`` holds as pyshacl decides ``sh:minInclusive`` and the others.
+
+    A blank node, an IRI, or a string compared with a non-string (or the other way) fails; so do values
+    rdflib cannot compare.
+
+    >>> one = Literal(1)
+    >>> _compares(one, ">=", Literal(12345678901234567890)), _compares(one, ">=", Literal(0))
+    (True, False)
+    """
+    if not isinstance(value, Literal) or isinstance(bound.value, str) != isinstance(value.value, str):
+        return False
+    from pyshacl.rdfutil.compare import compare_literal  # slow to import: only for a value to decide
+
+    try:
+        order: int = compare_literal(value, bound)  # type: ignore[no-untyped-call]
+    except (TypeError, NotImplementedError):
+        return False
+    return {">=": order >= 0, "<=": order <= 0, ">": order > 0, "<": order < 0}[op]
+
+
+def _language_test(ranges: Sequence[str]) -> Callable[[Node], bool]:
+    """Return pyshacl's ``sh:languageIn`` test: the tag, or its first subtag, is one of ``ranges`` (any case).
+
+    >>> test = _language_test(["en-US"])
+    >>> test(Literal("x", lang="en-us")), test(Literal("x", lang="en-US-x-y")), test(Literal("x"))
+    (True, False, False)
+    """
+    wanted = {r.lower() for r in ranges}
+
+    def test(value: Node) -> bool:
+        if not isinstance(value, Literal) or not value.language:
+            return False
+        tag = value.language.lower()
+        return "*" in wanted or tag in wanted or tag.split("-")[0] in wanted
+
+    return test
+
+
+def _pattern_test(shape: Node, pattern: Node, flags: Node | None) -> Callable[[Node], bool]:
+    r"""Return pyshacl's ``sh:pattern`` test: ``re``, the flags ``i`` and ``m`` only, a blank node failing.
+
+    :raises NotCompilableError: if Python cannot compile the pattern (pyshacl then says why).
+
+    >>> test = _pattern_test(URIRef("http://ex/s"), Literal(r"^[a-z]+\.txt$"), None)
+    >>> test(Literal("notes.txt")), test(Literal("notes.txt\n")), test(BNode())  # $ before a last line break
+    (True, True, False)
+    """
+    re_flags = 0
+    if flags is not None:
+        letters = str(flags).lower()
+        re_flags = (re.IGNORECASE if "i" in letters else 0) | (re.MULTILINE if "m" in letters else 0)
+    try:
+        matcher = re.compile(str(pattern), re_flags)
+    except re.error as error:
+        raise NotCompilableError(f"{shape}: sh:pattern {pattern!r}: {error}") from None
+
+    def test(value: Node) -> bool:
+        return not isinstance(value, BNode) and matcher.search(str(value)) is not None
+
+    return test
 
 
 def _target(g: rdflib.Graph, shape: Node) -> str | None:
@@ -393,6 +531,8 @@ def run_checks(
                     if isinstance(value, ox.Triple):
                         raise NotCompilableError("RDF 1.2 triple terms are not compiled")
                     row = ResultRow(check, to_rdflib(this), None if value is None else to_rdflib(value))
+                    if check.value_test is not None and row.value is not None and check.value_test(row.value):
+                        continue  # the query narrowed down, and pyshacl's test says the value passes
                     if keep is None or row.focus in keep:
                         found.append(row)
             finally:
