@@ -11,6 +11,7 @@ import fcntl
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -2718,3 +2719,206 @@ def test_a_result_is_shown_with_the_english_message_of_several(tmp_path: Path) -
     assert (
         "<http://ex/name>: A name is required" in run("validate", "--shapes", str(shapes), str(data)).stdout
     )
+
+
+# explain: what the graph says, right and safe to show
+_EXPLAIN_PREFIXES = (
+    "@prefix rg: <https://w3id.org/relgraph/ontology#> .\n"
+    "@prefix rgd: <https://w3id.org/relgraph/id/> .\n"
+    "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+    "@prefix oa: <http://www.w3.org/ns/oa#> .\n"
+    "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
+)
+_EXPLAIN_TEXT = "ani-2023-09-27-us-india-2plus2-intersessional.txt"
+_CO_CHAIRS = "The dialogue was co-chaired by Assistant Secretary of Defence for Indo-Pacific Security Affairs"
+
+
+def _explain_run(*args: str, color: bool = False) -> Result:
+    return CliRunner().invoke(cli, list(args), color=color)
+
+
+def _explain_data(tmp_path: Path, turtle: str) -> str:
+    path = tmp_path / "extra.ttl"
+    path.write_text(_EXPLAIN_PREFIXES + turtle, encoding="utf-8")
+    return str(path)
+
+
+def _explain_ok(result: Result) -> list[str]:
+    assert result.exit_code == 0, (result.exit_code, result.output)
+    assert "Traceback" not in result.output and result.stderr == ""
+    return result.stdout.splitlines()
+
+
+def _explain_error(result: Result, code: int, message: str) -> None:
+    assert result.exit_code == code, (result.exit_code, result.output)
+    assert "Traceback" not in result.output and result.stdout == ""
+    assert result.stderr.splitlines() == [f"Error: {message}"]
+
+
+def test_explain_shows_evidence_whose_offsets_are_not_integers_without_them(tmp_path: Path) -> None:
+    # int(lexical(start)): a ValueError traceback for oa:start 1.5 or "twelve" (invalid per the shapes,
+    # but --data loads it), even explaining Vani Rao, whom the resource stated there only points to
+    for start, shown in [("1.5", '"1.5"^^xsd:decimal'), ('"twelve"', '"twelve"')]:
+        extra = _explain_data(
+            tmp_path,
+            'rgd:thing-y rdfs:label "Thing Y"@en ; rg:statedIn rgd:ev-y ; rdfs:seeAlso rgd:vani-rao .\n'
+            "rgd:ev-y oa:hasSource rgd:report-ani-2023-09-27 ; oa:hasSelector rgd:pos-y .\n"
+            f"rgd:pos-y a oa:TextPositionSelector ; oa:start {start} ; oa:end 3 .\n",
+        )
+        evidence = f"{_EXPLAIN_TEXT} (offsets left out: oa:start {shown} is not an xsd:integer of 0 or more)"
+        lines = _explain_ok(_explain_run("explain", "Vani Rao", "--data", extra))
+        at = lines.index("  rgd:thing-y (Thing Y) rdfs:seeAlso")
+        assert lines[at + 1] == f"      stated in {evidence}"
+        lines = _explain_ok(_explain_run("explain", "Thing Y", "--data", extra))
+        assert lines[:5] == ["Thing Y = rgd:thing-y", "", "Stated in:", f"  {evidence}", ""]
+        body = json.loads(_explain_run("explain", "Thing Y", "--data", extra, "-f", "json").stdout)
+        [(found, problem)] = [(e["start"], e["offsets_problem"]) for e in body["evidence"]]
+        assert (found, problem) == (None, f"oa:start {shown} is not an xsd:integer of 0 or more")
+
+
+def test_explain_takes_an_iri_as_typed_code_point_by_code_point(tmp_path: Path) -> None:
+    # the whole argument was made NFC first: rgd:jose + U+0301 explained rgd:jos\u00e9, another resource,
+    # or was "nothing in the graph is called 'rgd:josé'" where only the one typed is in the graph
+    nfd, nfc = "jose\u0301", "jos\u00e9"
+    both = _explain_data(
+        tmp_path, f'rgd:{nfd} rdfs:label "Decomposed IRI"@en .\nrgd:{nfc} rdfs:label "Composed IRI"@en .\n'
+    )
+    for typed, first in [
+        (f"rgd:{nfd}", f"Decomposed IRI = rgd:{nfd}"),
+        (f"<https://w3id.org/relgraph/id/{nfd}>", f"Decomposed IRI = rgd:{nfd}"),
+        (f"rgd:{nfc}", f"Composed IRI = rgd:{nfc}"),
+        (f"https://w3id.org/relgraph/id/{nfc}", f"Composed IRI = rgd:{nfc}"),
+    ]:
+        assert _explain_ok(_explain_run("explain", typed, "--data", both))[0] == first
+    only_nfd = _explain_data(tmp_path, f'rgd:{nfd} rdfs:label "Decomposed IRI"@en .\n')
+    assert (
+        _explain_ok(_explain_run("explain", f"rgd:{nfd}", "--data", only_nfd))[0]
+        == f"Decomposed IRI = rgd:{nfd}"
+    )
+    hint = (
+        f"rgd:{nfd} ('https://w3id.org/relgraph/id/jose\\u0301') is in the graph: the same IRI written in "
+        "Unicode NFD, which RDF takes for another (IRIs are compared code point by code point)"
+    )
+    _explain_error(
+        _explain_run("explain", f"rgd:{nfc}", "--data", only_nfd),
+        2,
+        f"nothing in the graph is called 'rgd:{nfc}' (give an IRI, a prefixed name or a label); {hint}",
+    )
+    _explain_error(
+        _explain_run("explain", f"<https://w3id.org/relgraph/id/{nfc}>", "--data", only_nfd),
+        2,
+        f"the graph says nothing about rgd:{nfc}; {hint}",
+    )
+
+
+def test_explain_a_name_two_labels_have_in_nfc_is_ambiguous(tmp_path: Path) -> None:
+    # the decomposed form was looked up only when the composed one found nothing: one of the two
+    # resources was explained, without a word of the other
+    composed = "\u00c9ly Ratner"
+    extra = _explain_data(
+        tmp_path,
+        f'rgd:twin-nfd a rg:Official ; rdfs:label "{unicodedata.normalize("NFD", composed)}"@en .\n'
+        f'rgd:twin-nfc a rg:Official ; rdfs:label "{composed}"@en .\n',
+    )
+    for typed in (composed, unicodedata.normalize("NFD", composed)):
+        _explain_error(
+            _explain_run("explain", typed, "--data", extra),
+            2,
+            f"{typed!r} names 2 resources: rgd:twin-nfc, rgd:twin-nfd; give one of them",
+        )
+
+
+def test_explain_gives_a_blank_node_its_sentence_and_marks_it_in_json(tmp_path: Path) -> None:
+    # only an IRI's evidence was looked up: a session role written [ ... ] showed no "stated in", and
+    # its "subject" in the JSON was a bare id, which reads as an IRI
+    extra = _explain_data(
+        tmp_path,
+        'rgd:test-person a rg:Official ; rdfs:label "Test Person"@en .\n'
+        "rgd:us-india-2plus2-intersessional-07 prov:qualifiedAssociation [\n"
+        "    a rg:SessionRole ; prov:agent rgd:test-person ; prov:hadRole rg:coChair ;\n"
+        "    rg:statedIn rgd:ani-2023-09-27-s03 ] , rgd:test-role-named .\n"
+        "rgd:test-role-named a rg:SessionRole ; prov:agent rgd:test-person ; prov:hadRole rg:spokesperson ;\n"
+        "    rg:statedIn rgd:ani-2023-09-27-s03 .\n",
+    )
+    lines = _explain_ok(_explain_run("explain", "Test Person", "--data", extra))
+    at = lines.index("Referred to by:")
+    blank, role = lines[at + 1], lines[at + 3]
+    assert re.fullmatch(r"  _:[0-9a-f]+ prov:agent", blank), blank
+    assert role == "  rgd:test-role-named prov:agent"
+    for line in (lines[at + 2], lines[at + 4]):
+        assert line.startswith(f'      stated in {_EXPLAIN_TEXT}[535:923]: "{_CO_CHAIRS}')
+    assert len(lines) == at + 5
+    body = json.loads(_explain_run("explain", "Test Person", "--data", extra, "-f", "json").stdout)
+    referrers = [(f["subject"], [e["start"] for e in f["evidence"]]) for f in body["referred_to_by"]]
+    assert len(referrers) == 2
+    assert referrers[1] == ("https://w3id.org/relgraph/id/test-role-named", [535])
+    assert re.fullmatch("_:[0-9a-f]+", referrers[0][0]) and referrers[0][1] == [535]
+
+
+def test_explain_gives_each_sentence_once_when_a_source_has_two_labels(tmp_path: Path) -> None:
+    # the evidence query gave a row for each label of the source: every "stated in" line twice
+    extra = _explain_data(tmp_path, 'rgd:report-ani-2023-09-27 rdfs:label "एएनआई रिपोर्ट"@hi .\n')
+    lines = _explain_ok(
+        _explain_run("explain", "rgd:us-india-2plus2-intersessional-07-outcome-08", "--data", extra)
+    )
+    stated = [line for line in lines if line.startswith(f"  {_EXPLAIN_TEXT}")]
+    assert [line.split(": ")[0] for line in stated] == [f"  {_EXPLAIN_TEXT}[1742:2143]"]
+    lines = _explain_ok(_explain_run("explain", "rgd:report-ani-2023-09-27", "--data", extra))
+    english = "ANI report on the seventh US-India 2+2 Intersessional Dialogue (2023-09-27)"
+    assert lines[0] == f"{english} = rgd:report-ani-2023-09-27"
+    assert lines[3:6] == [
+        "Stated in:",
+        f'  {_EXPLAIN_TEXT}[1:16]: "date 2023-09-27"',
+        f'  {_EXPLAIN_TEXT}[2511:2516]: "(ANI)"',
+    ]
+    body = json.loads(_explain_run("explain", "Vani Rao", "--data", extra, "-f", "json").stdout)
+    role = next(f for f in body["referred_to_by"] if f["subject"].endswith("-07-co-chair-vani-rao"))
+    assert [(e["start"], e["source"]) for e in role["evidence"]] == [(535, english)]
+
+
+def test_explain_writes_out_what_a_terminal_would_act_on(tmp_path: Path) -> None:
+    # labels, quotes and file names were written as they are: a colour, a window title (OSC ... BEL),
+    # a line break forging a line of its own, text turned right to left (U+202E)
+    extra = _explain_data(
+        tmp_path,
+        '<http://example.org/a> rdfs:label "Evil\\u001b[31mRED\\u001b[0m\\nrgd:fake = <forged line>" ;\n'
+        "    <http://example.org/p> <http://example.org/b> ; rg:statedIn <http://example.org/ev> .\n"
+        '<http://example.org/b> rdfs:label "B\\u001b]0;pwned-title\\u0007label\u202etxt.exe" .\n'
+        "<http://example.org/ev> oa:hasSource <http://example.org/src> ;\n"
+        '    oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "said\\u2028\\u001b[2J" ] .\n'
+        '<http://example.org/src> rg:textFile "news\\n.txt" .\n',
+    )
+    # color=True: click writes what a terminal gets (else it takes out what looks like a colour)
+    result = _explain_run("explain", "http://example.org/a", "--data", extra, color=True)
+    lines = _explain_ok(result)
+    assert lines[:4] == [
+        "Evil\\x1b[31mRED\\x1b[0m\\nrgd:fake = <forged line> = <http://example.org/a>",
+        "",
+        "Stated in:",
+        '  news\\n.txt: "said\\u2028\\x1b[2J"',
+    ]
+    assert (
+        "  <http://example.org/p> <http://example.org/b> (B\\x1b]0;pwned-title\\x07label\\u202etxt.exe)"
+        in lines
+    )
+    assert not {"\x1b", "\x07", "\u202e", "\u2028"} & set(result.stdout)
+    # JSON is for programs: the data as it is
+    body = json.loads(
+        _explain_run("explain", "http://example.org/a", "--data", extra, "-f", "json", color=True).stdout
+    )
+    assert body["label"] == "Evil\x1b[31mRED\x1b[0m\nrgd:fake = <forged line>"
+    assert (body["evidence"][0]["file"], body["evidence"][0]["exact"]) == ("news\n.txt", "said\u2028\x1b[2J")
+
+
+def test_explain_an_argument_that_is_not_utf8_is_a_usage_error() -> None:
+    # Python gives the byte 0xff of the command line as the lone surrogate U+DCFF: "query 'resolve-name',
+    # parameter 'name' (string): The literal value must be a str, an int, a float or a bool"
+    for typed, where in [
+        ("\udcff", "byte 0xff at character 1"),
+        ("rgd:vani\udce9", "byte 0xe9 at character 9"),
+    ]:
+        _explain_error(
+            _explain_run("explain", typed),
+            2,
+            f"ENTITY is not UTF-8 text ({where}); give a name, an IRI or a prefixed name in UTF-8",
+        )

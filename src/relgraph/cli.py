@@ -489,7 +489,7 @@ def explain_command(entity: str, fmt: str, data_files: tuple[Path, ...]) -> None
     from relgraph.store import KnowledgeGraph
 
     kg = KnowledgeGraph.default(extra_files=data_files)
-    click.echo(explain(kg, entity).render(fmt), nl=False)
+    click.echo(explain(kg, entity).render(fmt), nl=False, color=True)  # escapes written out, none stripped
 
 
 @cli.command("check")

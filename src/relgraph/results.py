@@ -29,7 +29,15 @@ if t.TYPE_CHECKING:
     from relgraph.limits import Answer, OxValue
     from relgraph.terms import RdfTerm
 
-__all__ = ["GRAPH_FORMATS", "MAX_CELL_WIDTH", "SELECT_FORMATS", "QueryResult", "format_table", "render"]
+__all__ = [
+    "GRAPH_FORMATS",
+    "MAX_CELL_WIDTH",
+    "SELECT_FORMATS",
+    "QueryResult",
+    "format_table",
+    "render",
+    "terminal_text",
+]
 
 #: formats for SELECT and ASK results
 SELECT_FORMATS = ("table", "csv", "tsv", "json")
@@ -415,6 +423,21 @@ def _fit(text: str) -> tuple[str, int, bool]:
         if width < MAX_CELL_WIDTH:
             keep, keep_width = len(shown), width
     return "".join(shown), width, False
+
+
+def terminal_text(text: str, *, escape_backslashes: bool = True) -> str:
+    r"""Write text for a terminal as a table cell shows it (:func:`format_table`), but whole.
+
+    :param text: text of the data.
+    :param escape_backslashes: write a backslash as ``\\`` (not for a Turtle term, whose backslashes
+        are escapes already).
+
+    >>> print(terminal_text("a\x1b]0;title\x07\nb\u202ec\\"))
+    a\x1b]0;title\x07\nb\u202ec\\
+    >>> print(terminal_text('"a\\nb\u2028"', escape_backslashes=False))
+    "a\nb\u2028"
+    """
+    return "".join(char if char == "\\" and not escape_backslashes else _show(char)[0] for char in text)
 
 
 def _show(char: str) -> tuple[str, int]:
