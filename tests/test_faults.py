@@ -7,8 +7,11 @@ no traceback is printed and that nothing changed. docs/faults.md names one test 
 from __future__ import annotations
 
 import csv
+import datetime
+import errno
 import fcntl
 import io
+import itertools
 import json
 import os
 import re
@@ -32,11 +35,14 @@ import pytest
 from click.testing import CliRunner, Result
 
 from relgraph import export as export_module
-from relgraph import guard, resources
+from relgraph import guard, resources, synth
 from relgraph.cli import cli
-from relgraph.errors import ConfigurationError, ExitCode
+from relgraph.errors import ConfigurationError, ExitCode, UsageError
+from relgraph.export import export as export_graph
 from relgraph.prefixes import PREFIXES
 from relgraph.results import MAX_CELL_WIDTH
+from relgraph.store import KnowledgeGraph
+from relgraph.synth import generate, session_iter
 
 ROOT = Path(__file__).resolve().parent.parent
 READOUT = resources.data_dir() / "readouts" / "ani-2023-09-27-us-india-2plus2-intersessional.ttl"
@@ -2922,3 +2928,213 @@ def test_explain_an_argument_that_is_not_utf8_is_a_usage_error() -> None:
             2,
             f"ENTITY is not UTF-8 text ({where}); give a name, an IRI or a prefixed name in UTF-8",
         )
+
+
+# synth, and the files export and add write: no link followed, sizes bounded, errors naming the user's file
+_SYNTH_HEADER = "# Synthetic relgraph readouts"
+
+
+def _synth_run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), env={"RELGRAPH_PROGRESS": "0"})
+
+
+def _entries(folder: Path) -> dict[str, bytes | str]:
+    """Every entry under ``folder`` (hidden ones too): a file's bytes, a link's target, a folder."""
+    entries: dict[str, bytes | str] = {}
+    for path in sorted(folder.rglob("*")):
+        name = str(path.relative_to(folder))
+        if path.is_symlink():
+            entries[name] = f"-> {path.readlink()}"
+        elif path.is_dir():
+            entries[name] = "folder"
+        else:
+            entries[name] = path.read_bytes()
+    return entries
+
+
+def test_synth_replaces_a_link_at_a_source_text_name_and_never_writes_through_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the source texts were written with Path.write_text at predictable names, following a symbolic
+    # link planted there (and writing through a hard link): `ln -s ../victim.txt v-sources/synth-0-000000.txt`
+    # overwrote victim.txt
+    monkeypatch.chdir(tmp_path)
+    victim, other = tmp_path / "victim.txt", tmp_path / "other.txt"
+    victim.write_text("precious\n")
+    other.write_text("also precious\n")
+    sources = tmp_path / "v-sources"
+    sources.mkdir()
+    (sources / "synth-0-000000.txt").symlink_to("../victim.txt")
+    os.link(other, sources / "synth-0-000001.txt")
+    (sources / "synth-0-000002.txt").write_text("an older run's text\n")  # its own: replaced
+    result = _synth_run("synth", "--sessions", "3", "-o", "v.nt")
+    assert result.exit_code == 0, result.output
+    assert victim.read_text() == "precious\n"
+    assert other.read_text() == "also precious\n"
+    texts = {p.name: p for p in sources.iterdir()}
+    assert sorted(texts) == ["synth-0-000000.txt", "synth-0-000001.txt", "synth-0-000002.txt"]
+    expected = {r.source_name: r.source_text for r in itertools.islice(session_iter(0), 3)}
+    for name, path in texts.items():
+        assert not path.is_symlink() and path.stat().st_nlink == 1, name
+        assert path.read_text(encoding="utf-8") == expected[name]
+    assert Path("v.nt").read_text().startswith(_SYNTH_HEADER)
+
+
+def test_synth_refuses_a_size_too_large_in_one_line(tmp_path: Path) -> None:
+    # --triples of 400 nines was an OverflowError traceback (float()); a size whose sessions would be
+    # dated past 9999-12-31 was an OverflowError after hours of writing, some 5.8 million sessions in
+    out = tmp_path / "c.nt"
+    line = assert_error(_synth_run("synth", "--triples", "9" * 400, "-o", str(out)), 2)
+    assert line.startswith("Error: invalid size '999999999999…': at most 1013781768 triples ("), line
+    assert_error(_synth_run("synth", "--triples", "1.1G", "-o", str(out)), 2, "invalid size '1.1G'")
+    assert_error(
+        _synth_run("synth", "--sessions", "5826333", "-o", str(out)), 2, "at most 5826332 sessions ("
+    )
+    assert (synth.MAX_SESSIONS, synth.MAX_TRIPLES) == (5_826_332, 1_013_781_768)
+    with pytest.raises(UsageError, match=r"^at most 1013781768 triples"):
+        generate(out, triples=synth.MAX_TRIPLES + 1)
+    assert list(tmp_path.iterdir()) == []
+    # the maxima are right: the last session is reported on 9999-12-31, and every session holds at
+    # least the triples the maximum counts on
+    last_day = datetime.date(2024, 1, 8) + datetime.timedelta(days=(synth.MAX_SESSIONS - 1) // 2 + 1)
+    assert last_day == datetime.date.max
+    fewest = min(len(r.lines) for r in itertools.islice(session_iter(0), 1, 3000))
+    assert fewest * synth.MAX_SESSIONS >= synth.MAX_TRIPLES
+
+
+def test_synth_errors_name_the_output_not_its_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `Error: rodir/.x.nt.3190ffd4aa2b.tmp: cannot write: Permission denied`: the random temporary
+    # name, not the output given (a read-only folder; here the refusal is made, as root is not refused)
+    out = tmp_path / "x.nt"
+    out.write_text("the old corpus\n")
+    real_open = os.open
+
+    def refused(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if Path(path).parent == tmp_path and flags & os.O_CREAT:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refused)
+    line = assert_error(_synth_run("synth", "--sessions", "1", "-o", str(out)), 2)
+    assert line == f"Error: {out}: cannot write: Permission denied"
+    assert out.read_text() == "the old corpus\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.nt"]  # no temporary file, no x-sources/
+
+
+@pytest.mark.parametrize("sources", ["c.nt", "c.nt/texts"])
+def test_synth_refuses_sources_that_are_the_output_or_inside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sources: str
+) -> None:
+    # --sources equal to the output made it a folder of source texts, then failed at the end on the
+    # rename, naming the temporary file; the folder was left behind
+    monkeypatch.chdir(tmp_path)
+    result = _synth_run("synth", "--sessions", "1", "-o", "c.nt", "--sources", sources)
+    assert_error(result, 2, f"{sources}: the source texts cannot go to the output c.nt")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("wide", [False, True], ids=["ascii", "two-byte characters"])
+@pytest.mark.parametrize("command", ["synth", "export", "add"])
+def test_an_output_name_of_238_bytes_or_more_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, wide: bool
+) -> None:
+    # the temporary file ".<name>.<12 hex>.tmp" beside it did not fit in a file name's 255 bytes:
+    # "File name too long". A name of 255 bytes, the most there is (add: 251, as its working folder
+    # <stem>-sources must fit too)
+    size = 251 if command == "add" else 255
+    stem = "é" * ((size - 4) // 2) + "x" * ((size - 4) % 2) if wide else "x" * (size - 4)
+    name = stem + ".ttl"  # wide: cut short, the temporary name ends where a character does
+    assert len(os.fsencode(name)) == size, len(os.fsencode(name))
+    monkeypatch.chdir(tmp_path)
+    if command == "synth":
+        result = _synth_run("synth", "--sessions", "1", "-o", name, "--sources", "texts")
+        written = tmp_path / name
+    elif command == "export":
+        result = _synth_run("export", "--format", "ntriples", "--data-only", "-o", name)
+        written = tmp_path / name
+    else:
+        data = tmp_path / "data"
+        shutil.copytree(resources.data_dir(), data)
+        (tmp_path / name).write_text(f'<{RGD}test-note> <{RDFS}comment> "a note" .\n')
+        result = _synth_run("add", name, "--data-dir", str(data))
+        written = data / "readouts" / name
+    assert result.exit_code == 0, result.output
+    assert written.stat().st_size > 0
+    assert [p for p in written.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_add_of_a_readout_whose_source_folder_name_would_be_too_long_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a name of 255 bytes fits, its <stem>-sources folder does not: an OSError traceback (exit 1)
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "data"
+    shutil.copytree(resources.data_dir(), data)
+    name = "x" * 251 + ".ttl"
+    (tmp_path / name).write_text(f'<{RGD}test-note> <{RDFS}comment> "a note" .\n')
+    before = snapshot(data)
+    result = run("add", name, "--data-dir", str(data))
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.stderr.splitlines()[-1].endswith("-sources); give the readout a shorter name")
+    assert snapshot(data) == before
+
+
+def test_synth_through_a_symbolic_link_writes_the_file_it_points_to_and_keeps_its_mode(
+    tmp_path: Path,
+) -> None:
+    # synth replaced a link with a regular file, and a chmod 600 output became 644; export does the
+    # opposite, and says so (relgraph.export.atomic_write): synth now writes through the same function
+    real = tmp_path / "real"
+    real.mkdir()
+    target = real / "target.nt"
+    target.write_text("old\n")
+    target.chmod(0o600)
+    link = tmp_path / "link.nt"
+    link.symlink_to("real/target.nt")
+    result = _synth_run("synth", "--sessions", "1", "-o", str(link))
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and link.readlink() == Path("real/target.nt")
+    assert target.read_text().startswith(_SYNTH_HEADER)
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in real.iterdir()) == ["target.nt"]
+
+
+def test_generate_refuses_a_count_below_one_and_a_prefix_that_is_not_a_plain_name(tmp_path: Path) -> None:
+    # triples=0 or -5 wrote a session; prefix="bad name>" wrote IRIs that are not RDF, and
+    # prefix="../../x" a source text outside the sources folder
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    refused: list[tuple[dict[str, Any], str]] = [
+        ({"triples": 0}, "the number of triples must be at least 1"),
+        ({"triples": -5}, "the number of triples must be at least 1"),
+        ({"sessions": 1, "prefix": "bad name>"}, "invalid prefix 'bad name>'"),
+        ({"sessions": 1, "prefix": "../../x"}, "invalid prefix '../../x'"),
+        ({"sessions": 1, "prefix": ""}, "invalid prefix ''"),
+        ({"sessions": 1, "prefix": "x" * 65}, "invalid prefix 'xxx"),
+        ({"sessions": 1, "prefix": 5}, "invalid prefix 5"),
+    ]
+    for arguments, message in refused:
+        with pytest.raises(UsageError, match=f"^{re.escape(message)}"):
+            generate(work / "c.nt", **arguments)
+    assert _entries(tmp_path) == {"a": "folder", "a/b": "folder"}
+    stats = generate(work / "c.ttl", sessions=1, prefix="Synth_2-b")  # a plain name is taken
+    assert [p.name for p in stats.sources_dir.iterdir()] == ["Synth_2-b-0-000000.txt"]
+    kg = KnowledgeGraph()
+    kg.load(work / "c.ttl")
+    assert kg.query(f"ASK {{ <{RGD}Synth_2-b-session-000000> ?p ?o }}").boolean
+
+
+def test_an_empty_output_name_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # export(kg, "turtle", "") was `.: cannot write: Device or resource busy` (Path("") is the folder ".")
+    monkeypatch.chdir(tmp_path)
+    message = "^no file name in the output ''; give the name of a file to write$"
+    with pytest.raises(UsageError, match=message):
+        export_graph(KnowledgeGraph(), "turtle", "")
+    with pytest.raises(UsageError, match=message):
+        generate("", sessions=1)
+    # the command line's "" reaches export as Path(".")
+    assert_error(_synth_run("export", "--data-only", "-o", ""), 2, "no file name in the output")
+    assert list(tmp_path.iterdir()) == []

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -184,7 +185,15 @@ def _source_copies(
     copies = []
     # where validation looks beside the snapshot: a text copied there cannot replace the snapshot
     seen = work / f"{path.stem}-sources"
-    seen.mkdir(exist_ok=True)
+    try:
+        seen.mkdir(exist_ok=True)
+    except OSError as error:
+        if error.errno != errno.ENAMETOOLONG:
+            raise
+        raise UsageError(  # the readout's own name fits, its <stem>-sources folder does not
+            f"{path}: the name is too long for its folder of source texts ({path.stem[:20]}…-sources); "
+            "give the readout a shorter name"
+        ) from None
     for name, found in source_texts(new.oxigraph, source_folders([path], sources)).items():
         if name == path.name:  # it would be read again, maybe other bytes (a pipe), as its own source
             raise UsageError(f"{path}: it cites itself ({name}) as a source text; cite the text it quotes")

@@ -48,11 +48,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXPORT_FORMATS",
+    "atomic_file",
     "atomic_write",
     "canonical_triples",
     "check_rdf_xml",
     "export",
     "new_file_mode",
+    "output_file",
     "serialize",
     "serialize_triples",
     "temporary_beside",
@@ -74,6 +76,8 @@ _RDF_TYPE_IRI = PREFIXES["rdf"] + "type"
 _RDF_TYPE = f"<{_RDF_TYPE_IRI}>"
 # what an IRI is shown as in a message at most, in characters
 _SHOWN_IRI = 200
+# the longest file name, in bytes, of the usual file systems (NAME_MAX)
+_NAME_MAX = 255
 _NOT_XML_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _NOT_XML_TEXT = (  # a literal with a character XML 1.0 cannot hold (Oxigraph's regex syntax: \uXXXX)
     "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER (isLiteral(?o) && "
@@ -566,9 +570,9 @@ def export(
         else:
             _write_errors(lambda: _stream(kg, fmt, stdout), fmt, None)
         return
-    path = Path(output)
+    path = output_file(output)
     if not sort:
-        with _atomic_file(path) as stream:
+        with atomic_file(path) as stream:
             _write_errors(lambda: _stream(kg, fmt, stream), fmt, path)
         return
     try:
@@ -635,18 +639,48 @@ def atomic_write(path: Path, data: bytes) -> None:
     ...     target.read_bytes(), sorted(p.name for p in Path(tmp).iterdir())
     (b'x', ['out.ttl'])
     """
-    with _atomic_file(path) as stream:
+    with atomic_file(path) as stream:
         stream.write(data)
 
 
+def output_file(output: Path | str) -> Path:
+    """Return ``output`` as the path of a file to write, refusing one that names no file.
+
+    An empty name is :class:`Path`'s ``.``, a folder: written to, it failed with "Device or resource busy".
+
+    :param output: the file to write.
+    :raises UsageError: for an empty name, or one of a folder (``.``, ``..``, ``/``).
+
+    >>> output_file("out/graph.ttl").as_posix()
+    'out/graph.ttl'
+    >>> output_file("")
+    Traceback (most recent call last):
+    ...
+    relgraph.errors.UsageError: no file name in the output ''; give the name of a file to write
+    """
+    path = Path(output)
+    if path.name in ("", "..") or not os.fspath(output):
+        raise UsageError(f"no file name in the output {str(output)!r}; give the name of a file to write")
+    return path
+
+
 @contextlib.contextmanager
-def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
+def atomic_file(path: Path) -> Iterator[IO[bytes]]:
     """Yield a temporary file next to ``path``, renamed over it if the block ends without an error.
 
     The file is flushed to disk before the rename; on error it is closed and removed. See
-    :func:`atomic_write` for symbolic links, devices and pipes.
+    :func:`atomic_write` for symbolic links, devices and pipes. An :class:`OSError` from the block is
+    reported as one of writing ``path``.
 
+    :param path: the file to write.
     :raises RelgraphError: naming the file, if it cannot be created, written or renamed.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     with atomic_file(Path(tmp, "out.nt")) as stream:
+    ...         _ = stream.write(b"x")
+    ...     Path(tmp, "out.nt").read_bytes()
+    b'x'
     """
     try:
         info: os.stat_result | None = path.stat()  # through a symbolic link
@@ -685,7 +719,8 @@ def temporary_beside(target: Path) -> Iterator[tuple[int, Path]]:
     file exists leaves none behind: with :func:`tempfile.mkstemp`, one in the moment between the
     file's creation and the return of its name did.
 
-    :param target: the file the temporary one stands in for (``.<name>.<random>.tmp`` beside it).
+    :param target: the file the temporary one stands in for (``.<name>.<random>.tmp`` beside it, the
+        name cut short if need be so that the whole fits in the 255 bytes a file name may have).
     :return: the open file descriptor and the file's path.
     :raises OSError: if it cannot be created.
 
@@ -700,10 +735,14 @@ def temporary_beside(target: Path) -> Iterator[tuple[int, Path]]:
     import secrets
 
     flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    # ".<name>.<12 hex digits>.tmp" must fit in a file name: a long name (238 bytes or more) is cut short
+    name = target.name
+    while len(os.fsencode(name)) > _NAME_MAX - len("." + "." + ".tmp") - 12:
+        name = name[:-1]
     mine: Path | None = None
     try:
         for _attempt in range(100):
-            mine = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
+            mine = target.parent / f".{name}.{secrets.token_hex(6)}.tmp"
             try:
                 handle = os.open(mine, flags, 0o600)
             except FileExistsError:

@@ -21,13 +21,22 @@ import random
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import IO, cast
+from typing import cast
 
 from relgraph.errors import InputError, UsageError
 from relgraph.prefixes import PREFIXES
 
-__all__ = ["SynthStats", "generate", "parse_size", "session_iter", "sources_dir_for"]
+__all__ = [
+    "MAX_SESSIONS",
+    "MAX_TRIPLES",
+    "SynthStats",
+    "generate",
+    "parse_size",
+    "session_iter",
+    "sources_dir_for",
+]
 
 _RG = PREFIXES["rg"]
 _RGD = PREFIXES["rgd"]
@@ -46,6 +55,8 @@ _NAMESPACES = {
 }
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$")
+# a prefix starts every generated local name and source file name: a short name, safe in both
+_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 _TURTLE_IRI = re.compile(
     "<(" + "|".join(re.escape(ns) for ns in _NAMESPACES.values()) + r")([A-Za-z][A-Za-z0-9_-]*)>"
 )
@@ -132,25 +143,50 @@ _MONTHS = (
 _ORDINAL_WORDS = {1: "first", 2: "second", 3: "third"}
 _START = datetime.date(2024, 1, 8)
 TRIPLES_PER_SESSION = 240  # about; used to turn a triple count into a number of sessions
+#: the most sessions: two a day from 2024-01-08, the last reported the day after it, on 9999-12-31
+MAX_SESSIONS = 2 * (datetime.date.max - _START).days
+# the fewest triples of a session: report 7, statement 6, session 8, five roles of 7 and holdings of 2,
+# four outcomes of 7 (one concern, no actor) and eight evidence sentences of 10
+_LEAST_TRIPLES_PER_SESSION = 7 + 6 + 8 + 5 * (7 + 2) + 4 * 7 + 8 * 10
+#: the most triples: as many as :data:`MAX_SESSIONS` sessions surely hold
+MAX_TRIPLES = MAX_SESSIONS * _LEAST_TRIPLES_PER_SESSION
 
 
 def parse_size(text: str) -> int:
-    """Parse a size such as ``10k``, ``1M``, ``2.5M`` or ``12000``.
+    """Parse a number of triples such as ``10k``, ``1M``, ``2.5M`` or ``12000``.
 
     :param text: the size.
-    :raises UsageError: if it is not a positive size.
+    :raises UsageError: if it is not a positive size, or more than :data:`MAX_TRIPLES`.
 
     >>> parse_size("10k"), parse_size("1M"), parse_size("2500")
     (10000, 1000000, 2500)
+    >>> parse_size("9" * 400)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    relgraph.errors.UsageError: invalid size '999999999999…': at most 1013781768 triples (...)
     """
     match = _SIZE.match(text)
+    shown = repr(text if len(text) <= 12 else text[:12] + "…")
     if match is None:
-        raise UsageError(f"invalid size {text!r} (write e.g. 10k, 1M or 25000)")
+        raise UsageError(f"invalid size {shown} (write e.g. 10k, 1M or 25000)")
     number, unit = match.groups()
-    value = int(float(number) * {"": 1, "k": 1_000, "m": 1_000_000}[unit.lower()])
-    if value <= 0:
-        raise UsageError(f"invalid size {text!r}: must be positive")
-    return value
+    # exact, as float() was not: 400 nines were an OverflowError
+    value = Decimal(number) * {"": 1, "k": 1_000, "m": 1_000_000}[unit.lower()]
+    if value < 1:
+        raise UsageError(f"invalid size {shown}: must be positive")
+    _check_count(value, MAX_TRIPLES, "triples", f"invalid size {shown}: ")
+    return int(value)
+
+
+def _check_count(count: int | Decimal, most: int, what: str, context: str = "") -> None:
+    """Refuse more than ``most`` ``what``: the dates of the sessions would pass the year 9999.
+
+    That was an OverflowError after hours of writing, some 5.8 million sessions in.
+    """
+    if count > most:
+        raise UsageError(
+            f"{context}at most {most} {what} (the dates of more sessions would pass the year 9999)"
+        )
 
 
 def sources_dir_for(output: Path) -> Path:
@@ -516,7 +552,11 @@ def generate(
 
     The format comes from the extension: ``.nt`` (N-Triples) or ``.ttl`` (Turtle). The source texts
     go to ``sources_dir`` (by default ``<stem>-sources`` beside ``output``). The file is written to
-    a temporary name and renamed, so a failed run leaves no half-written corpus.
+    a temporary name and renamed, so a failed run leaves no half-written corpus. As for
+    :func:`relgraph.export.atomic_write`, an ``output`` that is a symbolic link is kept and the file it
+    points to replaced, and a replaced file keeps its permissions. Each source text is written the
+    same way, to a new file renamed over ``<prefix>-<seed>-<index>.txt``: what is at that name (a
+    symbolic link or a hard link planted there) is replaced, never written through.
 
     :param output: the RDF file to write.
     :param sessions: the number of sessions.
@@ -525,9 +565,12 @@ def generate(
     :param sources_dir: where to write the source texts.
     :param progress: called with the number of triples written after each session.
     :param prefix: the start of generated names; another prefix gives readouts that can be added to
-        a corpus (their own mechanisms, posts and officials).
-    :raises UsageError: unless exactly one of ``sessions`` and ``triples`` is given, or for a bad extension.
-    :raises InputError: if a file cannot be written.
+        a corpus (their own mechanisms, posts and officials). A letter, then up to 63 letters, digits,
+        ``_`` or ``-``.
+    :raises UsageError: unless exactly one of ``sessions`` and ``triples`` is given, for a count below 1
+        or above :data:`MAX_SESSIONS` or :data:`MAX_TRIPLES`, a bad prefix, an output that names no
+        file or has a bad extension, or a ``sources_dir`` that is the output or inside it.
+    :raises RelgraphError: naming the file, if a file cannot be written.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
@@ -543,11 +586,19 @@ def generate(
     for count, what in ((sessions, "sessions"), (triples, "triples")):
         if count is not None and (not isinstance(cast(object, count), int) or isinstance(count, bool)):
             raise UsageError(f"{what} must be a whole number, not {type(count).__name__}")
-    output, sources_dir = Path(output), None if sources_dir is None else Path(sources_dir)
+    if not isinstance(cast(object, prefix), str) or not _PREFIX.fullmatch(prefix):
+        raise UsageError(f"invalid prefix {prefix!r}: a letter, then up to 63 letters, digits, '_' or '-'")
+    from relgraph.export import atomic_file, new_file_mode, output_file
+
+    output, sources_dir = output_file(output), None if sources_dir is None else Path(sources_dir)
     if (sessions is None) == (triples is None):
         raise UsageError("give either a number of sessions or a number of triples")
-    if sessions is not None and sessions < 1:
-        raise UsageError("the number of sessions must be at least 1")
+    for count, most, what in ((sessions, MAX_SESSIONS, "sessions"), (triples, MAX_TRIPLES, "triples")):
+        if count is None:
+            continue
+        if count < 1:  # triples=0 wrote a session
+            raise UsageError(f"the number of {what} must be at least 1")
+        _check_count(count, most, what)
     suffix = output.suffix.lower()
     if suffix not in (".nt", ".ttl"):
         raise UsageError(f"{output}: write a .nt (N-Triples) or .ttl (Turtle) file")
@@ -557,46 +608,57 @@ def generate(
     sources = sources_dir or sources_dir_for(output)
     if sources.exists() and not sources.is_dir():
         raise InputError(f"{sources}: is not a folder, so the source texts cannot go there (--sources DIR)")
-    from relgraph.export import new_file_mode, temporary_beside
+    real_output, real_sources = Path(os.path.realpath(output)), Path(os.path.realpath(sources))
+    if real_output == real_sources or real_output in real_sources.parents:
+        raise UsageError(f"{sources}: the source texts cannot go to the output {output} or into it")
 
+    mode = new_file_mode()
     written = 0
     count = 0
-    try:
-        sources.mkdir(parents=True, exist_ok=True)
-        # a new file of a random name (O_EXCL): a fixed ".c.nt.tmp" was followed if it was a symbolic
-        # link (overwriting what it points to), and shared by two runs; removed on an error or Ctrl-C,
-        # so that no half-written corpus is left
-        with temporary_beside(output) as (handle, temporary):
-            os.fchmod(handle, new_file_mode())
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-                _header(out, turtle)
-                for readout in session_iter(seed, prefix):
-                    if turtle:
-                        out.writelines(to_turtle_line(line) for line in readout.lines)
-                    else:
-                        out.writelines(readout.lines)
-                    (sources / readout.source_name).write_text(
-                        readout.source_text, encoding="utf-8", newline="\n"
-                    )
-                    written += len(readout.lines)
-                    count += 1
-                    if progress is not None:
-                        progress(written)
-                    if (sessions is not None and count >= sessions) or (
-                        triples is not None and written >= triples
-                    ):
-                        break
-            temporary.replace(output)
-    except OSError as error:
-        raise InputError(f"{error.filename or output}: cannot write: {error.strerror or error}") from None
+    # to a temporary file of a random name (O_EXCL), renamed over the output: removed on an error or
+    # Ctrl-C, so that no half-written corpus is left; errors name the output, not the temporary file
+    with atomic_file(output) as out:
+        try:  # once the output can be written: an output that cannot be leaves no empty folder
+            sources.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise InputError(f"{sources}: cannot write: {error.strerror or error}") from None
+        out.write(_header(turtle).encode("utf-8"))
+        for readout in session_iter(seed, prefix):
+            lines = map(to_turtle_line, readout.lines) if turtle else readout.lines
+            out.write("".join(lines).encode("utf-8"))
+            _write_source(sources / readout.source_name, readout.source_text, mode)
+            written += len(readout.lines)
+            count += 1
+            if progress is not None:
+                progress(written)
+            if (sessions is not None and count >= sessions) or (triples is not None and written >= triples):
+                break
     return SynthStats(output, sources, count, written)
 
 
-def _header(out: IO[str], turtle: bool) -> None:
+def _write_source(target: Path, text: str, mode: int) -> None:
+    """Write a source text to a new file beside ``target``, renamed over it.
+
+    It was written in place, following a symbolic link planted at the name (or through a hard link),
+    which overwrote the file it led to; the rename replaces what is there instead.
+
+    :raises InputError: naming ``target``, if it cannot be written.
+    """
+    from relgraph.export import temporary_beside
+
+    try:
+        with temporary_beside(target) as (handle, temporary):
+            os.fchmod(handle, mode)
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(text.encode("utf-8"))
+            temporary.replace(target)
+    except OSError as error:
+        raise InputError(f"{target}: cannot write: {error.strerror or error}") from None
+
+
+def _header(turtle: bool) -> str:
+    header = "# Synthetic relgraph readouts (relgraph synth): not real data.\n"
     if turtle:
-        out.write("# Synthetic relgraph readouts (relgraph synth): not real data.\n")
-        for prefix, namespace in _NAMESPACES.items():
-            out.write(f"@prefix {prefix}: <{namespace}> .\n")
-        out.write("\n")
-    else:
-        out.write("# Synthetic relgraph readouts (relgraph synth): not real data.\n")
+        header += "".join(f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in _NAMESPACES.items())
+        header += "\n"
+    return header
