@@ -1,7 +1,8 @@
 """ODK-style quality checks: queries/checks/*-violation.rq return no rows on the shipped graph.
 
-Each check has a bad example tests/checks/<check>.ttl that it must catch, so no check is a test that
-cannot fail.
+Each check has a bad example tests/checks/<check>.ttl (more: <check>--2.ttl ...) that it must catch, so no
+check is a test that cannot fail; tests/checks/valid/<check>.ttl (more: <check>--2.ttl ...), if there is
+one, is data it must pass, near what it catches.
 """
 
 from __future__ import annotations
@@ -12,14 +13,23 @@ import pytest
 
 from relgraph.resources import queries_dir
 from relgraph.store import KnowledgeGraph
+from relgraph.terms import shorten
 
 CHECKS = sorted((queries_dir() / "checks").glob("*-violation.rq"))
 EXAMPLES = Path(__file__).parent / "checks"
+BAD = sorted(EXAMPLES.glob("*.ttl"))
+VALID = sorted((EXAMPLES / "valid").glob("*.ttl"))
+
+
+def check_of(example: Path) -> Path:
+    """Return the check an example is for: the part of its name before ``--``."""
+    return queries_dir() / "checks" / f"{example.stem.split('--')[0]}.rq"
 
 
 def test_there_are_checks_and_each_has_a_bad_example():
     assert len(CHECKS) >= 5
-    assert {c.stem for c in CHECKS} == {e.stem for e in EXAMPLES.glob("*.ttl")}
+    assert {c.stem for c in CHECKS} == {e.stem for e in BAD if "--" not in e.stem}
+    assert {check_of(e) for e in BAD + VALID} <= set(CHECKS)  # no example of a check that is gone
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda p: p.stem)
@@ -28,10 +38,10 @@ def test_check_finds_nothing_in_the_shipped_graph(kg, check):
     assert rows == []
 
 
-@pytest.mark.parametrize("check", CHECKS, ids=lambda p: p.stem)
-def test_check_catches_its_bad_example(check):
-    kg = KnowledgeGraph.default(extra_files=[EXAMPLES / f"{check.stem}.ttl"])
-    rows = kg.query(check.read_text(encoding="utf-8")).rows
+@pytest.mark.parametrize("example", BAD, ids=lambda p: p.stem)
+def test_check_catches_its_bad_example(example):
+    kg = KnowledgeGraph.default(extra_files=[example])
+    rows = kg.query(check_of(example).read_text(encoding="utf-8")).rows
     assert len(rows) >= 1
     assert any(
         "test-" in str(cell)
@@ -42,6 +52,12 @@ def test_check_catches_its_bad_example(check):
         for row in rows
         for cell in row
     )
+
+
+@pytest.mark.parametrize("example", VALID, ids=lambda p: p.stem)
+def test_check_passes_its_valid_example(example):
+    kg = KnowledgeGraph.default(extra_files=[example])
+    assert kg.query(check_of(example).read_text(encoding="utf-8")).rows == []
 
 
 def rows_with(tmp_path, check: str, turtle: str) -> list:
@@ -62,7 +78,7 @@ def test_duplicate_labels_on_blank_nodes_are_found(tmp_path):
         '[] rdfs:label "Two of a kind"@en .\n'
         '[] rdfs:label "Two of a kind"@en .\n',
     )
-    pairs = [(str(label), type(first).__name__, type(second).__name__) for label, first, second in rows]
+    pairs = [(str(label), type(first).__name__, type(second).__name__) for label, first, second, _ in rows]
     assert pairs == [
         ("Ely Ratner", "URIRef", "BNode"),  # the IRI first, once
         ("Two of a kind", "BNode", "BNode"),  # two blank nodes cannot be put in order: both ways round
@@ -97,4 +113,70 @@ def test_a_data_file_cannot_define_the_rg_term_it_uses(tmp_path):
     assert [(str(term), str(use)) for term, use, _example in rows] == [
         ("https://w3id.org/relgraph/ontology#concern", "property"),
         ("https://w3id.org/relgraph/ontology#concern", "subject"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "label", ['"ely ratner"@en', '"Ely Ratner"', '"Ely Ratner"@en-GB', '"ELY RATNER"@fr'], ids=str
+)
+def test_duplicate_labels_are_compared_as_explain_compares_names(tmp_path, label):
+    # the labels were compared as RDF terms: `relgraph explain` ignores case, language tag and datatype,
+    # so "ely ratner" named two resources and the check passed it
+    rows = rows_with(
+        tmp_path,
+        "duplicate-label-violation",
+        f"<https://w3id.org/relgraph/id/test-twin> <http://www.w3.org/2000/01/rdf-schema#label> {label} .\n",
+    )
+    assert [(str(a), shorten(first), shorten(second), str(b)) for a, first, second, b in rows] == [
+        ("Ely Ratner", "rgd:ely-ratner", "rgd:test-twin", label.split('"')[1])
+    ]
+
+
+def test_a_term_the_data_says_the_ontology_defines_is_not_defined_by_it(tmp_path):
+    # rdfs:isDefinedBy the ontology was taken for a definition: a readout saying so of rg:concern (with a
+    # label and a definition), and using it for rg:concerns, passed the check
+    rows = rows_with(
+        tmp_path,
+        "undefined-term-violation",
+        "@prefix rg: <https://w3id.org/relgraph/ontology#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        'rg:concern rdfs:isDefinedBy <https://w3id.org/relgraph/ontology> ; rdfs:label "concern"@en ;\n'
+        '    skos:definition "x"@en .\n'
+        "<https://w3id.org/relgraph/id/test-x> rg:concern <https://w3id.org/relgraph/id/india> .\n",
+    )
+    assert [(shorten(term), str(use), shorten(example)) for term, use, example in rows] == [
+        ("rg:concern", "property", "rgd:test-x"),
+        ("rg:concern", "subject", "rg:concern"),
+    ]
+
+
+def test_an_rg_datatype_must_be_defined(tmp_path):
+    # the datatypes of literals were not looked at: "x"^^rg:Strnig passed
+    rows = rows_with(
+        tmp_path,
+        "undefined-term-violation",
+        "<https://w3id.org/relgraph/id/test-x> <http://www.w3.org/2000/01/rdf-schema#comment> "
+        '"x"^^<https://w3id.org/relgraph/ontology#Strnig> , "y" , 1 , "z"@en .\n',
+    )
+    assert [(shorten(term), str(use), shorten(example)) for term, use, example in rows] == [
+        ("rg:Strnig", "datatype", "rgd:test-x")
+    ]
+
+
+def test_an_rg_term_must_be_defined_as_what_it_is_used_as(tmp_path):
+    # any definition passed any use: a class used as a property, a property as a class, an individual as a
+    # datatype
+    rows = rows_with(
+        tmp_path,
+        "undefined-term-violation",
+        "@prefix rg: <https://w3id.org/relgraph/ontology#> .\n"
+        "<https://w3id.org/relgraph/id/test-x> rg:Country <https://w3id.org/relgraph/id/india> .\n"
+        "<https://w3id.org/relgraph/id/test-y> a rg:concerns .\n"
+        '<https://w3id.org/relgraph/id/test-z> rg:ordinal "1"^^rg:coChair .\n',
+    )
+    assert [(shorten(term), str(use), shorten(example)) for term, use, example in rows] == [
+        ("rg:Country", "property", "rgd:test-x"),
+        ("rg:coChair", "datatype", "rgd:test-z"),
+        ("rg:concerns", "class", "rgd:test-y"),
     ]
