@@ -180,3 +180,14 @@ def test_an_rg_term_must_be_defined_as_what_it_is_used_as(tmp_path):
         ("rg:coChair", "datatype", "rgd:test-z"),
         ("rg:concerns", "class", "rgd:test-y"),
     ]
+
+
+def test_a_text_file_name_validation_takes_passes_the_outcome_check(tmp_path):
+    # validation reads rgsh:Source-textFile's pattern with Python's re ($ before a last line break), the
+    # check read it with Oxigraph's: add refused a readout that validate passed
+    valid = (Path(__file__).parent / "checks" / "valid" / "outcome-without-source-violation.ttl").read_text()
+    turtle = valid.replace('rg:textFile "test-report.txt"', 'rg:textFile "test-report.txt\\n"')
+    assert turtle != valid
+    check = "outcome-without-source-violation"
+    assert rows_with(tmp_path, check, turtle) == []
+    assert rows_with(tmp_path, check, turtle.replace(".txt\\n", ".txt\\n\\n")) != []  # two breaks: no

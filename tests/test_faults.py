@@ -777,6 +777,8 @@ _HIDDEN_FROM = {
     'BIND(\'""") AS ?y) WHERE { } #\' AS ?z) }',
     "glued": "PREFIX : <http://127.0.0.1:9/> SELECT (COUNT(*) AS ?n) FROM:g "
     "{ ?s ?p ?o LATERAL { BIND(1 AS ?x) } }",
+    # a comment ended by a carriage return (rdflib read on to the line feed, FROM in the comment)
+    "carriage-return": "SELECT (COUNT(*) AS ?n) # note\rFROM <http://127.0.0.1:9/g> \nWHERE { ?s ?p ?o }",
 }
 
 
@@ -787,6 +789,7 @@ def test_a_from_hidden_from_rdflib_is_refused(case: str) -> None:
     assert_error(run("sparql", query), 2, "FROM / FROM NAMED is not allowed")
     assert_error(run("sparql", query, "--endpoint", "http://127.0.0.1:9/sparql"), 2, "FROM / FROM NAMED")
     unhidden = query.replace("FROM <http://127.0.0.1:9/g> ", "").replace("FROM:g ", "")
+    assert unhidden != query
     assert run("sparql", unhidden).exit_code == 0  # the same query without its FROM runs
 
 
@@ -3138,3 +3141,16 @@ def test_an_empty_output_name_is_a_usage_error(tmp_path: Path, monkeypatch: pyte
     # the command line's "" reaches export as Path(".")
     assert_error(_synth_run("export", "--data-only", "-o", ""), 2, "no file name in the output")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_validation_report_writes_out_what_a_terminal_would_act_on(tmp_path: Path) -> None:
+    # a label's escape sequence and U+202E reached the terminal in validate's (and add's) text report
+    new = tmp_path / "escape.ttl"
+    new.write_text(
+        f"@prefix rg: <{RG}> . @prefix rgd: <{RGD}> . @prefix rdfs: <{RDFS}> .\n"
+        'rgd:test-x a rg:Official ; rdfs:label "Evil\\u001b[31mRED \\u202Etxt.exe"@de .\n'
+    )
+    result = run("validate", str(new))
+    assert result.exit_code == 1, result.output
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    assert '("Evil\\x1b[31mRED \\u202etxt.exe")' in result.stdout

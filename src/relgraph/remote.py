@@ -34,11 +34,13 @@ from rdflib.term import URIRef
 
 from relgraph.deadline import LONGEST_WAIT, open_before
 from relgraph.errors import QueryError, RemoteError, UsageError
+from relgraph.limits import DEFAULT_TIMEOUT, current_timeout
 from relgraph.results import QueryResult
 from relgraph.sparql_values import with_values
 from relgraph.terms import RdfTerm, triple_to_rdflib
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "ENV_PASSWORD",
     "ENV_USER",
     "Endpoint",
@@ -48,7 +50,6 @@ __all__ = [
     "scrub",
 ]
 
-#: seconds to wait for an endpoint's answer unless ``--timeout`` says otherwise
 #: environment variables holding the user name and password for an endpoint
 ENV_USER = "RELGRAPH_ENDPOINT_USER"
 ENV_PASSWORD = "RELGRAPH_ENDPOINT_PASSWORD"
@@ -191,8 +192,6 @@ class SparqlClient:
         default_graph: str | None = None,
     ) -> None:
         if timeout is None:
-            from relgraph.limits import current_timeout
-
             timeout = current_timeout()
         if not (timeout > 0 and math.isfinite(timeout)):
             raise UsageError(f"--timeout must be a positive number of seconds, not {timeout}")
@@ -319,7 +318,7 @@ class SparqlClient:
         return headers, body
 
 
-def post_graph(store: Endpoint, graph: str, body: bytes, *, timeout: float) -> None:
+def post_graph(store: Endpoint, graph: str, body: bytes, *, timeout: float | None = None) -> None:
     """Add N-Triples to a graph with a SPARQL 1.1 Graph Store Protocol ``POST ?graph=IRI``.
 
     A ``POST`` merges the triples into the graph (a set union), so sending the same blank-node-free
@@ -329,11 +328,14 @@ def post_graph(store: Endpoint, graph: str, body: bytes, *, timeout: float) -> N
     :param store: the Graph Store endpoint (Oxigraph's ``/store``, Virtuoso's ``/sparql-graph-crud``).
     :param graph: the IRI of the graph to add to.
     :param body: the triples, as UTF-8 N-Triples.
-    :param timeout: seconds the request may take, from connecting to the last byte of the answer.
+    :param timeout: seconds the request may take, from connecting to the last byte of the answer
+        (default: :func:`relgraph.limits.current_timeout`).
     :raises RemoteError: for every failure of the endpoint.
     """
     import base64
 
+    if timeout is None:
+        timeout = current_timeout()
     deadline = time.monotonic() + min(timeout, LONGEST_WAIT)
     where = store.url
     separator = "&" if urllib.parse.urlsplit(store.url).query else "?"

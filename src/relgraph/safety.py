@@ -7,10 +7,10 @@ ever queries its own local default graph, so both are refused, as are update ope
 ``SERVICE`` is looked for first as Oxigraph could read it, whatever the spacing
 (:func:`relgraph.sparql_tokens.code_keyword`: ``SERVICE:x`` is a call of ``:x``). The query is then
 parsed with rdflib's SPARQL parser (independent of pyoxigraph, which runs it), for dataset clauses and
-updates. When ``FROM`` could be a keyword as Oxigraph reads the text and rdflib's reading cannot be
-trusted, the query is refused: when rdflib cannot parse it (pyoxigraph accepts some newer syntax), and
-when it has a ``\u`` escape, which rdflib expands everywhere before parsing and Oxigraph only in
-strings and IRIs (``"\u0022"`` then hides a ``FROM`` from rdflib in what it reads as a string).
+updates, given the text as Oxigraph splits it (:func:`_for_rdflib`: rdflib expands ``\u`` escapes
+everywhere and ends comments at a line feed only, which hid a ``FROM`` or an ``INSERT`` from it). When
+``FROM`` could be a keyword as Oxigraph reads the text and rdflib cannot parse it (pyoxigraph accepts
+some newer syntax, ``LATERAL``), the query is refused.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ SERVICE_REFUSED = (
 DATASET_REFUSED = "FROM / FROM NAMED is not allowed: relgraph only queries the local default graph"
 DATASET_MAYBE = (
     DATASET_REFUSED + " (this query may hold one as pyoxigraph reads it: a prefixed name with 'from' in "
-    "it counts when the query also has a \\u escape or syntax that cannot be checked; write its IRI in "
+    "it counts when the query also has syntax that cannot be checked, such as LATERAL; write its IRI in "
     "full, <...>)"
 )
 UPDATE_REFUSED = (
@@ -63,8 +63,9 @@ _SUSPECT_WORDS = frozenset(
 )
 
 
-# an escape rdflib expands in the whole text before parsing, and Oxigraph only in strings and IRIs
-_ESCAPE = re.compile(r"\\[uU]")
+# an escaped backslash, and the escapes rdflib expands in the whole text before parsing (Oxigraph only
+# in strings and IRIs)
+_BACKSLASHED = re.compile(r"\\\\|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
 
 
 @functools.lru_cache(maxsize=256)
@@ -84,17 +85,32 @@ def _refusal(query_text: str) -> str | None:
         return None
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
+    as_oxigraph_reads = _for_rdflib(query_text)
     try:
-        tree = parseQuery(query_text)
+        tree = parseQuery(as_oxigraph_reads)
     except Exception:  # rdflib could not parse it: maybe an update, maybe syntax rdflib lacks
         try:
-            parseUpdate(query_text)
+            parseUpdate(as_oxigraph_reads)
         except Exception:
             return DATASET_MAYBE if maybe_from else None
         return UPDATE_REFUSED
-    if maybe_from and _ESCAPE.search(query_text):
-        return _walk(tree) or DATASET_MAYBE  # rdflib read the escapes where Oxigraph does not
     return _walk(tree)
+
+
+def _for_rdflib(query_text: str) -> str:
+    r"""Return the text for rdflib's parser, so that it splits it where Oxigraph does.
+
+    rdflib expands ``\u`` escapes in the whole text before parsing (``"\u0022"`` then ends a string
+    where Oxigraph, which expands them in strings and IRIs only, reads on), and ends a comment at a line
+    feed only (Oxigraph at a carriage return too: ``# note\rFROM <g>`` holds a FROM). Escapes lose
+    their backslash (a string or an IRI stays one), an escaped backslash becomes two other characters,
+    and a carriage return a line feed.
+
+    >>> print(_for_rdflib('SELECT ("\\u0022" AS ?x) # a\rFROM <g> { }'))
+    SELECT ("u0022" AS ?x) # a
+    FROM <g> { }
+    """
+    return _BACKSLASHED.sub(lambda m: "__" if m[0] == "\\\\" else m[0][1:], query_text).replace("\r", "\n")
 
 
 def _walk(node: Any) -> str | None:

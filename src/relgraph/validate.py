@@ -25,6 +25,7 @@ from relgraph.errors import ConfigurationError, InputError, RelgraphError, Usage
 from relgraph.locate import find_line, find_literal_line
 from relgraph.namespaces import RGSH
 from relgraph.reading import one_line
+from relgraph.results import terminal_text
 from relgraph.store import KnowledgeGraph, as_path, as_paths, default_files
 from relgraph.terms import shorten, to_rdflib
 
@@ -69,7 +70,7 @@ class ValidationResult:
         return str(self.severity).rsplit("#", 1)[-1]
 
     def line(self) -> str:
-        """Return the one-line text form of this result.
+        """Return the one-line text form of this result, what a terminal acts on written out.
 
         >>> x, shape = URIRef("https://w3id.org/relgraph/id/x"), URIRef("https://w3id.org/relgraph/shapes#S")
         >>> r = ValidationResult(SH.Violation, x, "X", "rg:actor", "Outcome: bad.", shape, None, "a.ttl:3")
@@ -87,7 +88,9 @@ class ValidationResult:
         if self.value is not None and not (isinstance(self.value, URIRef) and self.value == self.focus):
             parts[-1] += f" value {shorten(self.value)}"  # type: ignore[arg-type]
         message = f"{self.message} [{self.detail}]" if self.detail else self.message
-        return ": ".join([*parts, message])
+        # for a terminal: a label's escape sequence or U+202E written out, as a table does (Turtle
+        # terms keep their own backslash escapes)
+        return terminal_text(": ".join([*parts, message]), escape_backslashes=False)
 
     def to_json(self) -> dict[str, Any]:
         """Return this result as a JSON-ready dict."""
