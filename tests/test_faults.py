@@ -779,6 +779,8 @@ _HIDDEN_FROM = {
     "{ ?s ?p ?o LATERAL { BIND(1 AS ?x) } }",
     # a comment ended by a carriage return (rdflib read on to the line feed, FROM in the comment)
     "carriage-return": "SELECT (COUNT(*) AS ?n) # note\rFROM <http://127.0.0.1:9/g> \nWHERE { ?s ?p ?o }",
+    # an escape in code: a syntax error to Oxigraph, FROM to an endpoint that expands escapes first
+    "escaped-keyword": "SELECT (COUNT(*) AS ?n) \\u0046ROM <http://127.0.0.1:9/g> WHERE { ?s ?p ?o }",
 }
 
 
@@ -788,7 +790,8 @@ def test_a_from_hidden_from_rdflib_is_refused(case: str) -> None:
     query = _HIDDEN_FROM[case]
     assert_error(run("sparql", query), 2, "FROM / FROM NAMED is not allowed")
     assert_error(run("sparql", query, "--endpoint", "http://127.0.0.1:9/sparql"), 2, "FROM / FROM NAMED")
-    unhidden = query.replace("FROM <http://127.0.0.1:9/g> ", "").replace("FROM:g ", "")
+    unhidden = query.replace("\\u0046ROM", "FROM").replace("FROM <http://127.0.0.1:9/g> ", "")
+    unhidden = unhidden.replace("FROM:g ", "")
     assert unhidden != query
     assert run("sparql", unhidden).exit_code == 0  # the same query without its FROM runs
 

@@ -29,6 +29,12 @@ from relgraph.safety import check_read_only_local
         # a comment ends at a carriage return for Oxigraph, and now for rdflib's reading too
         ("SELECT (COUNT(*) AS ?n) # note\rFROM <http://ex/g>\nWHERE { ?s ?p ?o }", "FROM / FROM NAMED"),
         ("# note\rINSERT { ?s ?p 1 } WHERE {\nSELECT * WHERE { ?s ?p ?o } # \r}", "updates (INSERT"),
+        # an escape in code: a syntax error to Oxigraph, the keyword to an endpoint that expands escapes
+        # in the whole text first, as the grammar says
+        ("SELECT * \\u0046ROM <http://ex/g> WHERE { ?s ?p ?o }", "FROM / FROM NAMED"),
+        ("SELECT * WHERE { \\u0053ERVICE <http://ex/s> { ?s ?p ?o } }", "SERVICE is not allowed"),
+        ("\\u0049NSERT DATA { <http://ex/a> <http://ex/b> <http://ex/c> }", "updates (INSERT"),
+        ("SELECT ?s WHERE { ?s ?p '\\u0046ROM \\u00e9' }", None),  # in a string, still data
     ],
 )
 def test_refusals(query, refused):

@@ -10,7 +10,9 @@ parsed with rdflib's SPARQL parser (independent of pyoxigraph, which runs it), f
 updates, given the text as Oxigraph splits it (:func:`_for_rdflib`: rdflib expands ``\u`` escapes
 everywhere and ends comments at a line feed only, which hid a ``FROM`` or an ``INSERT`` from it). When
 ``FROM`` could be a keyword as Oxigraph reads the text and rdflib cannot parse it (pyoxigraph accepts
-some newer syntax, ``LATERAL``), the query is refused.
+some newer syntax, ``LATERAL``), the query is refused. A query with ``\u`` escapes is checked once
+more with them expanded in the whole text, as the grammar says and an endpoint may read it
+(``\u0046ROM``, a syntax error to Oxigraph, is ``FROM`` there).
 """
 
 from __future__ import annotations
@@ -66,10 +68,26 @@ _SUSPECT_WORDS = frozenset(
 # an escaped backslash, and the escapes rdflib expands in the whole text before parsing (Oxigraph only
 # in strings and IRIs)
 _BACKSLASHED = re.compile(r"\\\\|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
+_UNICODE_ESCAPE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
 
 
 @functools.lru_cache(maxsize=256)
 def _refusal(query_text: str) -> str | None:
+    found = _refusal_as_read(query_text)
+    if found is None and _UNICODE_ESCAPE.search(query_text):
+        # Oxigraph reads \u escapes in strings and IRIs only, but the grammar has them expanded in
+        # the whole text first, as an endpoint may do: "\u0046ROM <g>" is FROM to such a server
+        found = _refusal_as_read(_UNICODE_ESCAPE.sub(_character, query_text))
+    return found
+
+
+def _character(escape: re.Match[str]) -> str:
+    r"""Return the character of a ``\uXXXX`` or ``\UXXXXXXXX`` escape (a surrogate or beyond: U+FFFD)."""
+    code = int(escape[0][2:], 16)
+    return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+
+
+def _refusal_as_read(query_text: str) -> str | None:
     # SERVICE, the one that reaches the network, as Oxigraph could read it: a token scan missed
     # "SERVICE:x" (a prefixed name to the scan, the keyword and :x to Oxigraph)
     words = {match.group().upper() for match in TOKEN.finditer(query_text)}
