@@ -3157,3 +3157,13 @@ def test_a_validation_report_writes_out_what_a_terminal_would_act_on(tmp_path: P
     assert result.exit_code == 1, result.output
     assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
     assert '("Evil\\x1b[31mRED \\u202etxt.exe")' in result.stdout
+
+
+def test_validate_refuses_a_datatype_of_the_ontology_s_namespace_it_does_not_define(tmp_path: Path) -> None:
+    # "x"^^rg:Strnig conformed: only properties, classes, values and subjects were looked up
+    new = tmp_path / "datatype.ttl"
+    new.write_text(f'@prefix rg: <{RG}> .\n<{RGD}test-note> <{RDFS}comment> "x"^^rg:Strnig .\n')
+    result = run("validate", str(new))
+    assert result.exit_code == 1, result.output
+    detail = "[rg:Strnig is not defined by the ontology: the datatype of rdfs:comment on 1 node]"
+    assert detail in result.stdout

@@ -61,10 +61,12 @@ _PROPERTY_KINDS = [
     )
 ]
 _CLASS_KINDS = [ox.NamedNode(str(OWL.Class)), ox.NamedNode(str(RDFS.Class))]
-_KINDS = {"property": _PROPERTY_KINDS, "class": _CLASS_KINDS}
+_DATATYPE_KINDS = [ox.NamedNode(str(RDFS.Datatype))]
+_KINDS = {"property": _PROPERTY_KINDS, "class": _CLASS_KINDS, "datatype": _DATATYPE_KINDS}
 _MAIN_KINDS = [*_CLASS_KINDS, *_PROPERTY_KINDS[:5]]  # named first in a report of the wrong kind
 
-# each way a term is used: a property, a class (object of rdf:type), an rg: value, an rg: subject
+# each way a term is used: a property, a class (object of rdf:type), an rg: value, an rg: subject, the
+# rg: datatype of a literal
 _USES = {
     "property": "SELECT DISTINCT ?term WHERE { ?s ?term ?o }",
     "class": f"SELECT DISTINCT ?term WHERE {{ ?s <{RDF.type}> ?term FILTER (isIRI(?term)) }}",
@@ -73,6 +75,10 @@ _USES = {
         f'FILTER (isIRI(?term) && ?p != <{RDF.type}> && STRSTARTS(STR(?term), "{_RG}")) }}'
     ),
     "subject": f'SELECT DISTINCT ?term WHERE {{ ?term ?p ?o FILTER (STRSTARTS(STR(?term), "{_RG}")) }}',
+    "datatype": (
+        "SELECT DISTINCT ?term WHERE { ?s ?p ?o FILTER (isLiteral(?o)) BIND (DATATYPE(?o) AS ?term) "
+        f'FILTER (STRSTARTS(STR(?term), "{_RG}")) }}'
+    ),
 }
 
 
@@ -81,10 +87,10 @@ class TermProblem:
     """A term new data uses that no ``rdf:type`` declares.
 
     :param term: the term.
-    :param use: how it is used: ``property``, ``class``, ``value`` (an ``rg:`` term as an object) or
-        ``subject`` (an ``rg:`` term described).
+    :param use: how it is used: ``property``, ``class``, ``value`` (an ``rg:`` term as an object),
+        ``subject`` (an ``rg:`` term described) or ``datatype`` (the ``rg:`` datatype of a literal).
     :param focus: the first node (in IRI order) that uses it; the term itself when it is the subject.
-    :param predicate: the property it is the class or value of (``rdf:type`` for a class), or None.
+    :param predicate: the property it is the class, value or datatype of (``rdf:type`` for a class), or None.
     :param uses: how many nodes use it so.
     :param suggestion: a declared term of that kind whose name is close, if one is.
     :param declared_as: the term's ``rdf:type`` when it is declared, but not as what it is used as.
@@ -118,6 +124,7 @@ class TermProblem:
             "class": f"the class of {nodes}",
             "value": f"the value of {shorten(self.predicate) if self.predicate else '?'} on {nodes}",
             "subject": "described here",
+            "datatype": f"the datatype of {shorten(self.predicate) if self.predicate else '?'} on {nodes}",
         }[self.use]
         text = f"{shorten(self.term)} is not {verb} the ontology: {where}"
         if self.declared_as is not None:
@@ -209,6 +216,13 @@ def _problem(
     if use == "property":
         users = [(q.subject, None) for q in new.quads_for_pattern(None, term, None)]
         kinds: list[ox.NamedNode] | None = _PROPERTY_KINDS
+    elif use == "datatype":  # the triples whose literal is of that datatype (a new file: small)
+        users = [
+            (q.subject, q.predicate)
+            for q in new.quads_for_pattern(None, None, None)
+            if isinstance(q.object, ox.Literal) and q.object.datatype == term
+        ]
+        kinds = _DATATYPE_KINDS
     else:
         users = [(q.subject, q.predicate) for q in new.quads_for_pattern(None, None, term)]
         users = [u for u in users if (u[1] == _TYPE) == (use == "class")]
