@@ -29,7 +29,7 @@ from relgraph.errors import UsageError
 from relgraph.namespaces import RG
 from relgraph.results import QueryResult, terminal_text
 from relgraph.store import KnowledgeGraph
-from relgraph.terms import RdfTerm, lexical, shorten, to_oxigraph
+from relgraph.terms import RdfTerm, english_first, lexical, shorten, to_oxigraph
 
 __all__ = ["Evidence", "Explanation", "Fact", "explain", "resolve"]
 
@@ -439,14 +439,8 @@ def _preferred(labels: Iterable[RdfTerm | None]) -> str | None:
     >>> _preferred([None]) is None
     True
     """
-
-    def rank(label: RdfTerm) -> tuple[int, str]:
-        language = (label.language or "").lower() if isinstance(label, Literal) else ""
-        order = 0 if language == "en" else 1 if language.startswith("en-") else 2 if not language else 3
-        return order, lexical(label)
-
-    present = [label for label in labels if label is not None]
-    return lexical(min(present, key=rank)) if present else None
+    chosen = english_first(label for label in labels if label is not None)
+    return None if chosen is None else lexical(chosen)
 
 
 def _labelled(rows: Iterable[Sequence[RdfTerm | None]]) -> list[tuple[RdfTerm, RdfTerm, str | None]]:

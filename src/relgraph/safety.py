@@ -65,10 +65,10 @@ _SUSPECT_WORDS = frozenset(
 )
 
 
-# an escaped backslash, and the escapes rdflib expands in the whole text before parsing (Oxigraph only
-# in strings and IRIs)
-_BACKSLASHED = re.compile(r"\\\\|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
+# the escapes rdflib expands in the whole text before parsing (Oxigraph only in strings and IRIs), and
+# those with an escaped backslash, which is no start of one
 _UNICODE_ESCAPE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
+_BACKSLASHED = re.compile(r"\\\\|" + _UNICODE_ESCAPE.pattern)
 
 
 @functools.lru_cache(maxsize=256)

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeAlias
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import pyoxigraph as ox
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "OxTerm",
     "RdfTerm",
+    "english_first",
     "iri_problem",
     "lexical",
     "quad_to_rdflib",
@@ -40,6 +41,7 @@ __all__ = [
     "triple_to_rdflib",
 ]
 
+_Term = TypeVar("_Term")
 #: a pyoxigraph RDF term as stored (triple terms are never stored by relgraph)
 OxTerm: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Literal
 _OX_TERMS = (ox.NamedNode, ox.BlankNode, ox.Literal)
@@ -239,6 +241,29 @@ def lexical(term: RdfTerm | OxTerm | None) -> str:
     if isinstance(term, BNode):
         return f"_:{term}"
     return str(term)
+
+
+def english_first(terms: Iterable[_Term]) -> _Term | None:
+    """Return the one of several labels or messages to show a person: English first.
+
+    In English (``@en``, then ``@en-*``), else without a language, else any; of several as good, the
+    least text, so that the choice does not depend on the order they came in.
+
+    :param terms: rdflib terms (literals, mostly), or anything with a ``language``.
+
+    >>> from rdflib import Literal
+    >>> str(english_first([Literal("Rapport", lang="fr"), Literal("Report", lang="en-GB"), Literal("x")]))
+    'Report'
+    >>> english_first([]) is None
+    True
+    """
+
+    def rank(term: _Term) -> tuple[int, str]:
+        language = (getattr(term, "language", None) or "").lower()
+        order = 0 if language == "en" else 1 if language.startswith("en-") else 2 if not language else 3
+        return order, str(term)
+
+    return min(terms, key=rank, default=None)
 
 
 def shorten(term: RdfTerm | OxTerm, prefixes: Mapping[str, str] = PREFIXES) -> str:

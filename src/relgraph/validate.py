@@ -27,7 +27,7 @@ from relgraph.namespaces import RGSH
 from relgraph.reading import one_line
 from relgraph.results import terminal_text
 from relgraph.store import KnowledgeGraph, as_path, as_paths, default_files
-from relgraph.terms import shorten, to_rdflib
+from relgraph.terms import english_first, shorten, to_rdflib
 
 __all__ = ["ENGINES", "ValidationReport", "ValidationResult", "load_shapes", "validate"]
 
@@ -400,23 +400,6 @@ def _report(
     return ValidationReport(not failing, results, new_files, report)
 
 
-def _english(messages: Iterable[Node]) -> Node | None:
-    """Return the message to show of a result's ``sh:resultMessage``: English first, then untagged.
-
-    A shape may give its message in several languages; rdflib's ``value`` took any of them.
-
-    >>> str(_english([Literal("Pas de nom", lang="fr"), Literal("No name", lang="en")]))
-    'No name'
-    """
-
-    def rank(message: Node) -> tuple[int, str]:
-        language = (message.language or "").lower() if isinstance(message, Literal) else ""
-        order = 0 if language == "en" else 1 if language.startswith("en-") else 2 if not language else 3
-        return order, str(message)
-
-    return min(messages, key=rank, default=None)
-
-
 def _results(
     report: rdflib.Graph, data: rdflib.Graph, files: Iterable[Path], described: Callable[[URIRef], bool]
 ) -> list[ValidationResult]:
@@ -430,7 +413,7 @@ def _results(
         focus = report.value(node, SH.focusNode)
         severity = report.value(node, SH.resultSeverity)
         path = report.value(node, SH.resultPath)
-        message = _english(report.objects(node, SH.resultMessage))
+        message = english_first(report.objects(node, SH.resultMessage))  # a shape may give several
         shape = report.value(node, SH.sourceShape)
         value = report.value(node, SH.value)
         assert focus is not None and isinstance(severity, URIRef) and shape is not None
