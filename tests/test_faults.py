@@ -3167,3 +3167,5 @@ def test_validate_refuses_a_datatype_of_the_ontology_s_namespace_it_does_not_def
     assert result.exit_code == 1, result.output
     detail = "[rg:Strnig is not defined by the ontology: the datatype of rdfs:comment on 1 node]"
     assert detail in result.stdout
+    # the shape's message names the kinds of use it checks, a datatype among them (shapes 1.3.1)
+    assert "not as what it is used as (a property, a class or a datatype)" in result.stdout
