@@ -3169,3 +3169,49 @@ def test_validate_refuses_a_datatype_of_the_ontology_s_namespace_it_does_not_def
     assert detail in result.stdout
     # the shape's message names the kinds of use it checks, a datatype among them (shapes 1.3.1)
     assert "not as what it is used as (a property, a class or a datatype)" in result.stdout
+
+
+def test_a_shape_without_a_message_gets_pyshacl_s_message_with_either_engine(tmp_path: Path) -> None:
+    # the compiled engine printed "(no message)" for every result of a --shapes file without sh:message,
+    # where pyshacl (and so the fallback engine) makes one up
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        f"@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix rg: <{RG}> .\n@prefix rdfs: <{RDFS}> .\n"
+        "<https://example.org/s#label> a sh:PropertyShape ; sh:targetClass rg:Person ; sh:path rdfs:label ;\n"
+        '  sh:minCount 1 ; sh:maxCount 1 ; sh:pattern "^[A-Z]" .\n'
+        "<https://example.org/s#note> a sh:PropertyShape ; sh:targetClass rg:Person ; sh:path rg:note ;\n"
+        '  sh:in ( "a" ) .\n'  # one value: pyshacl lists a set, in no set order
+        "<https://example.org/s#friend> a sh:PropertyShape ; sh:targetClass rg:Person ; sh:path rg:friend ;\n"
+        "  sh:qualifiedValueShape [ sh:class rg:Person ] ; sh:qualifiedMinCount 1 .\n"
+    )
+    new = tmp_path / "new.ttl"
+    new.write_text(
+        f"@prefix rg: <{RG}> .\n@prefix rdfs: <{RDFS}> .\n"
+        f'<{RGD}test-p> a rg:Person ; rdfs:label "ab" , "Cd" ; rg:note [ rg:q 1 ] .\n'
+        f"<{RGD}test-q> a rg:Person .\n"
+    )
+    import rdflib
+
+    from relgraph.shacl_sparql import compile_shapes
+    from relgraph.validate import validate
+
+    def messages(engine: str) -> list[tuple[str, str]]:
+        report = validate([new], kg=KnowledgeGraph(), shapes=shapes, engine=engine)
+        return sorted(
+            (r.focus.removeprefix(RGD), r.message) for r in report.results if r.focus.startswith(RGD)
+        )
+
+    assert compile_shapes(rdflib.Graph().parse(shapes))  # the compiled engine runs these (no fallback)
+    compiled = messages("auto")
+    assert compiled == messages("pyshacl")
+    assert ("test-q", "Less than 1 values on rgd:test-q->rdfs:label") in compiled
+    assert ("test-p", "More than 1 values on rgd:test-p->rdfs:label") in compiled
+    assert ("test-p", "Value does not match pattern '^[A-Z]'") in compiled
+    # a blank node value is shown with its triples, as pyshacl shows it
+    assert (
+        "test-p",
+        """Value [ rg:q Literal("1", datatype=xsd:integer) ] not in list ['Literal("a")']""",
+    ) in compiled
+    # a component of another name in pyshacl (sh:QualifiedMinCountConstraintComponent)
+    assert ("test-q", "Focus node does not conform to shape MinCount 1: [ sh:class rg:Person ]") in compiled
+    assert all(message != "(no message)" for _focus, message in compiled)

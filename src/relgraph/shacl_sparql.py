@@ -27,6 +27,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import contextvars
+import dataclasses
 import datetime
 import decimal
 import functools
@@ -102,6 +103,7 @@ _COMPARISONS = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: "
 
 
 _FRESH = itertools.count()
+_BLANK_DEPTH = 12  # the nesting of blank nodes pyshacl's messages show (pyshacl.rdfutil.stringify)
 _MAX_VALUES = 2000  # focus nodes tested one by one; above, the whole graph is validated and filtered
 _TARGET = "#TARGET#"  # in a compiled query: a group that binds ?this to the focus nodes goes here
 _FOCUS = "#FOCUS#"  # in a SPARQL constraint: the patterns that bind ?this go here
@@ -144,11 +146,16 @@ class Check:
 
 @dataclass(frozen=True)
 class ResultRow:
-    """One validation result found by a compiled check."""
+    """One validation result found by a compiled check.
+
+    :param messages: for a shape without ``sh:message``, the message pyshacl makes up for the result
+        (see :func:`with_generic_messages`).
+    """
 
     check: Check
     focus: Node
     value: Node | None
+    messages: tuple[Literal, ...] = ()
 
 
 def compile_shapes(shapes: rdflib.Graph) -> list[Check]:
@@ -553,6 +560,69 @@ def run_checks(
         return [row for future in futures for row in future.result()]
 
 
+def with_generic_messages(
+    rows: Sequence[ResultRow], shapes: rdflib.Graph, store: ox.Store
+) -> list[ResultRow]:
+    """Give the results of shapes without ``sh:message`` the message pyshacl makes up for them.
+
+    pyshacl's own constraint components write it ("Less than 1 values on rgd:x->rg:date"), from a
+    graph with the prefixes of :data:`relgraph.prefixes.PREFIXES`, as the data it validates has, and
+    the triples of the blank nodes it names; so both engines say the same. A component that cannot
+    write one leaves the result without a message.
+
+    :param rows: the results.
+    :param shapes: the shapes graph.
+    :param store: the data, for the blank nodes a message shows.
+    """
+    if all(row.check.messages for row in rows):
+        return list(rows)  # the shipped shapes all have messages: pyshacl is not even imported
+    import pyshacl
+    from pyshacl.constraints import ALL_CONSTRAINT_COMPONENTS
+    from pyshacl.constraints.core.shape_based_constraints import QualifiedValueShapeConstraintComponent
+
+    from relgraph.prefixes import PREFIXES
+
+    classes = {URIRef(f"{SH}{c.constraint_name()}"): c for c in ALL_CONSTRAINT_COMPONENTS}
+    for bound in ("Min", "Max"):  # the two components of sh:qualifiedValueShape are one class in pyshacl
+        classes[URIRef(f"{SH}Qualified{bound}CountConstraintComponent")] = (
+            QualifiedValueShapeConstraintComponent
+        )
+    by_node = {shape.node: shape for shape in pyshacl.ShapesGraph(shapes).shapes}
+    data = rdflib.Graph(bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        data.bind(prefix, namespace)
+    described: set[Node] = set()
+
+    def describe(node: Node | None, depth: int = 0) -> None:  # a blank node's triples, as pyshacl shows them
+        if not isinstance(node, BNode) or node in described or depth > _BLANK_DEPTH:
+            return
+        described.add(node)
+        for quad in store.quads_for_pattern(ox.BlankNode(str(node)), None, None, ox.DefaultGraph()):
+            if isinstance(quad.object, ox.Triple):
+                continue  # an RDF 1.2 triple term: not compiled (run_checks)
+            value = to_rdflib(quad.object)
+            data.add((node, to_rdflib(quad.predicate), value))
+            describe(value, depth + 1)
+
+    components: dict[tuple[Node, URIRef], object] = {}
+    out = []
+    for row in rows:
+        if row.check.messages:
+            out.append(row)
+            continue
+        describe(row.focus)
+        describe(row.value)
+        key = (row.check.shape, row.check.component)
+        try:
+            if key not in components:
+                components[key] = classes[row.check.component](by_node[row.check.shape])
+            made = components[key].make_generic_messages(data, row.focus, row.value)  # type: ignore[attr-defined]
+        except Exception:  # a component pyshacl cannot load here: no message, as before
+            made = []
+        out.append(dataclasses.replace(row, messages=tuple(m for m in made if isinstance(m, Literal))))
+    return out
+
+
 def report_graph(rows: Sequence[ResultRow], shapes: rdflib.Graph, conforms: bool) -> rdflib.Graph:
     """Write results as a SHACL validation report graph, as pyshacl does.
 
@@ -573,7 +643,7 @@ def report_graph(rows: Sequence[ResultRow], shapes: rdflib.Graph, conforms: bool
         report.add((node, SH.resultSeverity, row.check.severity))
         report.add((node, SH.sourceShape, row.check.shape))
         report.add((node, SH.sourceConstraintComponent, row.check.component))
-        for message in row.check.messages:
+        for message in row.check.messages or row.messages:
             report.add((node, SH.resultMessage, message))
         if row.value is not None:
             report.add((node, SH.value, row.value))
@@ -604,7 +674,9 @@ def validate_store(
         literals of its blank nodes, to find where they are written).
     :raises NotCompilableError: if the shapes use a feature the compiler does not cover.
     """
-    rows = run_checks(store, compile_shapes(shapes) if checks is None else checks, focus)
+    rows = with_generic_messages(
+        run_checks(store, compile_shapes(shapes) if checks is None else checks, focus), shapes, store
+    )
     conforms = not any(strict or row.check.severity == SH.Violation for row in rows)
     labels = rdflib.Graph()
     nodes = {row.focus for row in rows if isinstance(row.focus, URIRef)}
