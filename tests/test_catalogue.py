@@ -104,7 +104,7 @@ def test_iri_conversion(value: str, expected: URIRef) -> None:
         ("https://example.org/a\\b", "contains '\\\\'"),
         ("rgd:a b", "contains ' '"),
         ("<rgd:ann>", "rgd: is a prefix here; write rgd:ann without <...>"),
-        ("<RDFS:label>", "RDFS: is a prefix here; write RDFS:label without <...>"),
+        ("<RDFS:label>", "rdfs: is a prefix here; write rdfs:label without <...>"),
         ("<>", "an IRI in <...> must be absolute"),
         ("<ann>", "an IRI in <...> must be absolute"),
         ("<mailto:a b>", "contains ' '"),

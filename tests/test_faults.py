@@ -1562,11 +1562,14 @@ def test_fault_catalogue_names_every_test_once() -> None:
         for name in globals()
         if name.startswith("test_") and name != "test_fault_catalogue_names_every_test_once"
     ]
+    topics = sorted((ROOT / "tests").glob("test_faults_*.py"))  # one part's faults each
+    here += [name for path in topics for name in re.findall(r"^def (test_\w+)\(", path.read_text(), re.M)]
     elsewhere = "".join(  # hypothesis, and the cases that need a real server
         path.read_text()
         for path in [ROOT / "tests" / "test_properties.py", *(ROOT / "tests" / "remote").glob("test_*.py")]
     )
     assert len(named) == len(set(named))
+    assert len(here) == len(set(here))  # no test of the same name in two files
     for name in named:
         assert name in here or f"def {name}(" in elsewhere, name
     assert sorted(set(here) - set(named)) == []

@@ -1,7 +1,7 @@
 """The catalogue of canned SPARQL queries: one ``.rq`` file per query.
 
-A canned query starts with header lines beginning with ``#+`` (as in grlc); without the ``#+`` and
-one following space they are YAML::
+A canned query has header lines beginning with ``#+`` (as in grlc); without the ``#+`` and one
+following space they are YAML::
 
     #+ summary: Who co-chaired a session
     #+ description: >-
@@ -12,6 +12,12 @@ one following space they are YAML::
     #+     default: rgd:session-2plus2-intersessional-07
     #+     description: the dialogue session
     #+ tags: [sessions, people]
+
+As grlc does, every line of the file that starts with ``#+`` is a header line, wherever it is (usually
+at the top): a blank line or a plain ``#`` comment between header lines does not end the header. Lines
+end at a line feed, a carriage return or both, where SPARQL ends a comment (not at U+2028 or U+0085,
+which YAML 1.2 also takes for ordinary characters); a leading byte order mark is dropped. A key is
+given once in a mapping.
 
 ``summary`` (one line) and ``description`` are required. Each parameter has a ``name`` (used as
 ``?name`` in the query), a ``type`` (``iri``, ``string``, ``date``, ``integer``, ``boolean``),
@@ -28,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,7 +66,10 @@ _SCHEME = re.compile(r"(?:https?://|urn:)", re.IGNORECASE)
 _ANY_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")  # RFC 3986's scheme
 _PREFIXED = re.compile(r"([A-Za-z][A-Za-z0-9_.-]*)?:(.*)", re.DOTALL)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_INTEGER = re.compile(r"[+-]?\d+")
+_INTEGER = re.compile(r"([+-]?)(\d+)")
+# lines end where SPARQL ends a comment: str.splitlines() also broke at U+2028, U+0085, a form feed ...
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_BOM = "\ufeff"
 # one dummy value per type, to check at load time that a query runs with its parameters bound
 _PROBE: dict[str, OxTerm] = {
     "iri": ox.NamedNode("urn:relgraph:probe"),
@@ -78,7 +88,7 @@ def convert_value(value: str, type_: str) -> RdfTerm:
       IRI, or a prefixed name with a prefix of :data:`relgraph.prefixes.PREFIXES`;
     * ``string``: a plain literal of exactly the given text;
     * ``date``: an ``xsd:date`` literal, ``YYYY-MM-DD``;
-    * ``integer``: an ``xsd:integer`` literal (in canonical form);
+    * ``integer``: an ``xsd:integer`` literal (in canonical form), of any number of digits;
     * ``boolean``: ``true`` or ``false``.
 
     :param value: the text.
@@ -128,9 +138,16 @@ def convert_term(value: str, type_: str) -> OxTerm:
             raise ValueError(f"{value!r} is not a valid date: {error}") from None
         return ox.Literal(value, datatype=ox.NamedNode(_XSD + "date"))
     if type_ == "integer":
-        if not _INTEGER.fullmatch(value):
+        integer = _INTEGER.fullmatch(value)
+        if integer is None:
             raise ValueError(f"{value!r} is not an integer")
-        return ox.Literal(str(int(value)), datatype=ox.NamedNode(_XSD + "integer"))
+        # not int(), which refuses more than 4300 digits: the canonical form is written from the text
+        sign, digits = integer.groups()
+        if not digits.isascii():  # other decimal digits (Arabic-Indic ...), which int() took as well
+            digits = "".join(str(unicodedata.decimal(digit)) for digit in digits)
+        digits = digits.lstrip("0") or "0"
+        canonical = f"-{digits}" if sign == "-" and digits != "0" else digits
+        return ox.Literal(canonical, datatype=ox.NamedNode(_XSD + "integer"))
     if type_ == "boolean":
         if value.lower() not in ("true", "false"):
             raise ValueError(f"{value!r} is not true or false")
@@ -147,9 +164,11 @@ def _convert_iri(value: str) -> ox.NamedNode:
             raise ValueError(
                 f"{value!r} is not an IRI: an IRI in <...> must be absolute (start with a scheme: https:)"
             )
-        if scheme.group(1).lower() in PREFIXES:
+        prefix = _known_prefix(scheme.group(1))
+        if prefix is not None:  # suggested as it is known (rgd:), which is what is accepted, not as typed
+            local = text[scheme.end() :]
             raise ValueError(
-                f"{value!r} is not an IRI: {scheme.group()} is a prefix here; write {text} without <...>"
+                f"{value!r} is not an IRI: {prefix}: is a prefix here; write {prefix}:{local} without <...>"
             )
     elif not _SCHEME.match(text):
         match = _PREFIXED.fullmatch(text)
@@ -168,6 +187,20 @@ def _convert_iri(value: str) -> ox.NamedNode:
     if problem is not None:
         raise ValueError(f"{value!r} is not an IRI: {problem}")
     return ox.NamedNode(text)
+
+
+def _known_prefix(name: str) -> str | None:
+    """Return the prefix of :data:`~relgraph.prefixes.PREFIXES` that ``name`` is, ignoring case, or None.
+
+    A scheme is read ignoring case (RFC 3986), so ``<RGD:x>`` is the ``rgd:`` mistake too; a prefixed name
+    is not, so the prefix is given back as it is known.
+
+    >>> _known_prefix("RGD"), _known_prefix("mailto")
+    ('rgd', None)
+    """
+    if name in PREFIXES:
+        return name
+    return next((known for known in PREFIXES if known.lower() == name.lower()), None)
 
 
 @dataclass(frozen=True)
@@ -215,7 +248,8 @@ class CannedQuery:
     :param description: a longer explanation.
     :param params: the declared parameters.
     :param tags: free keywords.
-    :param text: the whole query text (header included; it is made of SPARQL comments).
+    :param text: the whole query text (header included; it is made of SPARQL comments), without the
+        byte order mark the file may start with.
 
     >>> query = CannedQuery.from_file(resources.queries_dir() / "is-co-chair.rq")
     >>> query.summary
@@ -241,20 +275,21 @@ class CannedQuery:
         :raises ConfigurationError: naming ``file:line`` if the header or the query is invalid.
         """
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8").removeprefix(_BOM)  # as relgraph sparql reads a file
         except (OSError, UnicodeDecodeError) as error:
             raise ConfigurationError(f"{path}: cannot read the canned query: {error}") from None
-        header, header_lines = _header(path, text)
+        lines = _lines(text)
+        header = _header(path, lines)
         query = cls(
             name=path.stem,
             path=path,
-            summary=_one_line_field(path, header, "summary"),
-            description=_text_field(path, header, "description"),
-            params=_params(path, header, header_lines),
-            tags=_tags(path, header),
+            summary=_one_line_field(path, header, "summary", lines),
+            description=_text_field(path, header, "description", lines),
+            params=_params(path, header, lines),
+            tags=_tags(path, header, lines),
             text=text,
         )
-        query._check_params(header_lines)
+        query._check_params()
         if check_sparql:
             query.check_sparql()
         return query
@@ -371,8 +406,8 @@ class CannedQuery:
                 ) from None
             raise ConfigurationError(error.message) from None
 
-    def _check_params(self, header_lines: int) -> None:
-        body = _strip_comments("\n".join(self.text.splitlines()[header_lines:]))
+    def _check_params(self) -> None:
+        body = _strip_comments("\n".join(line for line in _lines(self.text) if not _is_header(line)))
         names: set[str] = set()
         for param in self.params:
             if param.name in names:
@@ -386,6 +421,15 @@ class CannedQuery:
                 )
 
 
+def _hidden(file_name: str) -> bool:
+    """Tell whether a file is hidden (its name starts with ``.``), so not a canned query.
+
+    >>> _hidden("._session-co-chairs.rq"), _hidden("session-co-chairs.rq")
+    (True, False)
+    """
+    return file_name.startswith(".")
+
+
 def _check_name(name: object) -> None:
     """Refuse a query name that is not text (a library caller's ``None`` was a ``TypeError``).
 
@@ -396,7 +440,7 @@ def _check_name(name: object) -> None:
 
 
 class Catalogue:
-    """The canned queries of a folder: every ``*.rq`` file at its top level.
+    """The canned queries of a folder: every ``*.rq`` file at its top level, except hidden ones.
 
     :param queries: the queries.
 
@@ -412,7 +456,8 @@ class Catalogue:
     def load(cls, folder: Path | str | None = None, *, check_sparql: bool = True) -> Catalogue:
         """Read and check every canned query of a folder (by default the shipped queries).
 
-        Subfolders (such as ``checks/`` and ``internal/``) are not read.
+        Subfolders (such as ``checks/`` and ``internal/``) are not read, nor hidden files (a name starting
+        with ``.``: macOS's ``._name.rq`` AppleDouble files, an editor's ``.name.rq``).
 
         :param folder: the folder of ``.rq`` files.
         :param check_sparql: also check each query's SPARQL (see :meth:`CannedQuery.check_sparql`),
@@ -422,7 +467,7 @@ class Catalogue:
         folder = resources.queries_dir() if folder is None else Path(folder)
         if not folder.is_dir():
             raise ConfigurationError(f"{folder}: the canned query folder does not exist")
-        paths = sorted(path for path in folder.glob("*.rq") if path.is_file())
+        paths = sorted(path for path in folder.glob("*.rq") if not _hidden(path.name) and path.is_file())
         return cls([CannedQuery.from_file(path, check_sparql=check_sparql) for path in paths])
 
     def names(self) -> list[str]:
@@ -449,7 +494,7 @@ class Catalogue:
         folder = Path(folder) if folder else resources.queries_dir()
         path = folder / f"{name}.rq"
         try:
-            found = "/" not in name and "\x00" not in name and path.is_file()
+            found = "/" not in name and "\x00" not in name and not _hidden(path.name) and path.is_file()
         except OSError:  # a name too long for a file name: no such query (it was a traceback)
             found = False
         if found:
@@ -497,8 +542,34 @@ class _HeaderLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ign
     Only ``true``/``false`` (for ``required``) and an empty value (null) are read as YAML 1.2 reads them.
     PyYAML follows YAML 1.1, which turned ``default: no`` (Norway) into false, ``010`` into the integer
     8 and ``1.10`` into 1.1; and ``default: 2023-02-30`` must reach the date check as text, not fail
-    inside YAML.
+    inside YAML. A key given twice in a mapping is noted in :attr:`duplicates` (YAML says keys are
+    unique; PyYAML keeps the last one).
+
+    :param stream: the YAML text.
     """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        #: (line from 0, key) of each key given again in its mapping
+        self.duplicates: list[tuple[int, Any]] = []
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
+        """Construct a mapping, noting in :attr:`duplicates` each key it has twice.
+
+        :param node: the mapping node.
+        :param deep: construct the values at once.
+        """
+        if isinstance(node, yaml.MappingNode):
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    if key in seen:
+                        self.duplicates.append((key_node.start_mark.line, key))
+                    seen.add(key)
+                except TypeError:  # an unhashable key: refused as such below
+                    continue
+        return cast("dict[Any, Any]", super().construct_mapping(node, deep=deep))
 
 
 _YAML_1_2_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
@@ -509,35 +580,76 @@ for _first, _resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
         if _tag == "tag:yaml.org,2002:null":
             _HeaderLoader.add_implicit_resolver(_tag, _regexp, [_first])
 
+# YAML 1.2 takes U+0085, U+2028 and U+2029 for ordinary characters (YAML 1.2.2, 5.4 "Line Break
+# Characters"), as SPARQL does; PyYAML, a YAML 1.1 reader, ends a line at each. In the header they
+# stand in for themselves as private-use characters the header does not have.
+_YAML_1_1_BREAKS = "\x85\u2028\u2029"
+_PRIVATE_USE = (range(0xE000, 0xF900), range(0xF0000, 0xFFFFE))
 
-def _header(path: Path, text: str) -> tuple[dict[str, Any], int]:
-    lines = text.splitlines()
-    count = 0
-    yaml_lines = []
-    for line in lines:
-        if not line.startswith("#+"):
-            break
-        content = line[2:]
-        yaml_lines.append(content[1:] if content.startswith(" ") else content)
-        count += 1
-    if count == 0:
-        raise ConfigurationError(f"{path}:1: no '#+' header (summary, description) at the top of the query")
+
+def _lines(text: str) -> list[str]:
+    r"""Split text into lines as SPARQL does: at a line feed, a carriage return, or both.
+
+    >>> _lines("#+ a\r\n#+ b\u2028c\rd\x85e\n")
+    ['#+ a', '#+ b\u2028c', 'd\x85e', '']
+    """
+    return _LINE_BREAK.split(text)
+
+
+def _is_header(line: str) -> bool:
+    """Tell whether a line of a canned query is a line of its ``#+`` header."""
+    return line.startswith("#+")
+
+
+def _header(path: Path, lines: list[str]) -> dict[str, Any]:
+    """Read the ``#+`` header of a canned query: every line that starts with ``#+``, wherever it is.
+
+    :param path: the file, for the messages.
+    :param lines: its lines (:func:`_lines`).
+    :raises ConfigurationError: naming ``file:line`` if there is no header or it is not valid.
+    """
+    # As grlc reads a query's decorators (CLARIAH/grlc, src/gquery.py, get_yaml_decorators): its YAML is
+    # "\n".join(row.lstrip('#+') for row in rq.split('\n') if row.startswith('#+')), every such row of
+    # the file, and the other rows are the query. (It strips every leading # and +; one space is
+    # dropped here.) numbers[i] is the file line of line i of the YAML text.
+    numbers = [number for number, line in enumerate(lines, start=1) if _is_header(line)]
+    if not numbers:
+        raise ConfigurationError(f"{path}:1: no '#+' header lines (summary, description) in the query")
+    yaml_text = "\n".join(_yaml_line(lines[number - 1]) for number in numbers)
+    present = set(yaml_text)
+    free = (chr(c) for block in _PRIVATE_USE for c in block if chr(c) not in present)
+    stand_ins = {ord(char): next(free) for char in _YAML_1_1_BREAKS if char in present}
+    back = {ord(stand_in): chr(char) for char, stand_in in stand_ins.items()}
+
+    def file_line(yaml_line: int) -> int:
+        return numbers[min(max(yaml_line, 0), len(numbers) - 1)]
+
+    loader = _HeaderLoader(yaml_text.translate(stand_ins))  # a SafeLoader
     try:
-        header = yaml.load("\n".join(yaml_lines), Loader=_HeaderLoader)  # a SafeLoader
+        loaded = loader.get_single_data()  # what yaml.load does
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        line_number = mark.line + 1 if mark is not None else 1
-        problem = getattr(error, "problem", None) or str(error)
+        line_number = file_line(mark.line) if mark is not None else numbers[0]
+        problem = (getattr(error, "problem", None) or str(error)).translate(back)
         raise ConfigurationError(
             f"{path}:{line_number}: invalid YAML in the '#+' header: {_one_line(problem)}"
         ) from None
     except (ValueError, KeyError, TypeError) as error:  # an explicit tag with a bad value: !!int abc
         raise ConfigurationError(
-            f"{path}:1: invalid value in the '#+' header: {_one_line(str(error))}"
+            f"{path}:{numbers[0]}: invalid value in the '#+' header: {_one_line(str(error))}"
         ) from None
+    finally:
+        loader.dispose()
+    if loader.duplicates:  # the first in the file (an outer mapping is constructed before its values)
+        line, key = min(loader.duplicates, key=lambda duplicate: duplicate[0])
+        raise ConfigurationError(
+            f"{path}:{file_line(line)}: duplicate key {_restore(key, back)!r} in the '#+' header "
+            "(a key is given once in a mapping)"
+        )
+    header = _restore(loaded, back)
     if not isinstance(header, dict):
         raise ConfigurationError(
-            f"{path}:1: the '#+' header must be a YAML mapping (summary: ..., description: ...)"
+            f"{path}:{numbers[0]}: the '#+' header must be a YAML mapping (summary: ..., description: ...)"
         )
     unknown = sorted(str(k) for k in header if k not in _HEADER_KEYS)
     if unknown:
@@ -545,38 +657,52 @@ def _header(path: Path, text: str) -> tuple[dict[str, Any], int]:
             f"{path}:{_key_line(lines, unknown[0])}: unknown header key {unknown[0]!r} "
             f"(known: {', '.join(sorted(_HEADER_KEYS))})"
         )
-    return header, count
+    return header
 
 
-def _one_line_field(path: Path, header: Mapping[str, Any], key: str) -> str:
-    value = _text_field(path, header, key)
-    if "\n" in value:
-        raise ConfigurationError(
-            f"{path}:{_key_line(path.read_text('utf-8').splitlines(), key)}: {key} must be one line"
-        )
+def _yaml_line(line: str) -> str:
+    """Return the YAML of a header line: without the ``#+`` and one following space."""
+    content = line[2:]
+    return content[1:] if content.startswith(" ") else content
+
+
+def _restore(value: Any, back: dict[int, str]) -> Any:
+    """Give the text of a loaded header its U+0085, U+2028 and U+2029 back (see :func:`_header`)."""
+    if not back:
+        return value
+    if isinstance(value, str):
+        return value.translate(back)
+    if isinstance(value, list):
+        return [_restore(item, back) for item in value]
+    if isinstance(value, dict):
+        return {_restore(key, back): _restore(item, back) for key, item in value.items()}
     return value
 
 
-def _text_field(path: Path, header: Mapping[str, Any], key: str) -> str:
+def _one_line_field(path: Path, header: Mapping[str, Any], key: str, lines: list[str]) -> str:
+    value = _text_field(path, header, key, lines)
+    if "\n" in value:
+        raise ConfigurationError(f"{path}:{_key_line(lines, key)}: {key} must be one line")
+    return value
+
+
+def _text_field(path: Path, header: Mapping[str, Any], key: str, lines: list[str]) -> str:
     value = header.get(key)
     if value is None:
         raise ConfigurationError(f"{path}:1: the '#+' header has no {key}")
     if not isinstance(value, str) or not value.strip():
-        line = _key_line(path.read_text("utf-8").splitlines(), key)
-        raise ConfigurationError(f"{path}:{line}: {key} must be non-empty text")
+        raise ConfigurationError(f"{path}:{_key_line(lines, key)}: {key} must be non-empty text")
     return value.strip()
 
 
-def _tags(path: Path, header: Mapping[str, Any]) -> tuple[str, ...]:
+def _tags(path: Path, header: Mapping[str, Any], lines: list[str]) -> tuple[str, ...]:
     tags = header.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
-        line = _key_line(path.read_text("utf-8").splitlines(), "tags")
-        raise ConfigurationError(f"{path}:{line}: tags must be a list of words")
+        raise ConfigurationError(f"{path}:{_key_line(lines, 'tags')}: tags must be a list of words")
     return tuple(tags)
 
 
-def _params(path: Path, header: Mapping[str, Any], header_lines: int) -> tuple[Param, ...]:
-    lines = path.read_text("utf-8").splitlines()[:header_lines]
+def _params(path: Path, header: Mapping[str, Any], lines: list[str]) -> tuple[Param, ...]:
     raw = header.get("params") or []
     if not isinstance(raw, list):
         raise ConfigurationError(f"{path}:{_key_line(lines, 'params')}: params must be a list of mappings")
@@ -635,16 +761,28 @@ def _key_line(lines: list[str], key: str) -> int:
     return next((i for i, line in enumerate(lines, start=1) if pattern.match(line)), 1)
 
 
+def _name_pattern(name: str) -> re.Pattern[str]:
+    r"""Match a header line that gives a parameter its name, in block or in flow style.
+
+    >>> pattern = _name_pattern("a")
+    >>> [bool(pattern.match(line)) for line in ["#+   - name: a", "#+ - name: 'a'  # the a", "#+ - name: ab"]]
+    [True, True, False]
+    >>> [bool(pattern.match(line)) for line in ['#+ - {name: a, type: iri}', '#+ - {type: iri, name: "a"}']]
+    [True, True]
+    """
+    return re.compile(rf"#\+.*\bname\s*:\s*(['\"]?){re.escape(name)}\1(?:\s*$|\s*[,}}]|\s+#)")
+
+
 def _name_line(lines: list[str], name: str) -> int:
-    pattern = re.compile(rf"#\+.*\bname\s*:\s*['\"]?{re.escape(name)}['\"]?\s*$")
+    pattern = _name_pattern(name)
     return next((i for i, line in enumerate(lines, start=1) if pattern.match(line)), 1)
 
 
 def _param_line(query: CannedQuery, name: str, *, last: bool = False) -> int:
-    lines = query.text.splitlines()
+    lines = _lines(query.text)
     if not last:
         return _name_line(lines, name)
-    pattern = re.compile(rf"#\+.*\bname\s*:\s*['\"]?{re.escape(name)}['\"]?\s*$")
+    pattern = _name_pattern(name)
     return max((i for i, line in enumerate(lines, start=1) if pattern.match(line)), default=1)
 
 

@@ -401,6 +401,7 @@ def export_command(
 def report_command(fmt: str, data_files: tuple[Path, ...]) -> None:
     """Run every canned query with its defaults and print the results."""
     from relgraph.catalogue import Catalogue
+    from relgraph.results import terminal_text
     from relgraph.store import KnowledgeGraph
 
     catalogue = Catalogue.load()
@@ -421,7 +422,8 @@ def report_command(fmt: str, data_files: tuple[Path, ...]) -> None:
                     section["result"] = result.to_sparql_json()
         sections.append(section)
         if fmt == "table":
-            heading = f"{query.name}: {query.summary}"
+            # written out as the tables write text (the queries table shows the same summary)
+            heading = terminal_text(f"{query.name}: {query.summary}")
             click.echo(f"{heading}\n{'=' * len(heading)}")
             if result is None:
                 click.echo(f"(skipped: {section['skipped']})")
