@@ -201,6 +201,21 @@ def test_hidden_rq_files_are_not_canned_queries(queries: Path) -> None:
     )
 
 
+def test_hidden_check_files_are_not_run(queries: Path) -> None:
+    # an AppleDouble ._x-violation.rq was read as a check: "cannot read the canned query", exit 3
+    checks = queries / "checks"
+    checks.mkdir()
+    (checks / "zz-violation.rq").write_text(
+        "#+ summary: Sessions\n#+ description: D\n"
+        f"SELECT ?s WHERE {{ ?s a <{PREFIXES['rg']}DialogueSession> }} ORDER BY ?s\n",
+        encoding="utf-8",
+    )
+    (checks / "._zz-violation.rq").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X")
+    result = run("check")
+    assert result.exit_code == 1, result.output  # the one check ran, and found the sessions
+    assert "._zz" not in result.output and "zz-violation" in result.output
+
+
 def test_a_bracketed_prefix_in_another_case_is_corrected_to_the_known_prefix() -> None:
     # the advice was "write RGD:... without <...>", which was then refused as "unknown prefix 'RGD:'"
     result = run("query", "session-co-chairs", "-p", "session", f"<RGD:{SESSION}>", "--format", "csv")

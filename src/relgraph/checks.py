@@ -24,12 +24,13 @@ class CheckOutcome:
 
 
 def check_files() -> list[Path]:
-    """Return the check queries, sorted by name.
+    """Return the check queries, sorted by name; hidden files (``._x-violation.rq``) are not checks.
 
     >>> [p.name for p in check_files()][:1]
     ['duplicate-label-violation.rq']
     """
-    return sorted((resources.queries_dir() / "checks").glob("*-violation.rq"))
+    found = (resources.queries_dir() / "checks").glob("*-violation.rq")
+    return sorted(path for path in found if not path.name.startswith("."))
 
 
 def run_checks(kg: KnowledgeGraph | None = None, extra_files: Iterable[Path] = ()) -> list[CheckOutcome]:
