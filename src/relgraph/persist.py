@@ -56,7 +56,16 @@ from relgraph.reading import (
     token_too_long,
     unreadable,
 )
-from relgraph.storedir import MANIFEST, check_folder, make_folder, reason, write_manifest
+from relgraph.storedir import (
+    MANIFEST,
+    STORE_NAME,
+    check_folder,
+    leftover,
+    make_folder,
+    reason,
+    rocksdb_folder,
+    write_manifest,
+)
 
 __all__ = [
     "MANIFEST",
@@ -75,7 +84,6 @@ __all__ = [
 
 # formats read whole into memory for their checks (nesting, XML entities), so held to the size limit
 _WHOLE = frozenset({ox.RdfFormat.RDF_XML, ox.RdfFormat.JSON_LD})
-_STORE_NAME = re.compile(r"store-[A-Za-z0-9_]+")
 _current: contextvars.ContextVar[Path | None] = contextvars.ContextVar("relgraph_store", default=None)
 # files of a RocksDB folder that change without the data changing (its log of events, its lock)
 _NOT_DATA = re.compile(r"LOCK|LOG(?:\.old\..*)?")
@@ -106,7 +114,9 @@ def scratch_copy(store: ox.Store, parent: Path | None) -> Iterator[ox.Store]:
 
     :param store: the open store.
     :param parent: the folder to make the copy in (the store folder of ``--store DIR``), if any.
-    :raises OSError: if no copy can be made.
+    :raises OSError: if no copy can be made: no room, or RocksDB cannot make the checkpoint (the
+        store's folder was deleted since it was opened, by another command's rebuild: RocksDB's
+        ``NotFound``, though the open store still reads).
     """
     import shutil
     import tempfile
@@ -124,8 +134,11 @@ def scratch_copy(store: ox.Store, parent: Path | None) -> Iterator[ox.Store]:
         raise failure
     try:
         with locked(folder):
-            store.backup(str(folder / "store"))
-            copy = ox.Store(str(folder / "store"))
+            try:
+                store.backup(str(folder / "store"))
+                copy = ox.Store(str(folder / "store"))
+            except RuntimeError as error:  # RocksDB's own errors (pyoxigraph raises OSError for the rest)
+                raise OSError(f"cannot make a checkpoint of the store: {reason(error)}") from error
             try:
                 yield copy
             finally:
@@ -313,9 +326,10 @@ def _damage(
     found = manifest.get("damaged")
     if isinstance(found, str):
         return found
-    return _changed_file(
-        store_dir / manifest["store"], manifest["store_files"], read_all=False, touched=touched
-    )
+    database = store_dir / manifest["store"]
+    if not database.is_dir():  # deleted (rm -rf DIR/store-*): as damaged as a file of it missing
+        return f"{manifest['store']} is {'not a folder' if database.exists() else 'missing'}"
+    return _changed_file(database, manifest["store_files"], read_all=False, touched=touched)
 
 
 def verify_store(store_dir: Path) -> str | None:
@@ -472,7 +486,7 @@ def _fresh_manifest(
     :param touched: filled as for :func:`_record_times`, if given.
     """
     manifest = check_folder(store_dir, "query")
-    if manifest is None or not _well_formed(manifest) or not (store_dir / manifest["store"]).is_dir():
+    if manifest is None or not _well_formed(manifest):  # a store folder gone is damage (_damage)
         return None
     if manifest["given"] != [str(resolved(f)) for f in files] or manifest["checks"] != _LOAD_CHECKS:
         return None
@@ -523,7 +537,7 @@ def _well_formed(manifest: dict[str, Any]) -> bool:
         for entry in manifest[entries]
     ):
         return False  # no file has such a name: written by hand (os.stat raised ValueError)
-    return _STORE_NAME.fullmatch(manifest["store"]) is not None
+    return STORE_NAME.fullmatch(manifest["store"]) is not None
 
 
 def _same_target(alias: dict[str, str]) -> bool:
@@ -597,15 +611,17 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool, why: str) -> d
 
     limits = Limits.from_env()
     # what a build killed outright (SIGKILL, power loss) left: no other build runs while this one
-    # holds the lock, so none of it is in use
-    for leftover in [*store_dir.glob(".build-*"), *store_dir.glob(f".{MANIFEST}.*")]:
-        if leftover.is_dir():
-            shutil.rmtree(leftover, ignore_errors=True)
-        else:
-            leftover.unlink(missing_ok=True)
-    for scratch in store_dir.glob(".scratch-*"):  # scratch_copy's, unless another process uses it
-        with contextlib.suppress(LockedError, InputError), locked(scratch):
-            shutil.rmtree(scratch, ignore_errors=True)
+    # holds the lock, so none of it is in use. Only what relgraph itself makes (storedir.leftover): a
+    # file or folder of someone else's whose name looks like one (.build-cache) is never deleted
+    for entry in _entries(store_dir):
+        what = leftover(entry)
+        if what == "build":
+            shutil.rmtree(entry, ignore_errors=True)
+        elif what == "manifest":
+            entry.unlink(missing_ok=True)
+        elif what == "scratch":  # scratch_copy's, unless another process uses it
+            with contextlib.suppress(LockedError, InputError), locked(entry):
+                shutil.rmtree(entry, ignore_errors=True)
     try:
         temporary = Path(tempfile.mkdtemp(prefix=".build-", dir=store_dir))
     except OSError as error:
@@ -667,8 +683,8 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool, why: str) -> d
                 (temporary / "store").rename(final)
         except OSError as error:
             raise unwritable(error) from None
-        for old in store_dir.glob("store-*"):
-            if old != final:
+        for old in _entries(store_dir):  # the old stores: RocksDB folders named as relgraph names them
+            if old != final and STORE_NAME.fullmatch(old.name) and rocksdb_folder(old):
                 shutil.rmtree(old, ignore_errors=True)
         return manifest
     except BaseException as error:
@@ -679,6 +695,14 @@ def _build(store_dir: Path, files: list[Path], *, progress: bool, why: str) -> d
     finally:
         store = None
         shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _entries(folder: Path) -> list[Path]:
+    """Return what ``folder`` holds (nothing if it cannot be read)."""
+    try:
+        return list(folder.iterdir())
+    except OSError:
+        return []
 
 
 def _store_files(folder: Path) -> list[dict[str, Any]]:

@@ -223,7 +223,9 @@ class KnowledgeGraph:
         """Yield a writable copy of the store, for work that adds triples to a read-only one; deleted after.
 
         An on-disk store is copied as a RocksDB checkpoint, in milliseconds
-        (:func:`relgraph.persist.scratch_copy`), an in-memory one quad by quad.
+        (:func:`relgraph.persist.scratch_copy`), an in-memory one quad by quad. So is an on-disk
+        store of which no checkpoint can be made: no room for one, or its folder was deleted since it
+        was opened (another command built the store again), which the open store still reads.
 
         :raises OSError: if an on-disk store cannot be copied, nor read into memory.
 
@@ -236,7 +238,7 @@ class KnowledgeGraph:
             if not self._in_memory:
                 from relgraph.persist import scratch_copy
 
-                with contextlib.suppress(OSError):  # no room for a checkpoint: in memory, below
+                with contextlib.suppress(OSError):  # no checkpoint can be made: in memory, below
                     checkpoint = stack.enter_context(scratch_copy(self._store, self._scratch_parent))
             if checkpoint is not None:
                 yield checkpoint
