@@ -1116,6 +1116,36 @@ def test_add_validates_against_the_readouts_in_subfolders(tmp_path: Path, data_c
     assert snapshot(data_copy) == before
 
 
+def test_hidden_files_in_the_data_are_not_part_of_the_graph(tmp_path: Path, data_copy: Path) -> None:
+    # macOS's AppleDouble ._x.ttl stopped every command (exit 3), and a Jupyter checkpoint (a copy of a
+    # readout) was loaded beside the readout: add refused every new readout
+    readouts = data_copy / "readouts"
+    first = next(readouts.glob("*.ttl"))
+    (readouts / f"._{first.name}").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X")
+    (readouts / ".ipynb_checkpoints").mkdir()
+    (readouts / ".ipynb_checkpoints" / f"{first.stem}-checkpoint.ttl").write_text(
+        first.read_text().replace("Ely Ratner", "Ely Ratner (draft)")  # a second label: a violation
+    )
+    from relgraph.add import base_files
+
+    assert [f for f in base_files(data_copy) if f.name.startswith(".") or ".ipynb" in str(f)] == []
+    new = tmp_path / "note.ttl"
+    new.write_text(NOTE)
+    result = run("add", str(new), "--data-dir", str(data_copy))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"{new}: added as {readouts / 'note.ttl'} (1 triples)\n"
+    # and a readout is not added under a hidden name, where the graph would never read it
+    hidden = tmp_path / ".draft.ttl"
+    hidden.write_text(NOTE)
+    result = run("add", str(hidden), "--data-dir", str(data_copy))
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert result.stderr == (
+        f"Error: {hidden}: a hidden file would not be read into the graph; give the readout a name without "
+        "a leading '.'\n"
+    )
+    assert not (readouts / ".draft.ttl").exists()
+
+
 def test_add_with_a_broken_file_in_the_data_is_a_configuration_error(tmp_path: Path, data_copy: Path) -> None:
     # it was exit 2, as if the new readout were at fault; every other command says exit 3
     (data_copy / "readouts" / "broken.ttl").write_text("<http://ex/a> <http://ex/b> ")

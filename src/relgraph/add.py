@@ -101,6 +101,11 @@ def add_readout(
     folder = (data_dir or resources.data_dir()) / "readouts"
     if path.suffix.lower() != ".ttl":
         raise UsageError(f"{path}: relgraph add takes a Turtle readout (.ttl)")
+    if path.name.startswith("."):  # the graph does not read hidden files (store.default_files)
+        raise UsageError(
+            f"{path}: a hidden file would not be read into the graph; give the readout a name "
+            "without a leading '.'"
+        )
     target = folder / f"{path.stem}.ttl"  # the graph reads *.ttl: a readout saved as .TTL was never read
     if target.exists():
         raise UsageError(f"{path}: {target} is already in the data; give the new readout another name")

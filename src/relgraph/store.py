@@ -80,8 +80,10 @@ def default_files(data_only: bool = False, *, data_dir: Path | None = None) -> l
     """Return the files the default graph is built from, in load order.
 
     They are the ontology ``relgraph.ttl`` (unless ``data_only``) and every ``*.ttl`` under the
-    ``reference`` and ``readouts`` data folders (their subfolders too), each folder sorted. ``relgraph
-    add`` validates a readout against these same files.
+    ``reference`` and ``readouts`` data folders (their subfolders too), each folder sorted, except hidden
+    ones: a file or subfolder whose name starts with ``.`` (macOS's ``._x.ttl``, an editor's backup,
+    Jupyter's ``.ipynb_checkpoints/``) is not part of the graph. ``relgraph add`` validates a readout
+    against these same files.
 
     :param data_only: leave out the ontology.
     :param data_dir: the data folder (default: the shipped ``data/``).
@@ -92,7 +94,11 @@ def default_files(data_only: bool = False, *, data_dir: Path | None = None) -> l
     files = [] if data_only else [resources.ontology_dir() / "relgraph.ttl"]
     data_dir = resources.data_dir() if data_dir is None else data_dir
     for folder in ("reference", "readouts"):
-        files.extend(sorted((data_dir / folder).rglob("*.ttl")))
+        top = data_dir / folder
+        found = top.rglob("*.ttl")
+        files.extend(
+            sorted(f for f in found if not any(part.startswith(".") for part in f.relative_to(top).parts))
+        )
     return files
 
 
