@@ -594,7 +594,7 @@ def push_command(
     )
     store = None if store_endpoint is None else query_endpoint.sibling(store_endpoint, "store")
     kg = KnowledgeGraph.default(extra_files=data_files, data_only=data_only)
-    plan = PushPlan(ntriples_lines(kg.quads()), chunk_size)
+    plan = PushPlan(ntriples_lines(kg.quads(), timeout=timeout), chunk_size)
     pushed = [0]
     with progress(len(plan.lines), f"pushing to {query_endpoint.url}") as update:  # as every bar
 

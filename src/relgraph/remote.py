@@ -3,12 +3,16 @@
 :class:`SparqlClient` runs queries (answers as :class:`relgraph.results.QueryResult`, equal to a
 local run) and updates. Every failure becomes a :class:`relgraph.errors.RemoteError` (exit code 4)
 with one line naming the endpoint: connection refused, DNS failure, no answer within the timeout,
-an HTTP error status, a ``200`` with an HTML page, a truncated or unparseable body, and Virtuoso's
-partial-result headers. The timeout is a deadline for the whole request: connecting, sending, the
+an HTTP error status, a ``200`` with an HTML page in answer to a query, a truncated or unparseable
+body, and Virtuoso's partial-result headers. An update succeeds on any ``2xx`` answer, whatever its
+body: the SPARQL 1.1 Protocol leaves the body of a successful update to the server (Fuseki answers a
+form-encoded one with an HTML page, "Update succeeded"). The body of an HTTP error is read up to
+64 KiB, for the message. The timeout is a deadline for the whole request: connecting, sending, the
 answer's headers and its last byte (a server trickling its answer cannot stretch it). Credentials
 come from the URL, the environment (``RELGRAPH_ENDPOINT_USER``/``RELGRAPH_ENDPOINT_PASSWORD``) or
-``~/.netrc``, and are never part of a message: :func:`scrub` removes user information from every
-URL that is printed.
+``~/.netrc``, are sent as HTTP Basic authentication whenever there is a user name (a user without a
+password, an access token, goes with an empty password), and are never part of a message:
+:func:`scrub` removes user information from every URL that is printed.
 """
 
 from __future__ import annotations
@@ -30,14 +34,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib.term import URIRef
 
 from relgraph.deadline import LONGEST_WAIT, open_before
 from relgraph.errors import QueryError, RemoteError, UsageError
-from relgraph.limits import DEFAULT_TIMEOUT, current_timeout
-from relgraph.results import QueryResult
+from relgraph.limits import DEFAULT_TIMEOUT, Answer, current_timeout
+from relgraph.results import TRIPLE_TERMS_UNSUPPORTED, QueryResult
 from relgraph.sparql_values import with_values
-from relgraph.terms import RdfTerm, triple_to_rdflib
+from relgraph.terms import RdfTerm
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -59,6 +64,8 @@ _GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9"
 # up to the last "@" of the URL: a password may hold "/", "?" or "#" that were not percent-encoded
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)\S*@")
 _DETAIL_LENGTH = 200
+#: the most bytes of an HTTP error's body read (for the message): never the whole of a huge one
+_ERROR_BODY_BYTES = 1 << 16
 
 
 def scrub(text: str) -> str:
@@ -227,8 +234,8 @@ class SparqlClient:
         )
         where = self.endpoint.url
         content_type = headers.get("Content-Type", "").split(";")[0].strip().lower()
-        if graph:
-            return QueryResult(kind="graph", triples=_parse_graph(where, content_type, body))
+        if graph:  # pyoxigraph triples, converted on first use, as a local run's (RDF 1.2 triple terms too)
+            return QueryResult.from_answer(Answer("graph", triples=_parse_graph(where, content_type, body)))
         if content_type not in (_JSON_RESULTS, "application/json"):
             raise RemoteError(
                 f"{where}: answered {content_type or 'without a content type'}, not SPARQL JSON"
@@ -240,6 +247,8 @@ class SparqlClient:
         try:
             result = QueryResult.from_sparql_json(data)
         except QueryError as error:
+            if error.message == TRIPLE_TERMS_UNSUPPORTED:  # a valid answer: the error of a local run
+                raise
             raise RemoteError(f"{where}: {error.message}") from None
         if (result.kind == "ask") != (form == "ASK"):  # an ASK answered with rows, or rows with a boolean
             raise RemoteError(
@@ -286,8 +295,9 @@ class SparqlClient:
         for name, value in params:
             wrapper.addParameter(name, value)
         wrapper.addCustomHttpHeader("Accept", accept)
-        if endpoint.user is not None:
-            wrapper.setCredentials(endpoint.user, endpoint.password or "")
+        authorization = _basic_authorization(endpoint)
+        if authorization is not None:  # not setCredentials: SPARQLWrapper drops a user without a password
+            wrapper.addCustomHttpHeader("Authorization", authorization)
         try:
             response: Any = wrapper.query().response
             headers = response.headers
@@ -307,9 +317,11 @@ class SparqlClient:
         except OSError as error:
             raise RemoteError(_network_message(where, error, timeout)) from None
         _check_partial(where, headers)
+        if update:  # any 2xx: the body of a successful update is the server's choice (Fuseki: an HTML page)
+            return headers, body
         content_type = headers.get("Content-Type", "").split(";")[0].strip().lower()
-        if content_type in ("text/html", "application/xhtml+xml") or (
-            not update and body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html"))
+        if content_type in ("text/html", "application/xhtml+xml") or body.lstrip()[:15].lower().startswith(
+            (b"<!doctype html", b"<html")
         ):
             raise RemoteError(
                 f"{where}: answered with an HTML page, not SPARQL results (a proxy or login page? "
@@ -332,8 +344,6 @@ def post_graph(store: Endpoint, graph: str, body: bytes, *, timeout: float | Non
         (default: :func:`relgraph.limits.current_timeout`).
     :raises RemoteError: for every failure of the endpoint.
     """
-    import base64
-
     if timeout is None:
         timeout = current_timeout()
     deadline = time.monotonic() + min(timeout, LONGEST_WAIT)
@@ -343,9 +353,9 @@ def post_graph(store: Endpoint, graph: str, body: bytes, *, timeout: float | Non
     request = urllib.request.Request(url, data=body, method="POST")
     request.add_header("Content-Type", "application/n-triples")
     request.add_header("Accept", "*/*")
-    if store.user is not None:
-        token = base64.b64encode(f"{store.user}:{store.password or ''}".encode()).decode("ascii")
-        request.add_header("Authorization", f"Basic {token}")
+    authorization = _basic_authorization(store)
+    if authorization is not None:
+        request.add_header("Authorization", authorization)
     try:
         with open_before(request, deadline) as response:
             status: int = response.status
@@ -420,38 +430,39 @@ def _wrapper_class() -> Any:
     :raises ImportError: if SPARQLWrapper is not installed.
     """
     from SPARQLWrapper import SPARQLWrapper
-    from SPARQLWrapper.SPARQLExceptions import (
-        EndPointInternalError,
-        EndPointNotFound,
-        QueryBadFormed,
-        Unauthorized,
-        URITooLong,
-    )
-
-    errors: dict[int, type[Exception]] = {
-        400: QueryBadFormed,
-        401: Unauthorized,
-        404: EndPointNotFound,
-        414: URITooLong,
-        500: EndPointInternalError,
-    }
 
     class DeadlineWrapper(SPARQLWrapper):
-        """SPARQLWrapper that sends its request before its ``deadline`` (:mod:`relgraph.deadline`)."""
+        """SPARQLWrapper that sends its request before its ``deadline`` (:mod:`relgraph.deadline`).
+
+        An HTTP error status is raised as the :class:`urllib.error.HTTPError` itself, its body unread:
+        SPARQLWrapper's own ``_query`` read the whole body of a 400, 401, 404, 414 or 500 (no size
+        limit: a 200 MiB body took a gigabyte and ran on past the timeout, copied into its message).
+        """
 
         deadline: float
 
         def _query(self) -> tuple[Any, str]:
-            request = self._createRequest()
-            try:
-                return open_before(request, self.deadline), self.returnFormat
-            except urllib.error.HTTPError as error:
-                kind = errors.get(error.code)
-                if kind is None:
-                    raise
-                raise kind(error.read()) from error
+            return open_before(self._createRequest(), self.deadline), self.returnFormat
 
     return DeadlineWrapper
+
+
+def _basic_authorization(endpoint: Endpoint) -> str | None:
+    """Return the ``Authorization`` header of HTTP Basic authentication, if the endpoint has a user.
+
+    A user without a password (an access token as the user name) is sent with an empty password.
+
+    >>> _basic_authorization(Endpoint("http://127.0.0.1/q", "mytoken", ""))
+    'Basic bXl0b2tlbjo='
+    >>> _basic_authorization(Endpoint("http://127.0.0.1/q")) is None
+    True
+    """
+    import base64
+
+    if endpoint.user is None:
+        return None
+    token = base64.b64encode(f"{endpoint.user}:{endpoint.password or ''}".encode()).decode("ascii")
+    return f"Basic {token}"
 
 
 def _netrc_credentials(
@@ -504,10 +515,17 @@ def _http_error_message(where: str, error: urllib.error.HTTPError) -> str:
 
 
 def _read(error: urllib.error.HTTPError) -> bytes:
+    """Read the start of an error's body, before the request's deadline, and close the connection.
+
+    At most :data:`_ERROR_BODY_BYTES`: enough for the detail of the message, never the whole of a
+    huge body. A body that does not come in time (or breaks off) gives what came, or nothing.
+    """
     try:
-        return error.read(1 << 16)  # enough for the detail of the message: never the whole of a huge body
+        return error.read(_ERROR_BODY_BYTES)
     except (OSError, http.client.HTTPException):
         return b""
+    finally:
+        error.close()
 
 
 def _detail(text: str) -> str:
@@ -525,7 +543,7 @@ def _body_detail(body: bytes) -> str:
 def _status_message(where: str, code: int, reason: object, body: bytes) -> str:
     detail = _body_detail(body)
     suffix = f": {detail}" if detail else ""
-    status = f"HTTP {code}{' ' + str(reason) if reason else ''}"
+    status = f"HTTP {code}{' ' + _detail(str(reason)) if reason else ''}"
     if code == 401:
         return (
             f"{where}: {status}: the endpoint needs valid credentials (set {ENV_USER} and "
@@ -545,35 +563,7 @@ def _status_message(where: str, code: int, reason: object, body: bytes) -> str:
 
 
 def _wrapper_message(where: str, error: Exception) -> str:
-    from SPARQLWrapper.SPARQLExceptions import (
-        EndPointInternalError,
-        EndPointNotFound,
-        QueryBadFormed,
-        Unauthorized,
-        URITooLong,
-    )
-
-    codes: list[tuple[type[Exception], int, str]] = [
-        (QueryBadFormed, 400, "Bad Request"),
-        (Unauthorized, 401, "Unauthorized"),
-        (EndPointNotFound, 404, "Not Found"),
-        (URITooLong, 414, "URI Too Long"),
-        (EndPointInternalError, 500, "Internal Server Error"),
-    ]
-    # SPARQLWrapper keeps the body only inside its message: "...: msg. \n\nResponse:\nb'...'"
-    text = str(error)
-    raw = b""
-    if "Response:\n" in text:
-        import ast
-
-        try:
-            value = ast.literal_eval(text.split("Response:\n", 1)[1])
-        except (ValueError, SyntaxError):
-            value = b""
-        raw = value if isinstance(value, bytes) else b""
-    for kind, code, reason in codes:
-        if isinstance(error, kind):
-            return _status_message(where, code, reason, raw)
+    """Say what SPARQLWrapper refused (HTTP error statuses never come here: see :func:`_wrapper_class`)."""
     return f"{where}: {_detail(str(error))}"
 
 
@@ -608,9 +598,11 @@ def _check_partial(where: str, headers: Mapping[str, str]) -> None:
         )
 
 
-def _parse_graph(where: str, content_type: str, body: bytes) -> list[tuple[RdfTerm, RdfTerm, RdfTerm]]:
-    import pyoxigraph as ox
+def _parse_graph(where: str, content_type: str, body: bytes) -> list[ox.Triple]:
+    """Parse a CONSTRUCT or DESCRIBE answer into pyoxigraph triples (RDF 1.2 triple terms kept).
 
+    :raises RemoteError: for another content type, or a body that does not parse.
+    """
     formats = {
         "application/n-triples": ox.RdfFormat.N_TRIPLES,
         "text/plain": ox.RdfFormat.N_TRIPLES,
@@ -624,6 +616,6 @@ def _parse_graph(where: str, content_type: str, body: bytes) -> list[tuple[RdfTe
             f"{where}: answered {content_type or 'without a content type'}, not N-Triples or Turtle"
         )
     try:
-        return [triple_to_rdflib(quad) for quad in ox.parse(body, rdf_format)]
+        return [ox.Triple(quad.subject, quad.predicate, quad.object) for quad in ox.parse(body, rdf_format)]
     except (SyntaxError, ValueError, MemoryError) as error:
         raise RemoteError(f"{where}: truncated or unparseable RDF answer ({_detail(str(error))})") from None

@@ -497,11 +497,28 @@ def _json_term(term: OxTerm) -> dict[str, str]:
     return value
 
 
+#: the error of a result holding an RDF 1.2 triple term, which rdflib terms cannot hold (as a local run says)
+TRIPLE_TERMS_UNSUPPORTED = "RDF 1.2 triple terms in results are not supported"
+
+
 def _from_json_term(value: Mapping[str, t.Any]) -> RdfTerm:
+    """Return the rdflib term of a SPARQL JSON results term, checked as the store would take it.
+
+    :raises QueryError: for a valid RDF 1.2 triple term (SPARQL 1.2's ``"type": "triple"``), with
+        the message of a local run of the query (:data:`TRIPLE_TERMS_UNSUPPORTED`), and for a literal
+        with a base direction: rdflib terms hold neither.
+    :raises KeyError, TypeError, ValueError: for a term that is not valid SPARQL JSON.
+    """
     from rdflib.term import BNode, Literal, URIRef
 
     kind = value["type"]
     text = value["value"]
+    if kind == "triple":  # its parts are checked first: an invalid one is a broken answer, not RDF 1.2
+        if not isinstance(text, Mapping):
+            raise TypeError(f"triple term value {text!r} is not an object")
+        for part in ("subject", "predicate", "object"):
+            _check_triple_part(text[part])
+        raise QueryError(TRIPLE_TERMS_UNSUPPORTED)
     if not isinstance(text, str):
         raise TypeError(f"term value {text!r} is not a string")
     # each term is checked as the store would take it (an IRI with a space, an empty blank node id
@@ -533,6 +550,17 @@ def _from_json_term(value: Mapping[str, t.Any]) -> RdfTerm:
         ox.NamedNode(str(datatype))
         return Literal(text, datatype=URIRef(datatype), normalize=False)
     raise ValueError(f"unsupported term type {kind!r}")
+
+
+def _check_triple_part(value: object) -> None:
+    """Check a part of a triple term (itself perhaps a triple term) as :func:`_from_json_term` would."""
+    if not isinstance(value, Mapping):
+        raise TypeError(f"triple term part {value!r} is not an object")
+    try:
+        _from_json_term(value)
+    except QueryError as error:
+        if error.message != TRIPLE_TERMS_UNSUPPORTED:  # a direction, inside a triple term
+            raise
 
 
 def _converter() -> t.Callable[[OxValue], RdfTerm]:
