@@ -492,7 +492,9 @@ def test_regions_referenced(catalogue: Catalogue, first_readout_kg: KnowledgeGra
 
 def test_partnership_frameworks(catalogue: Catalogue, kg: KnowledgeGraph) -> None:
     table = rows(catalogue, kg, "partnership-frameworks")
-    assert col(table, "frameworkLabel", "broaderLabel", "kindLabel", "memberLabel") == [
+    # the members the first readout and the reference data give, in this order; a later readout may add
+    # more (an initiative under the Major Defense Partnership) without changing these
+    first = [
         ("Major Defense Partnership", "US-India partnership", "country", "India"),
         ("Major Defense Partnership", "US-India partnership", "country", "United States"),
         (
@@ -505,8 +507,10 @@ def test_partnership_frameworks(catalogue: Catalogue, kg: KnowledgeGraph) -> Non
         ("US-India partnership", None, "country", "United States"),
         ("US-India partnership", None, "partnership framework", "Major Defense Partnership"),
     ]
+    shown = col(table, "frameworkLabel", "broaderLabel", "kindLabel", "memberLabel")
+    assert [row for row in shown if row in first] == first
     only_mdp = rows(catalogue, kg, "partnership-frameworks", framework="rgd:major-defense-partnership")
-    assert only_mdp == table[:3]
+    assert only_mdp == [row for row in table if row["frameworkLabel"] == "Major Defense Partnership"]
 
 
 def test_dialogue_sessions(catalogue: Catalogue, kg: KnowledgeGraph) -> None:
