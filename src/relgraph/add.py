@@ -11,6 +11,11 @@ folder): each written to a hidden temporary file in its folder, flushed to disk,
 final name (which fails rather than replace an existing file). Any failure, including Ctrl-C, leaves
 the data folder byte for byte as it was.
 
+A readout that adds nothing to the graph (every triple of it is there already: a copy of a readout
+under another name) is refused; one whose source (the node with its ``rg:textFile``, or that text file)
+is already the source of a readout in the data is added with a warning (logged to ``relgraph.add``;
+the ``relgraph`` command prints it on standard error), since the data holds one readout per source.
+
 Only one writer at a time: the ``readouts`` folder is locked with :func:`fcntl.flock` (no lock file
 is created), and a second writer is refused at once with "locked" (exit code 6).
 """
@@ -20,24 +25,31 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from relgraph import resources
 from relgraph.errors import ConfigurationError, InputError, RelgraphError, UsageError
 from relgraph.export import new_file_mode, temporary_beside
 from relgraph.locking import LockedError, locked
-from relgraph.reading import UTF8_BOM, read_checked
+from relgraph.namespaces import RG
+from relgraph.reading import UTF8_BOM, escape_controls, read_checked
 from relgraph.store import KnowledgeGraph, default_files
+from relgraph.terms import shorten
 from relgraph.validate import ValidationReport
 
 __all__ = ["AddOutcome", "LockedError", "add_readout", "base_files", "locked"]
 
 # what to do about a source text over the size limit (an RDF file's message speaks of --store)
 _TOO_BIG_HINT = "raise RELGRAPH_MAX_FILE_BYTES (the limit is also at most 1/8 of the memory available)"
+_TEXT_FILE = ox.NamedNode(str(RG.textFile))
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -81,14 +93,19 @@ def add_readout(
 ) -> AddOutcome:
     """Validate a readout against the graph and, if it passes, add it to ``data/readouts/``.
 
+    A readout whose source is already the source of a readout in the data is added (if it passes)
+    with a warning logged to ``relgraph.add``.
+
     :param file: the readout, a Turtle (``.ttl``) file.
-    :param data_dir: the data folder (default: the shipped ``data/``).
+    :param data_dir: the data folder (default: :func:`relgraph.resources.data_dir`, the shipped
+        ``data/`` unless ``--data-dir`` names another).
     :param strict: refuse warnings and infos too, not only violations.
     :param whole_graph: validate every node of the graph with the readout added (see
         :func:`relgraph.validate.validate`), not only those near its triples.
     :param progress: called with a line saying what is being done.
     :raises UsageError: if the file is not Turtle, or a readout of that name, or a source text of that
-        name with other bytes, is already in the data.
+        name with other bytes, is already in the data; if every triple of it is already in the graph (it
+        adds nothing); if ``data_dir`` is not a data folder (:func:`relgraph.resources.check_data_dir`).
     :raises InputError: if it is missing or not valid RDF (``file:line:column``), or a source text it
         cites and that is to be copied cannot be read, is empty or is not UTF-8.
     :raises LockedError: if another writer holds the data folder.
@@ -98,7 +115,9 @@ def add_readout(
     from relgraph.validate import validate
 
     path = Path(file)
-    folder = (data_dir or resources.data_dir()) / "readouts"
+    folder = (
+        resources.data_dir() if data_dir is None else resources.check_data_dir(Path(data_dir))
+    ) / "readouts"
     if path.suffix.lower() != ".ttl":
         raise UsageError(f"{path}: relgraph add takes a Turtle readout (.ttl)")
     if path.name.startswith("."):  # the graph does not read hidden files (store.default_files)
@@ -127,6 +146,15 @@ def add_readout(
             base.load(*base_files(folder.parent))
         except InputError as error:  # a broken file already in the data, as for every command (exit 3)
             raise ConfigurationError(error.message) from error
+        if _adds_nothing(new, base):  # a copy of a readout under another name was added again
+            raise UsageError(
+                f"{path}: adds nothing to the graph: all its {len(new)} triples are in it already"
+                if len(new)
+                else f"{path}: holds no triples; nothing to add"
+            )
+        known = _known_sources(new, base)
+        if known:
+            _log.warning("%s: %s; the data holds one readout per source", path, "; ".join(known))
         report = _named_report(
             validate([snapshot], kg=base, strict=strict, sources=sources, whole_graph=whole_graph),
             snapshot,
@@ -149,6 +177,88 @@ def add_readout(
                 copy.unlink(missing_ok=True)
             raise
         return AddOutcome(target, len(new), report, sources=tuple((found, copy) for found, copy, _ in copies))
+
+
+def _adds_nothing(new: KnowledgeGraph, base: KnowledgeGraph) -> bool:
+    """Tell whether every triple of ``new`` is already in ``base``, which it then would not change.
+
+    A triple without blank nodes must be in ``base`` as it is. Blank nodes are the file's own, never
+    those of ``base``: the triples of each group of connected blank nodes must be in ``base`` with some
+    nodes in their place (one ``ASK`` a group, its IRIs and literals bound as terms, never pasted in).
+
+    :raises QueryTimeoutError: if a group's query runs past the timeout.
+    """
+    with_blanks: list[ox.Quad] = []
+    for quad in new.oxigraph.quads_for_pattern(None, None, None, None):
+        if isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode):
+            with_blanks.append(quad)
+        elif ox.Quad(quad.subject, quad.predicate, quad.object) not in base.oxigraph:
+            return False
+    owner: dict[ox.BlankNode, ox.BlankNode] = {}  # union-find: a blank node -> a node of its group
+
+    def root(node: ox.BlankNode) -> ox.BlankNode:
+        while owner.setdefault(node, node) != node:
+            node = owner[node]
+        return node
+
+    for quad in with_blanks:
+        if isinstance(quad.subject, ox.BlankNode) and isinstance(quad.object, ox.BlankNode):
+            owner[root(quad.object)] = root(quad.subject)
+    groups: dict[ox.BlankNode, list[ox.Quad]] = {}
+    for quad in with_blanks:
+        node = quad.subject if isinstance(quad.subject, ox.BlankNode) else quad.object
+        assert isinstance(node, ox.BlankNode)
+        groups.setdefault(root(node), []).append(quad)
+    return all(_in_graph(quads, base) for quads in groups.values())
+
+
+def _in_graph(quads: list[ox.Quad], base: KnowledgeGraph) -> bool:
+    """Tell whether ``base`` holds these triples with some nodes in place of their blank nodes."""
+    names: dict[ox.NamedNode | ox.BlankNode | ox.Literal, str] = {}
+    bindings: dict[str, ox.NamedNode | ox.Literal] = {}
+
+    def variable(term: object) -> str:
+        assert isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal)  # triple terms are refused
+        if term not in names:
+            names[term] = f"{'b' if isinstance(term, ox.BlankNode) else 't'}{len(names)}"
+            if not isinstance(term, ox.BlankNode):
+                bindings[names[term]] = term
+        return f"?{names[term]}"
+
+    patterns = " . ".join(
+        f"{variable(q.subject)} {variable(q.predicate)} {variable(q.object)}" for q in quads
+    )
+    return bool(base.query(f"ASK {{ {patterns} }}", bindings).boolean)
+
+
+def _known_sources(new: KnowledgeGraph, base: KnowledgeGraph) -> list[str]:
+    """Say which sources of ``new`` (nodes with an ``rg:textFile``) are already sources in ``base``.
+
+    :return: one phrase for each source whose node, or whose text file, a source of ``base`` has.
+    """
+    nodes: dict[ox.NamedNode | ox.BlankNode, str] = {}
+    texts: dict[str, ox.NamedNode | ox.BlankNode] = {}
+    for quad in base.oxigraph.quads_for_pattern(None, _TEXT_FILE, None):
+        if isinstance(quad.subject, ox.NamedNode | ox.BlankNode) and isinstance(quad.object, ox.Literal):
+            nodes.setdefault(quad.subject, quad.object.value)
+            texts.setdefault(quad.object.value, quad.subject)
+    phrases = []
+    for quad in new.oxigraph.quads_for_pattern(None, _TEXT_FILE, None):
+        source, text = quad.subject, quad.object
+        if not isinstance(source, ox.NamedNode | ox.BlankNode) or not isinstance(text, ox.Literal):
+            continue  # left to the shapes
+        name = escape_controls(text.value)
+        if isinstance(source, ox.NamedNode) and source in nodes:
+            held = "" if nodes[source] == text.value else f", with the text {escape_controls(nodes[source])}"
+            phrases.append(
+                f"its source {shorten(source)} ({name}) is already the source of a readout in the data{held}"
+            )
+        elif text.value in texts:
+            other = shorten(texts[text.value])
+            phrases.append(
+                f"its source text {name} is already the text of {other}, the source of a readout in the data"
+            )
+    return phrases
 
 
 @contextlib.contextmanager

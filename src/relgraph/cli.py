@@ -65,6 +65,43 @@ def data_option(function: F) -> F:
     )(function)
 
 
+def data_dir_option(help_text: str | None = None) -> Callable[[F], F]:
+    """Return the decorator adding ``--data-dir DIR`` (or ``RELGRAPH_DATA_DIR``), the graph's data folder.
+
+    The folder replaces the shipped ``data/`` for the whole command: ``DIR/reference`` and
+    ``DIR/readouts`` are loaded, source texts are looked for in ``DIR/sources``
+    (:func:`relgraph.resources.use_data_dir`); the ontology and shapes stay the shipped ones. The
+    option wins over the variable. A folder that does not exist, or has no ``reference/`` and
+    ``readouts/`` folders, is a one-line error naming it (exit 2).
+
+    :param help_text: the option's help, for a command that does more with the folder (``add``).
+    """
+
+    def set_data_dir(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+        if value is None:
+            return
+        from click.core import ParameterSource
+
+        from relgraph.resources import use_data_dir
+
+        name = param.name or "data_dir"
+        from_env = ctx.get_parameter_source(name) == ParameterSource.ENVIRONMENT
+        ctx.with_resource(use_data_dir(value, "RELGRAPH_DATA_DIR" if from_env else "--data-dir"))
+
+    return click.option(
+        "--data-dir",
+        type=click.Path(path_type=Path),
+        envvar="RELGRAPH_DATA_DIR",
+        expose_value=False,
+        callback=set_data_dir,
+        metavar="DIR",
+        help=help_text
+        or "Read the graph's data from DIR (DIR/reference, DIR/readouts; source texts in DIR/sources) "
+        "instead of the shipped data/; the ontology and shapes stay the shipped ones "
+        "[default: RELGRAPH_DATA_DIR, else the shipped data/].",
+    )
+
+
 def endpoint_options(function: F) -> F:
     """Add ``--endpoint URL``, ``--graph IRI`` and ``--timeout SECONDS``: run on a remote SPARQL endpoint."""
     function = click.option(
@@ -104,7 +141,7 @@ def _check_endpoint_options(endpoint: str | None, graph: str | None) -> None:
     ctx = click.get_current_context()
     given = [
         "--" + name.replace("_", "-")
-        for name in ("store", "allow_imports")
+        for name in ("store", "data_dir", "allow_imports")
         if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE
     ]
     if given:
@@ -288,6 +325,7 @@ def queries_command(fmt: str) -> None:
 )
 @format_option(RESULT_FORMATS, "table")
 @data_option
+@data_dir_option()
 @endpoint_options
 @local_options(timeout=False)
 def query_command(
@@ -333,6 +371,7 @@ def query_command(
 @click.argument("query")
 @format_option(RESULT_FORMATS, "table")
 @data_option
+@data_dir_option()
 @endpoint_options
 @local_options(timeout=False)
 def sparql_command(
@@ -381,6 +420,7 @@ def sparql_command(
     "store's order as they are serialized: faster on a big graph, and the output is not held in memory.",
 )
 @data_option
+@data_dir_option()
 @local_options()
 def export_command(
     fmt: str, output: str | None, data_only: bool, sort: bool, data_files: tuple[Path, ...]
@@ -397,6 +437,7 @@ def export_command(
 @store_option
 @format_option(TABLE_FORMATS, "table")
 @data_option
+@data_dir_option()
 @local_options()
 def report_command(fmt: str, data_files: tuple[Path, ...]) -> None:
     """Run every canned query with its defaults and print the results."""
@@ -451,6 +492,7 @@ def report_command(fmt: str, data_files: tuple[Path, ...]) -> None:
     "the new triples (slower on a large graph).",
 )
 @data_option
+@data_dir_option()
 @local_options()
 def validate_command(
     files: tuple[Path, ...],
@@ -481,6 +523,7 @@ def validate_command(
 @click.argument("entity")
 @format_option(("text", "json"), "text")
 @data_option
+@data_dir_option()
 @local_options()
 def explain_command(entity: str, fmt: str, data_files: tuple[Path, ...]) -> None:
     """Say what the graph holds about ENTITY, each fact with the sentence it comes from.
@@ -498,6 +541,7 @@ def explain_command(entity: str, fmt: str, data_files: tuple[Path, ...]) -> None
 @store_option
 @format_option(TABLE_FORMATS, "table")
 @data_option
+@data_dir_option()
 @local_options()
 def check_command(fmt: str, data_files: tuple[Path, ...]) -> None:
     """Run the quality checks (queries/checks/*-violation.rq); each must return no rows.
@@ -567,6 +611,7 @@ def check_command(fmt: str, data_files: tuple[Path, ...]) -> None:
 )
 @click.option("--data-only", is_flag=True, help="Leave out the ontology.")
 @data_option
+@data_dir_option()
 def push_command(
     endpoint: str,
     update_endpoint: str | None,
@@ -636,6 +681,7 @@ _RUN = {"ends_the_process": False}
     help="Have the server cancel any query that runs longer than this [default: 60, or RELGRAPH_TIMEOUT].",
 )
 @data_option
+@data_dir_option()
 def serve_command(
     bind: str,
     port: int,
@@ -697,11 +743,10 @@ def serve_command(
 @cli.command("add")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Refuse warnings and infos too, not only violations.")
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="The data folder to add to [default: the shipped data/].",
+@data_dir_option(
+    "The data folder to validate against and add to: the readout goes to DIR/readouts, its source texts "
+    "to DIR/sources; the ontology and shapes stay the shipped ones "
+    "[default: RELGRAPH_DATA_DIR, else the shipped data/]."
 )
 @click.option(
     "--whole-graph",
@@ -710,17 +755,18 @@ def serve_command(
     "the new triples (slower on a large graph).",
 )
 @local_options()
-def add_command(file: Path, strict: bool, data_dir: Path | None, whole_graph: bool) -> None:
+def add_command(file: Path, strict: bool, whole_graph: bool) -> None:
     """Validate a new readout FILE (Turtle) against the graph and add it to data/readouts/, all or nothing.
 
-    Exit 0 when it was added, 1 when it does not conform or fails a check (nothing is added), 2 for a
-    bad file, 6 when another writer holds the data folder.
+    The source texts it cites go to data/sources/ (DIR/readouts and DIR/sources with --data-dir). Exit 0
+    when it was added (with a warning if its source already has a readout), 1 when it does not conform or
+    fails a check (nothing is added), 2 for a bad file or one that adds nothing to the graph, 6 when
+    another writer holds the data folder.
     """
     from relgraph.add import add_readout
 
     outcome = add_readout(
         file,
-        data_dir=data_dir,
         strict=strict,
         whole_graph=whole_graph,
         progress=lambda line: click.echo(line, err=True),

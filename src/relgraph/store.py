@@ -86,7 +86,8 @@ def default_files(data_only: bool = False, *, data_dir: Path | None = None) -> l
     against these same files.
 
     :param data_only: leave out the ontology.
-    :param data_dir: the data folder (default: the shipped ``data/``).
+    :param data_dir: the data folder (default: :func:`relgraph.resources.data_dir`, the shipped ``data/``
+        unless ``--data-dir`` names another); the ontology is always the shipped one.
 
     >>> [p.name for p in default_files()][:2]
     ['relgraph.ttl', 'countries-organisations.ttl']
@@ -178,25 +179,32 @@ class KnowledgeGraph:
         *,
         data_only: bool = False,
         store: Path | str | None = None,
+        data_dir: Path | str | None = None,
     ) -> KnowledgeGraph:
-        """Load the shipped ontology and data (see :func:`default_files`), then ``extra_files``.
+        """Load the shipped ontology and the data (see :func:`default_files`), then ``extra_files``.
 
         :param extra_files: more RDF files to load into the same graph (or one file).
         :param data_only: leave out the ontology.
         :param store: an on-disk store folder: built from the files once, reused while they are
             unchanged (see :mod:`relgraph.persist`); the graph is then read-only. By default the
             folder of the ``--store`` option (:func:`relgraph.persist.use_store`), if any.
-        :raises ConfigurationError: if a shipped file is missing or invalid.
+        :param data_dir: the data folder to read ``reference/`` and ``readouts/`` from (default:
+            :func:`relgraph.resources.data_dir`: the shipped ``data/``, or the folder of the
+            ``--data-dir`` option, :func:`relgraph.resources.use_data_dir`).
+        :raises ConfigurationError: if a file of the ontology or the data is missing or invalid.
         :raises InputError: if one of ``extra_files`` is missing or invalid.
-        :raises UsageError: if ``extra_files`` or ``store`` is not a path (or, for the files, a list of them).
+        :raises UsageError: if ``extra_files``, ``store`` or ``data_dir`` is not a path (or, for the files,
+            a list of them), or ``data_dir`` is not a data folder
+            (:func:`relgraph.resources.check_data_dir`).
         """
         from relgraph.persist import current_store, open_store
 
         extra = as_paths(extra_files)
         store = as_path(store, "the store") if store is not None else current_store()
+        folder = None if data_dir is None else resources.check_data_dir(as_path(data_dir, "the data folder"))
+        data_files = default_files(data_only, data_dir=folder)
         if store is not None:
-            shipped = default_files(data_only)
-            files = [*shipped, *extra]
+            files = [*data_files, *extra]
             persisted = cls.__new__(cls)
             persisted._in_memory = False
             persisted._read_only = True
@@ -205,7 +213,7 @@ class KnowledgeGraph:
             try:
                 persisted._store, _built = open_store(store, files)
             except InputError as error:  # errors name their file first: "file:line:column: ..."
-                if error.message.startswith(tuple(f"{f}:" for f in shipped)):
+                if error.message.startswith(tuple(f"{f}:" for f in data_files)):
                     raise ConfigurationError(error.message) from error  # as in memory (exit 3)
                 raise
             persisted.files = files
@@ -213,7 +221,7 @@ class KnowledgeGraph:
         Limits.from_env()  # a bad RELGRAPH_* variable is the user's error (exit 2), not the shipped files'
         kg = cls()
         try:
-            kg.load(*default_files(data_only))
+            kg.load(*data_files)
         except InputError as error:
             raise ConfigurationError(error.message) from error
         kg.load(*extra)
