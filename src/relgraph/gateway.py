@@ -10,7 +10,11 @@ or of a form body, an ``application/sparql-query`` or ``application/sparql-updat
 for ``SERVICE`` and ``LOAD`` wherever Oxigraph could read them as keywords, with or without spaces
 (:func:`relgraph.sparql_tokens.code_keyword`; Oxigraph, as the grammar says, does not decode ``\u``
 escapes outside strings and IRIs). A compressed SPARQL body (``Content-Encoding``), which Oxigraph
-inflates, is refused (415). Such a request is answered ``403 Forbidden`` with a one-line reason; every
+inflates, is refused (415), and so is one over :data:`MAX_SPARQL_BODY` (413): such a body is read (up to
+:data:`_DISCARDED` bytes) and dropped after the answer, so that a client that sends its whole body before it
+reads reads the answer, not a reset. A text that could nest too deeply is parsed and planned aside, and
+not run (:func:`relgraph.limits.check_nesting`; an update on the empty store of :attr:`Gateway.updates`).
+A request with ``SERVICE`` or ``LOAD`` is answered ``403 Forbidden`` with a one-line reason; every
 other request goes to Oxigraph as it came (its ``Host`` header too, so the IRIs Oxigraph makes from it
 name this front), and the answer comes back as Oxigraph makes it. The front serves
 :attr:`Gateway.max_connections` connections at a time (one more is answered 503 at once), gives each
@@ -25,6 +29,7 @@ import http.client
 import io
 import re
 import socket
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -32,7 +37,9 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from relgraph.errors import QueryError
+import pyoxigraph as ox
+
+from relgraph.errors import QueryError, RelgraphError
 from relgraph.limits import check_nesting
 from relgraph.reading import escape_controls, one_line
 from relgraph.sparql_tokens import code_keyword
@@ -42,6 +49,8 @@ __all__ = ["MAX_SPARQL_BODY", "Gateway", "refusal"]
 #: the largest SPARQL body the front reads and checks (Oxigraph takes 128 MiB; checking that much would hold
 #: the front for minutes)
 MAX_SPARQL_BODY = 16 * 1024 * 1024
+#: the most bytes of a refused body read and dropped, for the client to read its answer
+_DISCARDED = 4 * MAX_SPARQL_BODY
 _SPARQL_BODIES = {"application/sparql-query", "application/sparql-update"}
 _FORM = "application/x-www-form-urlencoded"
 _HOP_BY_HOP = {
@@ -121,10 +130,24 @@ class Gateway(ThreadingHTTPServer):
         self.log = log or (lambda _line: None)
         self._thread: threading.Thread | None = None
         self._slots = threading.BoundedSemaphore(self.max_connections)
+        self._updates: tempfile.TemporaryDirectory[str] | None = None
         super().__init__(address, _Handler)
 
+    @property
+    def updates(self) -> str | None:
+        """The folder of an empty store that the nesting check parses updates on (made by :meth:`start`)."""
+        return None if self._updates is None else self._updates.name
+
     def start(self) -> threading.Thread:
-        """Serve on a daemon thread until :meth:`stop`, :attr:`max_connections` at once; return the thread."""
+        """Serve on a daemon thread until :meth:`stop`, :attr:`max_connections` at once; return the thread.
+
+        :raises OSError: if the empty store of :attr:`updates` cannot be made.
+        """
+        if self._updates is None:  # made here, not by a forked worker of the check (it hung there)
+            self._updates = tempfile.TemporaryDirectory(
+                prefix="relgraph-updates-", ignore_cleanup_errors=True
+            )
+            ox.Store(self._updates.name)  # empty, closed at once
         self._slots = threading.BoundedSemaphore(self.max_connections)  # set on the instance, say
         self._thread = threading.Thread(
             target=self.serve_forever, args=(0.1,), name="relgraph gateway", daemon=True
@@ -133,11 +156,17 @@ class Gateway(ThreadingHTTPServer):
         return self._thread
 
     def stop(self) -> None:
-        """Stop serving, if it was started, and close the listening socket (the port is then free)."""
+        """Stop serving, if it was started, and close the listening socket (the port is then free).
+
+        The empty store of :attr:`updates` is removed.
+        """
         if self._thread is not None:
             self.shutdown()
             self._thread = None
         self.server_close()
+        if self._updates is not None:
+            self._updates.cleanup()
+            self._updates = None
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Say nothing of a client that went away or sent a broken request (no traceback)."""
@@ -205,7 +234,7 @@ class _Handler(BaseHTTPRequestHandler):
         kind = self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
         chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
         length = self.headers.get("Content-Length")
-        body: bytes | Iterator[bytes] | None
+        body: bytearray | Iterator[bytes] | None
         try:
             size = int(length) if length is not None and not chunked else None
             if size is not None and size < 0:
@@ -218,39 +247,55 @@ class _Handler(BaseHTTPRequestHandler):
             if any(coding.strip() not in ("", "identity") for coding in codings.split(",")):
                 # Oxigraph would inflate it, after this check
                 self._answer(415, f"compressed SPARQL ({codings}) is refused: send it as it is")
+                self._discard_body(size, chunked)
                 return
             if size is not None and size > MAX_SPARQL_BODY:
                 self._answer(413, f"SPARQL bodies are limited to {MAX_SPARQL_BODY} bytes")
+                self._discard_body(size, chunked)
                 return
             try:
-                body = b"".join(self._body(size, chunked, MAX_SPARQL_BODY + 1))
+                body = self._whole_body(size, chunked)
             except _BodyError as error:
                 self._answer(400, str(error))
                 return
-            if len(body) > MAX_SPARQL_BODY:
+            if len(body) > MAX_SPARQL_BODY:  # chunks, one past the limit
                 self._answer(413, f"SPARQL bodies are limited to {MAX_SPARQL_BODY} bytes")
+                self._discard_body(None, chunked)
                 return
         else:  # data for the graph store, passed on as it comes: at a pace, not by a deadline
             self._deadline.pace(self.server.request_seconds, 1 / self.server.body_bytes_per_second)
             body = self._body(size, chunked, None) if size or chunked else None
+        if not self._allowed(kind, body):
+            return
+        if not self._deadline.pacing:  # a graph store body is read as it is sent on, at its pace
+            self._lift_deadline()
+        self._forward(body, size)
+
+    def _allowed(self, kind: str, body: bytearray | Iterator[bytes] | None) -> bool:
+        """Check the SPARQL of the request (its URL's, its body's); answer and return False if it is refused.
+
+        The texts are dropped once checked: a request waiting for Oxigraph's answer holds its body only.
+        """
         texts = _sparql_texts(self.path.partition("?")[2])
-        if isinstance(body, bytes):
+        if isinstance(body, bytearray):
             text = body.decode("utf-8", errors="replace")
             texts.extend([text] if kind in _SPARQL_BODIES else _sparql_texts(text))
+            del text
         for text in texts:
             reason = refusal(text)
             if reason is not None:
                 self._refuse(403, reason)
-                return
-        for text in texts:  # after the refusals: the check parses an update on an empty store of its own
+                return False
+        for text in texts:  # after the refusals: the check parses, and runs nothing
             try:
-                check_nesting(text)
-            except QueryError as error:  # too deep: it would crash the Oxigraph server (or time out)
+                check_nesting(text, updates=self.server.updates)  # one that is no query: as an update
+            except QueryError as error:  # too deep (it would crash Oxigraph's server), or not parsed in time
                 self._refuse(400, error.message)
-                return
-        if not self._deadline.pacing:  # a graph store body is read as it is sent on, at its pace
-            self._lift_deadline()
-        self._forward(body, size)
+                return False
+            except RelgraphError as error:  # the check itself failed
+                self._refuse(500, error.message)
+                return False
+        return True
 
     def _lift_deadline(self) -> None:
         """Let the rest take 60 s a read or a write (the answer may take long to send to a slow reader)."""
@@ -263,6 +308,32 @@ class _Handler(BaseHTTPRequestHandler):
         where = f"{self.command} {self.path.partition('?')[0]} from {self.client_address[0]}"
         self.server.log(escape_controls(f"refused {where}: {reason}"))  # no terminal escapes
         self._answer(status, reason)
+
+    def _whole_body(self, size: int | None, chunked: bool) -> bytearray:
+        """Read a SPARQL body whole, into one buffer (at most :data:`MAX_SPARQL_BODY` bytes and a chunk more).
+
+        :raises _BodyError: as :meth:`_body` does.
+        """
+        body = bytearray()  # grown in place: a list of pieces joined held the body twice
+        for piece in self._body(size, chunked, MAX_SPARQL_BODY + 1):
+            body += piece
+        return body
+
+    def _discard_body(self, size: int | None, chunked: bool) -> None:
+        """Read what is left of a refused request's body and drop it, :data:`_DISCARDED` bytes at most.
+
+        So that the client, which sends its whole body before it reads the answer (urllib, SPARQLWrapper),
+        reads the answer: a connection closed with bytes unread is reset, and the client saw a broken pipe.
+        Within the request's deadline; a body left unread past the bound is cut off all the same.
+
+        :param size: the bytes left of a body of known length; None for the rest of a chunked one.
+        :param chunked: whether the body is sent in chunks.
+        """
+        if not chunked and not size:
+            return
+        with contextlib.suppress(OSError, _BodyError):
+            for _piece in self._pieces(size, chunked, _DISCARDED):
+                pass
 
     def _body(self, size: int | None, chunked: bool, limit: int | None) -> Iterator[bytes]:
         """Yield the request's body as it comes (at most ``limit`` bytes and a little more).
@@ -302,7 +373,7 @@ class _Handler(BaseHTTPRequestHandler):
             read += len(piece)
             yield piece
 
-    def _forward(self, body: bytes | Iterator[bytes] | None, size: int | None) -> None:
+    def _forward(self, body: bytearray | Iterator[bytes] | None, size: int | None) -> None:
         host, port = self.server.upstream
         connection = http.client.HTTPConnection(host, port)
         try:  # the request target as the client wrote it (http.server turns a leading // into /)
@@ -313,7 +384,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if name.lower() not in _HOP_BY_HOP:
                     connection.putheader(name, value)
             connection.putheader("Connection", "close")
-            if isinstance(body, bytes):
+            if isinstance(body, bytearray):
                 connection.putheader("Content-Length", str(len(body)))
                 connection.endheaders(body)
             elif body is not None and size is not None:

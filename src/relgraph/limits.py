@@ -314,28 +314,53 @@ class Answer:
     triples: list[ox.Triple] = field(default_factory=list)
 
 
-# Oxigraph's SPARQL parser is recursive: a query nested thousands deep, or a long chain of an operator,
-# overflows its thread's stack and the process dies (SIGSEGV in relgraph, SIGABRT in an Oxigraph server):
-# at 8 MiB, about 3,000 braces, 6,000 parentheses or 12,000 "!"; at 2 MiB, 700 braces, 2,000 "+" terms or
-# 2,000 UNIONs. A text that could not nest deeper than the budget (sparql_tokens.nesting_bound) is run as it
-# is; a text that could is first parsed in a forked worker, on a thread of _PROBE_STACK, where an overflow
-# kills the worker only. 2 MiB is the least a thread that runs a query gets: glibc's threads when the stack
-# limit is unlimited (8 MiB otherwise), Rust's threads (the Oxigraph server's).
+# Oxigraph's SPARQL parser is recursive, and so is its planner: a query nested thousands deep, or a long chain
+# of an operator, overflows its thread's stack and the process dies (SIGSEGV in relgraph, SIGABRT in an
+# Oxigraph server): at 8 MiB, about 3,000 braces, 6,000 parentheses or 12,000 "!"; at 2 MiB, 700 braces (in
+# the parser), 2,000 "+" terms, 2,000 UNIONs or 3,000 triple patterns (in the planner). A text that could
+# not nest deeper than the budget (sparql_tokens.nesting_bound) is run as it is; a text that could is first
+# parsed and planned, and not run, in a forked worker, on a thread of _PROBE_STACK, where an overflow kills
+# the worker only. 2 MiB is the least a thread that runs a query gets: glibc's threads when the stack limit
+# is unlimited (8 MiB otherwise), Rust's threads (the Oxigraph server's).
 NESTING_BUDGET = 400
 _PROBE_STACK = 2 * _MIB
 _PROBE_SECONDS = 5.0
-# signals of a worker whose native code crashed (a stack overflow), not of one killed for its memory
-_CRASHES = frozenset({signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS})
+#: the data memory the check may take in its worker beyond what it has when forked (RLIMIT_DATA): parsing
+#: and planning a query of 100 kB take a few MiB (a worker that ran the query took 1 GB for a string doubled
+#: by CONCAT); Oxigraph's planner computes constant expressions, which this bounds too
+_PROBE_MEMORY = 256 * _MIB
+#: workers checking at once (more wait for one to end, within the time of their own check): with the memory
+#: of each, what relgraph serve's 32 clients can make its checks take
+_PROBES = threading.BoundedSemaphore(4)
+_TOO_DEEP = (
+    "the query nests too deeply for Oxigraph's parser, which would overflow its stack and crash; "
+    "write it with fewer nested groups, brackets or chained operators (IN for long || chains)"
+)
+# spaces and comments, and the prologue, as Oxigraph's parser reads them: keywords in any ASCII case, no
+# space needed after one, an IRI to the first ">", a prefix name to the first ":" (wider than the grammar's)
+_SPACE = r"(?:[ \t\n\r]++|\#[^\r\n]*+)*+"
+_DECLARATION = rf"(?i:BASE){_SPACE}<[^>]*+>|(?i:PREFIX){_SPACE}[^ \t\n\r#:<>]*+:{_SPACE}<[^>]*+>"
+_PROLOGUE = re.compile(rf"{_SPACE}(?:(?:{_DECLARATION}){_SPACE})*+", re.ASCII)
 
 
-def check_nesting(sparql: str) -> None:
-    """Refuse SPARQL nested too deeply for Oxigraph's recursive parser, which would crash the process.
+def check_nesting(sparql: str, *, updates: str | None = None) -> None:
+    """Refuse SPARQL nested too deeply for Oxigraph's recursive parser and planner, which crash on it.
 
-    :param sparql: a query or an update (already checked not to reach the network: an update is run
-        on an empty store of the worker's own).
-    :raises QueryError: if parsing it overflows a thread's stack of 2 MiB.
-    :raises QueryTimeoutError: if the check runs past the timeout.
-    :raises RelgraphError: if the worker fails otherwise (out of memory).
+    A text that could nest deeper than :data:`NESTING_BUDGET` levels (:func:`sparql_tokens.nesting_bound`)
+    is parsed and planned, and not run, in a forked worker (:func:`_parse_on_a_small_stack`), with
+    :data:`_PROBE_MEMORY` bytes of memory and the timeout (at most :data:`_PROBE_SECONDS`), at most
+    :data:`_PROBES` at once. Only a worker that overflowed its stack (SIGSEGV) says the text is too deep;
+    a check that could not end, for its memory or its time, refuses the text too, saying so.
+
+    :param sparql: a query or an update.
+    :param updates: the folder of an empty Oxigraph store, for a text that is not a query and may be run
+        as an update (``relgraph serve``'s front has one): it is parsed as one on the store, opened read-only
+        here (a store opened in a forked worker hung it); None: such a text is left to the real run.
+    :raises QueryError: if parsing or planning it overflows a thread's stack of 2 MiB, or takes more memory
+        than the check allows, or its worker is killed otherwise.
+    :raises QueryTimeoutError: if the check (with the wait for a worker) runs past the timeout.
+    :raises RelgraphError: if the worker fails otherwise (this pyoxigraph evaluated what it was to plan), or
+        the store of ``updates`` cannot be opened.
 
     >>> check_nesting("ASK { " + "{" * 450 + "}" * 450 + " }")  # deeper than the budget: parsed aside
     >>> check_nesting("ASK { " + "{" * 5000 + "}" * 5000 + " }")  # doctest: +ELLIPSIS
@@ -347,40 +372,146 @@ def check_nesting(sparql: str) -> None:
 
     if nesting_bound(sparql) <= NESTING_BUDGET:
         return
-    try:  # the parse is quick; an ASK or an update is also run, on an empty store: not for long
+    seconds = min(current_timeout(), _PROBE_SECONDS)
+    started = time.monotonic()
+    if not _PROBES.acquire(timeout=seconds):
+        raise QueryTimeoutError(
+            f"the query was not run: it could nest deeper than {NESTING_BUDGET} levels, and no check of its "
+            f"nesting could start within {seconds:g} s (too many are running); try again"
+        )
+    try:
+        try:
+            store = None if updates is None else ox.Store.read_only(updates)
+        except (OSError, RuntimeError) as error:
+            raise RelgraphError(f"the check of the query's nesting cannot open its store: {error}") from None
         run_in_worker(
-            lambda: _parse_on_a_small_stack(sparql),
-            min(current_timeout(), _PROBE_SECONDS),
+            lambda: _parse_on_a_small_stack(sparql, store),
+            max(0.0, seconds - (time.monotonic() - started)),
             "the check of the query's nesting",
         )
     except QueryTimeoutError:
-        return  # parsed without a crash, then running: the query itself has the timeout
-    except WorkerDiedError as error:
-        if error.signal not in _CRASHES:
-            raise
-        raise QueryError(  # the parser overflowed its stack
-            "the query nests too deeply for Oxigraph's parser, which would overflow its stack and crash; "
-            "write it with fewer nested groups, brackets or chained operators (IN for long || chains)"
+        raise QueryTimeoutError(  # not a pass: the query, run, would be parsed and planned as long
+            f"the query was not run: it could nest deeper than {NESTING_BUDGET} levels, and parsing and "
+            f"planning it to check took more than {seconds:g} s; make it smaller or less nested"
         ) from None
+    except WorkerDiedError as error:
+        if error.signal == signal.SIGSEGV:  # the parser or the planner overflowed its stack
+            raise QueryError(_TOO_DEEP) from None
+        raise QueryError(
+            f"the query was not run: it could nest deeper than {NESTING_BUDGET} levels, and the worker that "
+            f"parsed and planned it to check was {_signal_name(error.signal)} (Oxigraph aborts when it needs "
+            f"more memory than the {_PROBE_MEMORY // _MIB} MiB the check allows); "
+            "make it smaller or less nested"
+        ) from None
+    finally:
+        _PROBES.release()
 
 
-def _parse_on_a_small_stack(sparql: str) -> None:
-    """Parse ``sparql`` as a query, else as an update, on a new thread of :data:`_PROBE_STACK` bytes."""
+def _parse_on_a_small_stack(sparql: str, updates: ox.Store | None) -> None:
+    """Parse and plan ``sparql`` as a query, else parse it as an update, on a thread of :data:`_PROBE_STACK`.
+
+    Meant for a forked worker (:func:`run_in_worker`), whose data memory it caps at :data:`_PROBE_MEMORY`
+    more than it has. Nothing is run: pyoxigraph parses and plans a ``SELECT``, ``CONSTRUCT`` or
+    ``DESCRIBE`` query when it is given one, and evaluates it as its answer is read, which it is not; an
+    ``ASK`` query, which it evaluates at once, is given as the ``SELECT`` of a constant (a worker that ran
+    the ``ASK`` took 1 GB for a string doubled by ``CONCAT``). Planning may compute the query's constant
+    expressions: the memory and time of the check bound them. An update is given to a read-only store,
+    which parses it, then refuses to begin the transaction it would be planned and run in (before it
+    reads the store). A syntax error ends the check: the real run reports it.
+
+    :param sparql: a query or an update.
+    :param updates: a read-only store to parse a text that is no query on, as an update; None: a query only.
+    :raises RelgraphError: if pyoxigraph evaluated the text (it answered an ``ASK``, or ran an update).
+    """
+    _cap_data_memory(_PROBE_MEMORY)
+    outcome: list[BaseException] = []
 
     def parse() -> None:
-        store = ox.Store()  # empty, in memory, the worker's own
         try:
-            store.query(sparql)
-        except SyntaxError:
-            with contextlib.suppress(Exception):
-                store.update(sparql)
-        except Exception:  # any other error is for the real run to report
-            return
+            _parse_and_plan(sparql, updates)
+        except BaseException as error:  # handed to the worker's thread, raised there
+            outcome.append(error)
 
     threading.stack_size(_PROBE_STACK)
     thread = threading.Thread(target=parse)
     thread.start()
     thread.join()
+    if outcome:
+        raise outcome[0]
+
+
+def _parse_and_plan(sparql: str, updates: ox.Store | None) -> None:
+    """Parse and plan ``sparql`` as :func:`_parse_on_a_small_stack` says, on the calling thread."""
+    ran = RelgraphError(f"the check of the query's nesting ran it (pyoxigraph {ox.__version__}): report it")
+    try:
+        planned = ox.Store().query(_as_planned(sparql))  # parsed and planned, not evaluated
+    except SyntaxError:
+        if updates is None:
+            return  # for the real run to report
+    except Exception:
+        return  # any other error is for the real run to report
+    else:
+        if isinstance(planned, ox.QueryBoolean):  # an ASK evaluated: the prologue was misread
+            raise ran
+        del planned  # on this thread, which made it
+        return
+    try:
+        updates.update(sparql)
+    except RuntimeError:
+        return  # parsed, then no transaction on a read-only store
+    except Exception:
+        return  # a syntax error: for the real run to report
+    raise ran
+
+
+def _as_planned(sparql: str) -> str:
+    r"""Return the query as pyoxigraph plans it, not running it: an ``ASK`` as the ``SELECT`` of a constant.
+
+    The form is found after the prologue as Oxigraph's parser reads it (:data:`_PROLOGUE`), so ``ASKWHERE``
+    is an ``ASK``; the variable of the constant is new (a query that binds it would not be planned).
+
+    >>> _as_planned("PREFIX ask: <http://ex/> # ASK\nask{ ?s ask:p ?o } GROUP BY ?s").startswith(
+    ...     "PREFIX ask: <http://ex/> # ASK\nSELECT (1 AS ?relgraph_")
+    True
+    >>> _as_planned("SELECT * { { ASK } }")
+    'SELECT * { { ASK } }'
+    """
+    import secrets
+
+    start = _PROLOGUE.match(sparql).end()  # type: ignore[union-attr]
+    form = sparql[start : start + 3]
+    if not (form.isascii() and form.lower() == "ask"):
+        return sparql
+    return f"{sparql[:start]}SELECT (1 AS ?relgraph_{secrets.token_hex(8)}){sparql[start + 3 :]}"
+
+
+def _cap_data_memory(extra: int) -> None:
+    """Let this process take at most ``extra`` bytes of data more than it has (``RLIMIT_DATA``; Linux).
+
+    What it has is read from ``/proc/self/statm`` (its data and stack), which a sandbox of
+    :mod:`relgraph.guard` lets it read.
+    """
+    import resource
+
+    try:
+        with Path("/proc/self/statm").open(encoding="ascii") as statm:
+            data = int(statm.read().split()[5]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    limit = data + extra
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    if soft == resource.RLIM_INFINITY or limit < soft:
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+
+
+def _signal_name(number: int) -> str:
+    """Return how a process ended by signal ``number`` is described: ``killed by SIGABRT``."""
+    try:
+        return f"killed by {signal.Signals(number).name}"
+    except ValueError:
+        return f"killed by signal {number}"
 
 
 def run_query(

@@ -74,7 +74,8 @@ def check_port(bind: str, port: int) -> None:
 
     :param bind: the address to listen on.
     :param port: the port.
-    :raises UsageError: naming the port, or the address.
+    :raises UsageError: naming the port, or the address (one that cannot be listened on, or is no address
+        or host name: ``a.ü..b``, which IDNA cannot encode).
 
     >>> with socket.socket() as held:
     ...     held.bind(("127.0.0.1", 0))
@@ -99,6 +100,8 @@ def check_port(bind: str, port: int) -> None:
                     f"{_host(bind)}:{port}: the port is in use (another server?); choose another with --port"
                 ) from None
             raise UsageError(f"--bind {bind}: cannot listen there: {error.strerror or error}") from None
+        except (TypeError, ValueError) as error:  # a name IDNA cannot encode, a NUL: a traceback, exit 1
+            raise UsageError(f"--bind {bind}: not an address or host name: {error}") from None
 
 
 def build_store(location: Path, quads: Iterable[ox.Quad], graph: str = DEFAULT_GRAPH) -> int:
@@ -179,7 +182,8 @@ def serve(
     :raises KeyboardInterrupt: never: Ctrl-C (and SIGTERM, and SIGHUP unless ignored) stop the server
         and return 0; any other error stops it before it is raised.
     :raises ConfigurationError: if the oxigraph program is missing.
-    :raises UsageError: if the port is not valid, or cannot be listened on.
+    :raises UsageError: if the port is not valid, or cannot be listened on, or the front's empty store (for
+        the check of updates, :attr:`relgraph.gateway.Gateway.updates`) cannot be made.
     :raises InputError: if ``RELGRAPH_MAX_MEMORY_BYTES`` is not a whole number of bytes, or too few.
     """
     from relgraph.gateway import Gateway
@@ -203,7 +207,7 @@ def serve(
     try:
         try:
             gateway = Gateway((bind, port), ("127.0.0.1", _free_loopback_port()), say)
-        except OSError as error:
+        except (OSError, TypeError, ValueError) as error:  # TypeError: a name IDNA cannot encode
             raise UsageError(f"cannot listen on {host}:{port}: {one_line(str(error))}") from None
         inner = gateway.upstream[1]
         command = [
@@ -226,7 +230,10 @@ def serve(
             started = time.monotonic()
             listening = _listening(process, inner)
             if listening and not announced:
-                gateway.start()
+                try:
+                    gateway.start()
+                except OSError as error:  # the empty store the front checks updates on
+                    raise UsageError(f"cannot make the front's store: {one_line(str(error))}") from None
                 announce(f"SPARQL endpoint: http://{host}:{port}/query")
                 if writable:
                     announce(f"SPARQL update endpoint: http://{host}:{port}/update")

@@ -9,8 +9,8 @@ binding (:mod:`relgraph.sparql_values`) to find the outermost WHERE group.
 
 from __future__ import annotations
 
-import bisect
 import functools
+import heapq
 import re
 
 __all__ = ["QUERY_FORMS", "TOKEN", "code_keyword", "nesting_bound", "query_form", "undeclared_prefix"]
@@ -44,22 +44,25 @@ TOKEN = re.compile(
 # Keywords Oxigraph could read: a check that does not trust one way of splitting the text
 # --------------------------------------------------------------------------------------------------
 
-# In code, the next place that matters: a string, a comment, an IRI (or the < operator), an escape of a
-# prefixed name (\# \' \/ ...), // (which SPARQL has nowhere else: a way of reading the text that meets
-# it is one Oxigraph cannot run), or one of the words looked for (added by _code_next)
-_CODE_TOKENS = r"\"\"\"|'''|[\"'#<]|\\.|//"
-# the rest of a string as Oxigraph reads it: only the escapes of the grammar (ECHAR, UCHAR)
-_ESCAPE = r"\\[tbnrf\"'\\]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+# the escapes of a string as Oxigraph reads it (ECHAR, UCHAR); the first ones need no check of a code point
+_ECHAR = r"\\[tbnrf\"'\\]"
+_ESCAPE = _ECHAR + r"|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+# the rest of a string, after its opening quotes
 _STRING_END = {
     '"""': re.compile(rf'(?:[^"\\]|{_ESCAPE}|"(?!""))*"""'),
     "'''": re.compile(rf"(?:[^'\\]|{_ESCAPE}|'(?!''))*'''"),
     '"': re.compile(rf'(?:[^"\\\n\r]|{_ESCAPE})*"'),
     "'": re.compile(rf"(?:[^'\\\n\r]|{_ESCAPE})*'"),
 }
-_CODE_POINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_LINE_BREAKS = re.compile(r"[\n\r]")
-_IRI_REST = re.compile(r'(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>')
-_WORD_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+# a \u or \U escape, or an escaped backslash (in \\uD800 no escape of a code point starts at the second \)
+_CODE_POINT = re.compile(r"\\\\|\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_IRI_REST = re.compile(r'(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*+>')
+_NAME_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+_NAME_REST = re.compile(r"[A-Za-z0-9_]*+")
+_LOOK_BACK = 4096  # characters copied at a time, looking back for the start of a name
+# things skipped by one step at most, and characters in each run of code: the regular expression holds the
+# GIL, and a step over 16 MiB of code held every other thread of relgraph serve's front for seconds
+_UNITS = 1024
 
 
 def code_keyword(text: str, words: tuple[str, ...] = ("SERVICE", "LOAD")) -> str | None:
@@ -78,8 +81,15 @@ def code_keyword(text: str, words: tuple[str, ...] = ("SERVICE", "LOAD")) -> str
     Oxigraph reads ``ex:`` and then the keyword when the prefix's IRI and the local name make no IRI.
     A way of reading that meets ``//`` in code is dropped: Oxigraph cannot run it. So a word in a
     string, in a comment or in an IRI that cannot be code (``<http://ex/service>``) is not reported; one
-    in an IRI that could be code is, which errs on the safe side. The time it takes grows about as the
-    text does.
+    in an IRI that could be code is, which errs on the safe side.
+
+    The ways of reading are followed together from the start of the text, the one nearest the start
+    first, so two that reach the same place go on as one; few are ever ahead of it (those that skip an
+    IRI, a comment or a string, which holds the start of no other). What cannot change how the rest is
+    read (code without quotes, ``<``, ``//`` or a word; a comment; a string without a ``\u`` escape; an
+    IRI without a quote, ``#``, ``\`` or a word) is skipped by one regular expression. So the time grows
+    as the text does, and the memory taken is a few numbers (a set of the places seen and a list of the
+    line breaks took 1 GB for a text of 16 MiB).
 
     :param text: SPARQL text (a query or an update).
     :param words: the keywords to look for, in capitals.
@@ -93,64 +103,91 @@ def code_keyword(text: str, words: tuple[str, ...] = ("SERVICE", "LOAD")) -> str
     >>> code_keyword("LOAD<http://ex/data.ttl>")
     'LOAD'
     """
-    any_word, code_next = _patterns(tuple(sorted({word.upper() for word in words})))
+    any_word, step = _patterns(tuple(sorted({word.upper() for word in words})))
     if any_word.search(text) is None:
         return None  # none of the words anywhere: the common case
-    breaks = [match.start() for match in _LINE_BREAKS.finditer(text)]
-    seen: set[int] = set()  # the places where a way of reading the text is code
-    pending = [0]
-    while pending:
-        position = pending.pop()
-        while position not in seen:
-            seen.add(position)
-            found = code_next.search(text, position)
-            if found is None:
-                break
-            token, start, end = found.group(), found.start(), found.end()
-            if token[0].isalpha():  # one of the words
+    ahead = [0]  # the places where a way of reading the text not followed yet is code (a heap)
+    done = -1
+    while ahead:
+        position = heapq.heappop(ahead)
+        if position == done:
+            continue  # two ways of reading the text met here: they go on as one
+        done = position
+        while True:  # this way, as long as none is nearer the start
+            found = step.match(text, position)
+            assert found is not None  # the pattern matches the empty string
+            token, start = found.group("token"), found.start("token")
+            if token is None:  # the end of the text, or of a step (at most _UNITS things skipped at once)
+                if found.end() == position:
+                    break  # the end of the text (or a \\ at its end)
+                position = found.end()
+            elif token[0].isalpha():  # one of the words
                 if not _inside_a_name(text, start):
                     return token.upper()
-                # inside a variable's name: the rest of it too (looking back from each word was quadratic)
-                while end < len(text) and text[end] in _WORD_CHARACTERS:
-                    end += 1
-                position = end
+                position = _NAME_REST.match(text, found.end()).end()  # type: ignore[union-attr]
             elif token == "//":
                 break  # not SPARQL: this way of reading the text is not one Oxigraph runs
-            elif token[0] == "\\":  # an escaped character of a prefixed name (ex:a\#b): part of it
-                position = end
-            elif token == "#":  # to the end of the line (found by bisection: a search from the # of
-                # each of many forked readings was quadratic)
-                after = bisect.bisect_left(breaks, end)
-                position = breaks[after] + 1 if after < len(breaks) else len(text)
-            elif token == "<":
-                iri = _IRI_REST.match(text, end)
+            elif token == "<":  # an IRI that could be code too: both ways
+                iri = _IRI_REST.match(text, found.end())
                 if iri is not None:
-                    pending.append(iri.end())  # an IRI; and below, the less-than operator
-                position = end
-            else:  # a string: skip to its end
-                rest = _STRING_END[token].match(text, end)
-                if rest is not None and _valid_code_points(text, end, rest.end()):
+                    heapq.heappush(ahead, iri.end())
+                position = found.end()
+            else:  # a string the step could not skip: read it as Oxigraph does
+                rest = _STRING_END[token].match(text, found.end())
+                if rest is not None and _valid_code_points(text, found.end(), rest.end()):
                     position = rest.end()
                 elif len(token) == 3:  # a long string Oxigraph cannot read is read as '' and a string
                     position = start + 2
                 else:
                     break  # a short one is a syntax error
+            if ahead and position >= ahead[0]:
+                heapq.heappush(ahead, position)  # another way is nearer the start now: it goes first
+                break
     return None
 
 
 @functools.lru_cache(maxsize=8)
 def _patterns(words: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Return the patterns of the words (any case), and of what matters next in code with them."""
-    alternatives = [re.escape(word) for word in words]
+    """Return the pattern of the words (any case), and the step of a way of reading code that looks for them.
+
+    The step skips what cannot change how the rest of the text is read (at most :data:`_UNITS` things),
+    then takes the next token that may, if it is there: one of the words, a string it could not skip,
+    ``<`` starting an IRI it could not skip, or ``//``. A step that stopped early takes no token: so
+    every way of reading stops at the same tokens, where two that meet go on as one. Its loops are
+    possessive: nothing is kept to go back to, whatever the length of the text.
+    """
+    alternatives = "|".join(re.escape(word) for word in words)
+    keyword = f"(?i:{alternatives})"  # only the words are read in any case (\t is an escape, \T is not)
+    firsts = re.escape("".join(sorted({c for word in words for c in (word[0].upper(), word[0].lower())})))
+    quoted = r"[^<>\"{}|^`\\\x00-\x20'#"  # what an IRI may hold, but for a quote, # and \ (to close with ])
+    skipped = [
+        rf"[^\"'#<\\/{firsts}\x80-\U0010ffff]{{1,{_UNITS}}}+",  # code where no word starts
+        r"\#[^\n\r]*+",  # a comment
+        r"\\.",  # an escaped character of a prefixed name (ex:a\#b): part of it
+        r"/(?!/)",
+        # an IRI with no quote, # or \ in it, nor a word (read as code too, it ends at the same place), or
+        # the less-than operator where no IRI follows
+        rf"<(?:(?:{quoted}{firsts}\x80-\U0010ffff]++|(?!{keyword}){quoted}])*+>|(?!{_IRI_REST.pattern}))",
+        rf"'''(?:[^'\\]++|{_ECHAR}|'(?!''))*+'''",  # strings with no \u escape to check
+        rf'"""(?:[^"\\]++|{_ECHAR}|"(?!""))*+"""',
+        rf"'(?!'')(?:[^'\\\n\r]++|{_ECHAR})*+'",
+        rf'"(?!"")(?:[^"\\\n\r]++|{_ECHAR})*+"',
+        rf"(?!{keyword})[^\"'#<\\/]",  # a character that starts none of the words
+    ]
+    units = "|".join(skipped)
     return (
-        re.compile("|".join(alternatives), re.IGNORECASE),
-        re.compile("|".join([_CODE_TOKENS, *alternatives]), re.IGNORECASE | re.DOTALL),
+        re.compile(alternatives, re.IGNORECASE),
+        re.compile(
+            rf"(?:{units}){{0,{_UNITS}}}+(?:(?!{units})(?P<token>{keyword}|\"\"\"|'''|[\"'<]|//))?", re.DOTALL
+        ),
     )
 
 
 def _valid_code_points(text: str, start: int, end: int) -> bool:
     r"""Tell whether every ``\u`` and ``\U`` escape of ``text[start:end]`` is a character (no surrogate)."""
     for match in _CODE_POINT.finditer(text, start, end):
+        if match.group(1) is None and match.group(2) is None:
+            continue  # an escaped backslash
         code = int(match.group(1) or match.group(2), 16)
         if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
             return False
@@ -163,11 +200,16 @@ def _inside_a_name(text: str, start: int) -> bool:
     Letters, digits and ``_`` back to a ``?`` or ``$`` (``?my_service``). A dot or any other character is
     not trusted: ``?o.SERVICE`` is the variable ``?o``, then ``.``, then the keyword. Nor is a prefixed
     name (``ex:service``): when the prefix's IRI and the local name do not make an IRI, Oxigraph reads
-    ``ex:`` and then the keyword.
+    ``ex:`` and then the keyword. The name is looked back along :data:`_LOOK_BACK` characters at a time.
     """
     position = start
-    while position > 0 and text[position - 1] in _WORD_CHARACTERS:
-        position -= 1
+    while position > 0:
+        low = max(0, position - _LOOK_BACK)
+        kept = len(text[low:position].rstrip(_NAME_CHARACTERS))
+        if kept:
+            position = low + kept
+            break
+        position = low
     return position > 0 and text[position - 1] in "?$"
 
 
@@ -242,7 +284,8 @@ def nesting_bound(text: str) -> int:
     Brackets, ``!``, ``^``, ``<<``, the operators ``+ - * / | &``, the separators ``. ; ,`` and ``UNION``
     (in any ASCII case, as Oxigraph reads its keywords) are counted wherever they are, in strings and IRIs
     too, since a scan that skips those can be misled about where they are (``1<((1))>2`` holds no IRI);
-    the count is at least the true depth.
+    the count is at least the true depth. The text is encoded :data:`_BOUND_PIECE` characters at a time
+    (a copy of the whole, and two more of its bytes, took 48 MiB for a text of 16 MiB).
 
     :param text: SPARQL query or update text.
 
@@ -251,10 +294,16 @@ def nesting_bound(text: str) -> int:
     >>> nesting_bound("<<<")  # counted as a scan from the left reads them: one <<, then <
     1
     """
-    data = text.encode("utf-8", "surrogatepass")  # a character past ASCII is bytes of 0x80 and up
-    return (
-        len(data)
-        - len(data.translate(None, _NESTING_BYTES))
-        + data.count(b"<<")
-        + data.lower().count(b"union")  # bytes.lower changes ASCII letters only
-    )
+    bound = text.count("<<")
+    for start in range(0, len(text), _BOUND_PIECE):
+        end = start + _BOUND_PIECE
+        # a character past ASCII is bytes of 0x80 and up
+        data = text[start:end].encode("utf-8", "surrogatepass")
+        bound += len(data) - len(data.translate(None, _NESTING_BYTES))
+        # a UNION that starts in this piece (bytes.lower changes ASCII letters only)
+        data += text[end : end + 4].encode("utf-8", "surrogatepass")
+        bound += data.lower().count(b"union")
+    return bound
+
+
+_BOUND_PIECE = 1 << 20
