@@ -68,6 +68,19 @@ INJECTIONS = [
     "DELETE WHERE { rgd:synth-report-000000 rg:statedIn ?e }",
     "DELETE WHERE { rgd:synth-report-000001 rg:textFile ?f }",
     'INSERT DATA { rgd:synth-statement-000000 rg:textFile "sub/statement.txt" }',  # any source's text
+    # a co-chair's holding ended in 2000, before every session he co-chairs in that post
+    "INSERT DATA { rgd:synth-holding-000001-term time:hasEnd rgd:synth-injected-day-2000-01-01 ."
+    ' rgd:synth-injected-day-2000-01-01 a time:Instant ; time:inXSDDate "2000-01-01"^^xsd:date }',
+    # an actor of an outcome of the second session is a co-chair of the first only
+    "INSERT DATA { rgd:synth-session-000001-outcome-01 rg:actor rgd:synth-official-000004 }",
+    # a session after the first in its series (its ordinal 1, dated 2099 above), dated before it
+    "INSERT { rgd:synth-session-injected a rg:DialogueSession ; rg:sessionOf ?m ; rg:ordinal 2 ;"
+    ' dcterms:date "2024-01-08"^^xsd:date }'
+    " WHERE { rgd:synth-session-000000 rg:sessionOf ?m ; rg:ordinal 1 }",
+    # the shipped seventh session, which the first session (put in its series with ordinals 0 and 1 and
+    # dated 2099 above) is out of order with: a triple it has, so that it is in the file, and validating
+    # the file reports it as pyshacl does (the compiled engine reports the nodes near the new triples)
+    'INSERT DATA { rgd:us-india-2plus2-intersessional-07 rg:placeAsReported "here"@en }',
 ]
 
 
@@ -123,12 +136,16 @@ def test_a_sparql_constraint_gets_its_focus_nodes_inside_its_own_where_group() -
     names = [str(c.shape).rsplit("#", 1)[1] for c in sparql]
     assert names == [
         "DialogueSession-dateReported",
+        "DialogueSession-ordinalOrder",
+        "DialogueSession-ordinalOrder",
         "DialogueSession-ordinalUnique",
         "Evidence-length",
         "Evidence-sourceHasText",
+        "Outcome-actorInSession",
         "PostHolding-holds",
         "PostHolding-organizationOfPost",
         "SessionRole-postHeld",
+        "SessionRole-postHeldOnDate",
     ]
     for check in sparql:
         outer, inner = check.query.split("{", 2)[1:]  # the outer WHERE group, the constraint's own query
@@ -155,7 +172,8 @@ def test_full_validation_gives_exactly_pyshacls_results(broken: Path) -> None:
         "Source-textFile", "PostHolding-organizationOfPost", "PostHolding-holds", "Interval-instant",
         "SessionRole-session", "NewsReport-publisher", "DialogueSession-dateReported",
         "DialogueSession-ordinalUnique", "SessionRole-postHeld", "SessionRole-capacity",
-        "NewsReport-statedIn", "Evidence-sourceHasText",
+        "NewsReport-statedIn", "Evidence-sourceHasText", "SessionRole-postHeldOnDate",
+        "Outcome-actorInSession", "DialogueSession-ordinalOrder",
     ):  # fmt: skip
         assert shape in hit, shape
 

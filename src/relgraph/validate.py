@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 import rdflib
-from rdflib import RDF, RDFS, SH, SKOS, BNode, Literal, URIRef
+from rdflib import FOAF, RDF, RDFS, SH, SKOS, BNode, Literal, URIRef
 from rdflib.term import Node
 
 from relgraph import guard, resources
@@ -245,8 +246,9 @@ def validate(
         the same results as pyshacl, much faster), falling back to pyshacl for shapes it does not
         cover; ``pyshacl`` always uses pyshacl. With new files, the compiled engine reports only the
         nodes the files mention and the nodes that point to those, not the whole graph.
-    :param sources: the data's folder of source texts (default: the shipped ``data/sources``), looked
-        in after each file's folder and its ``<stem>-sources`` folder
+    :param sources: the data's folder of source texts (default: ``sources/`` of
+        :func:`relgraph.resources.data_dir`, the shipped ``data/sources`` unless ``--data-dir`` names
+        another data folder), looked in after each file's folder and its ``<stem>-sources`` folder
         (:func:`relgraph.quotes.source_folders`).
     :param whole_graph: with the compiled engine, report every node of the graph with the files added,
         as pyshacl does (an existing node the files make invalid further away: a session whose
@@ -390,22 +392,66 @@ def _report(
             )
     search_files = [*new_files, *(f for f in (base.files or default_files()) if f not in new_files)]
 
-    def described(node: URIRef) -> bool:  # a subject in the graph or the new files (data has labels only)
+    def has(node: URIRef, predicates: Iterable[URIRef]) -> bool:  # in the graph or the new files
         term = ox.NamedNode(str(node))
-        return any(next(iter(kg.oxigraph.quads_for_pattern(term, None, None)), None) for kg in (base, new))
+        return any(
+            next(iter(kg.oxigraph.quads_for_pattern(term, ox.NamedNode(str(predicate)), None)), None)
+            for kg in (base, new)
+            for predicate in predicates
+        )
 
-    results = _results(report, data, search_files, described)
+    def unknown(node: URIRef) -> str | None:
+        """Say what a value of the wrong class lacks, if nothing gives it a class.
+
+        That is a typo, or a person, post or initiative not yet in the reference data. Triples of the
+        new files that only use it (the readout's ``org:holds`` of a new co-chair) describe nothing:
+        the test is its ``rdf:type``.
+        """
+        if has(node, [RDF.type]):
+            return None  # described, as something else: the shape's message says what it should be
+        if has(node, [RDFS.label, SKOS.prefLabel, FOAF.name]):
+            return (
+                f"{shorten(node)} has a name but no rdf:type anywhere in the graph: give it its class where "
+                "it is described, or add it to the reference data (data/reference/)"
+            )
+        return (
+            f"{shorten(node)} is not described anywhere in the graph: check its spelling, or add it to the "
+            "reference data (data/reference/)"
+        )
+
+    results = _results(report, data, search_files, unknown, _class_shapes(shapes_graph))
     failing = [r for r in results if strict or r.severity == SH.Violation]
     report.set((root, SH.conforms, Literal(not failing)))  # the quote and term checks' results count too
     return ValidationReport(not failing, results, new_files, report)
 
 
+def _class_shapes(shapes: rdflib.Graph) -> set[Node]:
+    """Return the shapes whose ``sh:or`` lists only ``sh:class`` shapes: a value fails them for its class.
+
+    >>> from relgraph.namespaces import RGSH
+    >>> RGSH["Outcome-concerns"] in _class_shapes(load_shapes())
+    True
+    """
+    found = set()
+    for shape, members in shapes.subject_objects(SH["or"]):
+        items = list(rdflib.collection.Collection(shapes, members))
+        if items and all(set(shapes.predicates(item)) - {RDF.type} == {SH["class"]} for item in items):
+            found.add(shape)
+    return found
+
+
 def _results(
-    report: rdflib.Graph, data: rdflib.Graph, files: Iterable[Path], described: Callable[[URIRef], bool]
+    report: rdflib.Graph,
+    data: rdflib.Graph,
+    files: Iterable[Path],
+    unknown: Callable[[URIRef], str | None],
+    class_shapes: AbstractSet[Node] = frozenset(),
 ) -> list[ValidationResult]:
     """Return the report's results, at the line where each focus node is written.
 
-    :param described: tells whether the graph or the new files describe a node (it is a subject).
+    :param unknown: says what a value lacks when nothing in the graph or the new files gives it a class
+        (None when something does).
+    :param class_shapes: the shapes whose ``sh:or`` asks only for classes (:func:`_class_shapes`).
     """
     files = list(files)
     results = []
@@ -418,14 +464,20 @@ def _results(
         value = report.value(node, SH.value)
         assert focus is not None and isinstance(severity, URIRef) and shape is not None
         detail = report.value(node, RDFS.comment)
-        if detail is None and isinstance(value, URIRef) and not described(value):
-            # sh:class of a value nothing describes: a typo, or a person or post not yet in the data
-            component = report.value(node, SH.sourceConstraintComponent)
-            if component == SH.ClassConstraintComponent:
-                detail = Literal(
-                    f"{shorten(value)} is not described anywhere in the graph: check its spelling, or add it "
-                    "to the reference data (data/reference/)"
-                )
+        component = report.value(node, SH.sourceConstraintComponent)
+        if (
+            detail is None
+            and isinstance(value, URIRef)
+            and value != focus
+            and (
+                component == SH.ClassConstraintComponent
+                or (component == SH.OrConstraintComponent and shape in class_shapes)
+            )
+        ):
+            # sh:class (or an sh:or of classes) of a value nothing gives a class: a typo, or a person,
+            # post or initiative not yet in the data
+            lacking = unknown(value)
+            detail = None if lacking is None else Literal(lacking)
         location = None
         if isinstance(focus, URIRef):
             for file in files:
