@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -37,3 +39,18 @@ def kg():
 def root() -> Path:
     """The repository root (tests run from a checkout)."""
     return Path(__file__).resolve().parent.parent
+
+
+def _one_line_error(result: Result, code: int) -> str:
+    """The single line a failed command wrote, after checking its exit code and that it is alone."""
+    assert result.exit_code == code, (result.exit_code, result.output)
+    assert "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def one_line_error() -> Callable[[Result, int], str]:
+    """``one_line_error(result, code)``: the single line on stderr of a command run with CliRunner."""
+    return _one_line_error

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +31,6 @@ MANIFEST_START = '{\n  "format": "relgraph store",\n  "vers'
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(cli, list(args), env=env)
-
-
-def one_line_error(result: Result, code: int) -> str:
-    """The single line a failed command wrote, after checking its exit code and that it is alone."""
-    assert result.exit_code == code, (result.exit_code, result.output)
-    assert "Traceback" not in result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 def snapshot(folder: Path) -> dict[str, bytes | None]:
@@ -146,7 +138,7 @@ def test_writable_copy_of_a_store_whose_folder_was_deleted_is_made_in_memory(
     ],
 )
 def test_a_folder_of_files_named_like_a_builds_leftovers_is_refused_and_kept(
-    tmp_path: Path, shipped: Path, make: Any
+    tmp_path: Path, shipped: Path, make: Any, one_line_error: Callable[[Result, int], str]
 ) -> None:
     # any name starting with ".build-" or ".manifest.json." was taken for what a killed build left: the
     # folder was taken for an empty one, its files deleted, and a store built in it
@@ -240,7 +232,7 @@ def _more_keys(folder: Path) -> None:
     ],
 )
 def test_a_folder_whose_manifest_looks_like_version_1_is_refused_and_kept(
-    tmp_path: Path, shipped: Path, make: Any
+    tmp_path: Path, shipped: Path, make: Any, one_line_error: Callable[[Result, int], str]
 ) -> None:
     # any {"version": 1, "store": <text>, "files": <list>} was taken for relgraph's first store: its
     # manifest was overwritten and a store-* added among the user's files
@@ -289,7 +281,11 @@ def _long_names(tmp_path: Path) -> list[Path]:
 
 @pytest.mark.parametrize("how", ["option", "environment", "serve"])
 def test_a_store_name_too_long_is_one_line(
-    tmp_path: Path, shipped: Path, monkeypatch: pytest.MonkeyPatch, how: str
+    tmp_path: Path,
+    shipped: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+    one_line_error: Callable[[Result, int], str],
 ) -> None:
     # Path.exists() re-raised ENAMETOOLONG: an OSError traceback, exit 1
     from relgraph import serve as serve_module
@@ -309,7 +305,10 @@ def test_a_store_name_too_long_is_one_line(
 
 
 def test_a_store_folder_that_cannot_be_looked_at_is_one_line(
-    tmp_path: Path, shipped: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    shipped: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    one_line_error: Callable[[Result, int], str],
 ) -> None:
     # a parent the user cannot search: Path.exists() re-raised EACCES, a traceback (exit 1)
     folder = tmp_path / "locked" / "store"

@@ -3,27 +3,37 @@
 Each server runs in its own temporary directory, is started by the fixture and stopped by its PID.
 Virtuoso tests skip, with the reason shown, only when ``virtuoso-t`` is not installed (``.ci/run``
 installs the Debian package ``virtuoso-opensource``).
+
+Also the helpers the test files share, as fixtures that return them (tests/remote is no package, and
+every conftest.py is imported as ``conftest``: a test file cannot import from this one): ``serving``
+runs a stub HTTP handler, ``served`` runs ``relgraph serve`` and ``stop_server`` stops a process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
+RELGRAPH = Path(sys.executable).parent / "relgraph"
 READY_SECONDS = 120
 
 
@@ -52,7 +62,7 @@ def wait_until_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> N
     raise RuntimeError(f"server at {url} not ready after {READY_SECONDS} s")
 
 
-def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, grace: float = 30) -> None:
+def stop(process: subprocess.Popen[Any], sig: int = signal.SIGTERM, grace: float = 30) -> None:
     """Stop a server by its PID: ``sig``, then SIGKILL if it has not exited after ``grace`` seconds."""
     if process.poll() is None:
         os.kill(process.pid, sig)
@@ -196,3 +206,70 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServe
         yield VirtuosoServer(url, process)
     finally:
         stop(process, signal.SIGTERM, grace=60)
+
+
+# --- helpers shared by the test files, given by fixtures ---------------------------------------------
+
+
+def _no_request_log(handler: BaseHTTPRequestHandler, *args: Any) -> None:
+    """Write no line a request (a stub's log would only crowd the report of a failure)."""
+
+
+@contextlib.contextmanager
+def serve_stub(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Run a handler, its request log not written, on a free 127.0.0.1 port in a thread; yield its base URL;
+    stop it."""
+    quiet = type(handler.__name__, (handler,), {"log_message": _no_request_log})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), quiet)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def serving() -> Callable[[type[BaseHTTPRequestHandler]], AbstractContextManager[str]]:
+    """``with serving(Handler) as url:`` a stub HTTP server on loopback (see ``serve_stub``)."""
+    return serve_stub
+
+
+@contextlib.contextmanager
+def serve_relgraph(
+    tmp_path: Path, *options: str, port: int | None = None, **popen: Any
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """Run `relgraph serve` on ``tmp_path``/store and ``port`` (a free one if None) until it announces its
+    query page; yield it and its query URL; stop it (SIGTERM, by its PID) if it is left.
+
+    ``popen`` goes to subprocess.Popen (``stderr``, ``env``, ``preexec_fn``...); stdout is read as text.
+    """
+    port = free_port() if port is None else port
+    server = subprocess.Popen(
+        [str(RELGRAPH), "serve", "--port", str(port), "--store", str(tmp_path / "store"), *options],
+        stdout=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
+    try:
+        assert server.stdout is not None
+        while not server.stdout.readline().startswith("Query page:"):
+            assert server.poll() is None
+        yield server, f"http://127.0.0.1:{port}/query"
+    finally:
+        stop(server)
+
+
+@pytest.fixture
+def served() -> Callable[..., AbstractContextManager[tuple[subprocess.Popen[str], str]]]:
+    """``with served(tmp_path, *options, port=None, **popen) as (server, url):`` (see ``serve_relgraph``)."""
+    return serve_relgraph
+
+
+@pytest.fixture
+def stop_server() -> Callable[[subprocess.Popen[Any]], None]:
+    """``stop_server(process)``: if it runs, SIGTERM (so that `relgraph serve` stops its oxigraph child too),
+    then SIGKILL after 30 s."""
+    return stop

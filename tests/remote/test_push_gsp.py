@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 
 import pyoxigraph as ox
@@ -88,9 +87,6 @@ class FlakyStore(BaseHTTPRequestHandler):
     forward_failed: ClassVar[bool] = False
     posts: ClassVar[int] = 0
 
-    def log_message(self, *args: object) -> None:
-        pass
-
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         FlakyStore.posts += 1
@@ -115,9 +111,6 @@ class FlakyStore(BaseHTTPRequestHandler):
 class BadStore(BaseHTTPRequestHandler):
     """Answers every POST by its first path segment: a status code, or ``html`` for a 200 login page."""
 
-    def log_message(self, *args: object) -> None:
-        pass
-
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         kind = self.path.strip("/").split("/")[0].split("?")[0]
@@ -133,26 +126,13 @@ class BadStore(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-@contextlib.contextmanager
-def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def _markers(client: SparqlClient) -> int:
     rows = client.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{PROGRESS_GRAPH}> {{ ?s ?p ?o }} }}").rows
     return int(str(rows[0][0]))
 
 
 @pytest.mark.parametrize("forward_failed", [True, False], ids=["staged-unrecorded", "not-staged"])
-def test_interrupted_gsp_push_resumes_without_duplicates(fresh_oxigraph, kg, forward_failed):
+def test_interrupted_gsp_push_resumes_without_duplicates(fresh_oxigraph, kg, forward_failed, serving):
     client = SparqlClient(Endpoint.parse(fresh_oxigraph.url))
     graph = str(RGG["test-gsp-resume"])
     client.update(f'INSERT DATA {{ GRAPH <{graph}> {{ <urn:x:a> <urn:x:p> "before" }} }}')
@@ -188,7 +168,7 @@ def test_interrupted_gsp_push_resumes_without_duplicates(fresh_oxigraph, kg, for
         ("404", ["HTTP 404"]),
     ],
 )
-def test_gsp_failure_is_one_line_and_leaves_the_target(oxigraph, path, phrases):
+def test_gsp_failure_is_one_line_and_leaves_the_target(oxigraph, path, phrases, serving):
     client = SparqlClient(Endpoint.parse(oxigraph.url))
     graph = str(RGG["test-gsp-untouched"])
     client.update(
@@ -217,14 +197,11 @@ def test_gsp_failure_is_one_line_and_leaves_the_target(oxigraph, path, phrases):
         client.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in [*staged, PROGRESS_GRAPH]))
 
 
-def test_gsp_credentials_are_sent(oxigraph):
+def test_gsp_credentials_are_sent(oxigraph, serving):
     """The store endpoint gets the --endpoint URL's credentials unless it has its own (Basic auth)."""
     seen: list[str | None] = []
 
     class Recorder(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             seen.append(self.headers.get("Authorization"))

@@ -37,36 +37,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@contextlib.contextmanager
-def served(tmp_path: Path, *options: str, **popen: object) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """Run `relgraph serve` on a free port until it announces its query page; kill it if it is left."""
-    port = free_port()
-    server = subprocess.Popen(  # type: ignore[call-overload]
-        [str(RELGRAPH), "serve", "--port", str(port), "--store", str(tmp_path / "store"), *options],
-        stdout=subprocess.PIPE,
-        text=True,
-        **popen,
-    )
-    try:
-        assert server.stdout is not None
-        while not server.stdout.readline().startswith("Query page:"):
-            assert server.poll() is None
-        yield server, f"http://127.0.0.1:{port}/query"
-    finally:
-        stop(server)
-
-
-def stop(server: subprocess.Popen[Any]) -> None:
-    """Stop a `relgraph serve` left running: SIGTERM first, so that it stops its oxigraph child too."""
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
 def assert_nothing_answers(url: str) -> None:
     try:
         SparqlClient(Endpoint.parse(url), timeout=5).query("ASK {}")
@@ -75,7 +45,7 @@ def assert_nothing_answers(url: str) -> None:
         assert "connection refused" in str(error)
 
 
-def test_serve_answers_like_the_embedded_graph_and_stops_on_ctrl_c(kg, tmp_path):
+def test_serve_answers_like_the_embedded_graph_and_stops_on_ctrl_c(kg, tmp_path, stop_server):
     port = free_port()
     store = tmp_path / "store"
     server = subprocess.Popen(
@@ -118,13 +88,7 @@ def test_serve_answers_like_the_embedded_graph_and_stops_on_ctrl_c(kg, tmp_path)
         assert "Server stopped." in out
         assert_nothing_answers(url)
     finally:
-        if server.poll() is None:  # SIGTERM, so that relgraph serve stops its oxigraph child too
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        stop_server(server)
 
 
 def test_serve_refuses_a_bad_port(tmp_path):
@@ -142,7 +106,7 @@ def test_serve_refuses_an_empty_bind_address(tmp_path):
     assert not (tmp_path / "s").exists()
 
 
-def test_sigterm_stops_serve_and_its_oxigraph_child(tmp_path):
+def test_sigterm_stops_serve_and_its_oxigraph_child(tmp_path, served):
     with served(tmp_path) as (server, url):
         assert SparqlClient(Endpoint.parse(url), timeout=5).query("ASK {}").boolean is True
         server.terminate()
@@ -150,7 +114,7 @@ def test_sigterm_stops_serve_and_its_oxigraph_child(tmp_path):
         assert_nothing_answers(url)
 
 
-def test_sighup_stops_serve_and_its_oxigraph_child(tmp_path):
+def test_sighup_stops_serve_and_its_oxigraph_child(tmp_path, served):
     # the terminal closed: relgraph ended at once and its oxigraph child went on serving, orphaned
     with served(tmp_path) as (server, url):
         server.send_signal(signal.SIGHUP)
@@ -158,7 +122,7 @@ def test_sighup_stops_serve_and_its_oxigraph_child(tmp_path):
         assert_nothing_answers(url)
 
 
-def test_a_reader_gone_before_the_announcement_stops_the_oxigraph_child(tmp_path):
+def test_a_reader_gone_before_the_announcement_stops_the_oxigraph_child(tmp_path, stop_server):
     # `relgraph serve | head -1`: the broken pipe ended relgraph (exit 1) with the server left running
     # and its temporary store deleted under it
     port = free_port()
@@ -172,10 +136,10 @@ def test_a_reader_gone_before_the_announcement_stops_the_oxigraph_child(tmp_path
         assert server.wait(timeout=60) == 1
         assert_nothing_answers(f"http://127.0.0.1:{port}/query")
     finally:
-        stop(server)
+        stop_server(server)
 
 
-def test_a_second_serve_of_a_store_in_use_is_refused(tmp_path):
+def test_a_second_serve_of_a_store_in_use_is_refused(tmp_path, served):
     # it cleared and rewrote the folder under the running server and started a second one
     with served(tmp_path) as (server, url):
         store = tmp_path / "store"
@@ -212,7 +176,7 @@ def test_serve_refuses_a_port_in_use_before_loading_anything(tmp_path):
     assert not (tmp_path / "s").exists()
 
 
-def test_serve_in_the_background_stops_on_sigterm_even_sent_twice(tmp_path):
+def test_serve_in_the_background_stops_on_sigterm_even_sent_twice(tmp_path, served):
     # a background job ignores SIGINT, which was all its oxigraph child got: 10 s to stop, and a
     # second SIGTERM meanwhile ended relgraph with the server left running
     ignore_sigint = lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)  # noqa: E731 - as `relgraph serve &`
@@ -259,7 +223,7 @@ class _Target(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_serve_refuses_service_and_load_and_passes_everything_else_on(tmp_path):
+def test_serve_refuses_service_and_load_and_passes_everything_else_on(tmp_path, served):
     # Oxigraph's server evaluated SERVICE and LOAD for its clients: any of them could make it fetch a URL
     target = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Target)
     threading.Thread(target=target.serve_forever, daemon=True).start()
@@ -339,7 +303,7 @@ def test_serve_refuses_service_and_load_and_passes_everything_else_on(tmp_path):
         target.server_close()
 
 
-def test_serve_refuses_what_oxigraph_would_inflate_or_read_as_service_and_logs_safely(tmp_path):
+def test_serve_refuses_what_oxigraph_would_inflate_or_read_as_service_and_logs_safely(tmp_path, served):
     # found by a fault hunt: a gzip body went past the front (Oxigraph inflates it), SERVICE glued to the
     # next name was not seen, a client's terminal escapes reached the log, a huge chunk size got no answer
     import gzip
@@ -415,7 +379,7 @@ def test_serve_refuses_what_oxigraph_would_inflate_or_read_as_service_and_logs_s
         target.server_close()
 
 
-def test_serve_cancels_a_query_past_its_timeout(tmp_path):
+def test_serve_cancels_a_query_past_its_timeout(tmp_path, served):
     # an endless query of any client held a core of the server until it stopped
     with served(tmp_path, "--timeout", "1") as (server, url):
         endless = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -429,7 +393,7 @@ def test_serve_cancels_a_query_past_its_timeout(tmp_path):
         assert server.wait(timeout=30) == 0
 
 
-def test_a_query_nested_too_deeply_is_refused_and_the_server_stays_up(tmp_path):
+def test_a_query_nested_too_deeply_is_refused_and_the_server_stays_up(tmp_path, served):
     # Oxigraph's recursive parser overflowed its stack on 2,500 nested braces: the server aborted, and
     # relgraph serve with it ("the oxigraph server stopped with exit code -6"): any client could stop it
     deep = "ASK { " + "{" * 5000 + "}" * 5000 + " }"
@@ -587,7 +551,7 @@ def test_a_server_that_keeps_failing_to_start_again_is_given_up(tmp_path, monkey
 
 
 @pytest.mark.skipif(not Path("/proc/self/limits").exists(), reason="reads the server's limits in /proc")
-def test_the_server_keeps_a_lower_data_limit_and_writes_no_core_file(tmp_path):
+def test_the_server_keeps_a_lower_data_limit_and_writes_no_core_file(tmp_path, served):
     # the launcher raised a stricter `ulimit -d` the user had set to RELGRAPH_MAX_MEMORY_BYTES, and
     # every query that ran out of memory wrote a core file as large as the limit
     gib = 2**30
@@ -630,7 +594,7 @@ def test_too_little_memory_for_the_server_is_one_line_before_anything_is_loaded(
 
 
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="finds the servers through /proc")
-def test_a_server_stopped_on_purpose_stops_serve(tmp_path):
+def test_a_server_stopped_on_purpose_stops_serve(tmp_path, served):
     # `kill -TERM` to the Oxigraph server alone: "the oxigraph server stopped with exit code -15 (its
     # message is above)", exit 2, with nothing above; a server stopped (SIGSTOP) held serve's stop 10 s
     with served(tmp_path, stderr=subprocess.PIPE) as (server, _url):
@@ -652,7 +616,7 @@ def test_a_server_stopped_on_purpose_stops_serve(tmp_path):
     assert _servers_of(tmp_path / "store") == []
 
 
-def test_a_query_that_fills_the_memory_stops_the_server_once_and_it_starts_again(tmp_path):
+def test_a_query_that_fills_the_memory_stops_the_server_once_and_it_starts_again(tmp_path, served):
     # a 1.3 kB query doubling a string 40 times: Oxigraph, with no limit, took all the memory of the
     # machine until it aborted, and `relgraph serve` stopped with it, so any client could end the endpoint
     bomb = 'SELECT (STRLEN(?a40) AS ?n) WHERE { BIND("xxxxxxxx" AS ?a0) '
@@ -748,7 +712,7 @@ def test_the_front_answers_503_beyond_its_connections():
         upstream.server_close()
 
 
-def test_ctrl_c_pressed_again_and_again_stops_serve_cleanly(tmp_path):
+def test_ctrl_c_pressed_again_and_again_stops_serve_cleanly(tmp_path, stop_server):
     # a second Ctrl-C during the removal of the temporary store ended relgraph ("Interrupted.", exit 130,
     # or killed by SIGINT) and left the store, partly deleted
     temporary = tmp_path / "tmp"
@@ -776,7 +740,7 @@ def test_ctrl_c_pressed_again_and_again_stops_serve_cleanly(tmp_path):
         assert server.returncode == 0 and out.splitlines()[-1] == "Server stopped."
         assert list(temporary.iterdir()) == []  # the temporary store removed
     finally:
-        stop(server)
+        stop_server(server)
 
 
 def test_the_front_gives_a_request_a_deadline_whatever_its_pace():

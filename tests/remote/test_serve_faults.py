@@ -3,23 +3,23 @@ of a large body, and a nesting check that ran the query it was to parse, or pass
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 
-RELGRAPH = Path(sys.executable).parent / "relgraph"
 MIB = 1024 * 1024
 DEEP_ENOUGH = "# " + "." * 401 + "\n"  # more than 400 characters that may open a level: checked aside
+#: what ``with served(...) as (server, url):`` enters
+Served = AbstractContextManager[tuple[subprocess.Popen[str], str]]
 
 
 def port_in_range() -> int:
@@ -34,30 +34,17 @@ def port_in_range() -> int:
     pytest.fail("no free port of 127.0.0.1 from 18410 to 18499")
 
 
-@contextlib.contextmanager
-def served(tmp_path: Path, **environment: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """Run `relgraph serve` until it announces its query page; stop it (SIGTERM, by its PID) if it is left."""
-    port = port_in_range()
-    server = subprocess.Popen(
-        [str(RELGRAPH), "serve", "--port", str(port), "--store", str(tmp_path / "store")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **environment},
-    )
-    try:
-        assert server.stdout is not None
-        while not server.stdout.readline().startswith("Query page:"):
-            assert server.poll() is None
-        yield server, f"http://127.0.0.1:{port}/query"
-    finally:
-        if server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+@pytest.fixture
+def served(served: Callable[..., Served]) -> Callable[..., Served]:
+    """``with served(tmp_path, **environment) as (server, url):`` `relgraph serve` as the conftest's
+    ``served`` runs it, on a port from 18410 to 18499, its stderr read, ``environment`` added to its own."""
+
+    def in_range(tmp_path: Path, **environment: str) -> Served:
+        return served(
+            tmp_path, port=port_in_range(), stderr=subprocess.PIPE, env={**os.environ, **environment}
+        )
+
+    return in_range
 
 
 def post(url: str, body: bytes, **headers: str) -> tuple[int, bytes]:
@@ -80,7 +67,7 @@ def peak_memory(pid: int) -> int:
     raise AssertionError("no VmHWM")
 
 
-def test_a_stock_client_reads_the_413_and_the_415(tmp_path):
+def test_a_stock_client_reads_the_413_and_the_415(tmp_path, served):
     # the front answered before it read the body and closed the connection with the body unread: urllib
     # (under SPARQLWrapper) saw "Broken pipe", never the status
     with served(tmp_path) as (_server, url):
@@ -93,7 +80,7 @@ def test_a_stock_client_reads_the_413_and_the_415(tmp_path):
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the front's memory from /proc")
-def test_the_front_scans_a_large_body_in_little_memory(tmp_path):
+def test_the_front_scans_a_large_body_in_little_memory(tmp_path, served):
     # the scan for SERVICE and LOAD kept every place it read and every line break: 0.7 to 1.2 GB for a body
     # of 16 MiB (4.1 GB for four at once, and 32 are served at once)
     size = 16 * MIB - 100
@@ -107,7 +94,7 @@ def test_the_front_scans_a_large_body_in_little_memory(tmp_path):
     assert grown < 300 * MIB  # about 70 MB: the body and its text, while it is checked
 
 
-def test_the_front_refuses_a_query_whose_nesting_check_runs_past_its_time(tmp_path):
+def test_the_front_refuses_a_query_whose_nesting_check_runs_past_its_time(tmp_path, served):
     # a check past its time (5 s, or the timeout) counted as a pass: the query went on to Oxigraph
     values = f"{DEEP_ENOUGH}ASK {{ VALUES ?x {{ {'1 ' * 1_000_000}}} }}".encode()  # parsed in about 1 s
     with served(tmp_path, RELGRAPH_TIMEOUT="0.2") as (_server, url):
@@ -119,7 +106,7 @@ def test_the_front_refuses_a_query_whose_nesting_check_runs_past_its_time(tmp_pa
         assert post(url, b"ASK {}")[0] == 200
 
 
-def test_a_memory_bomb_past_the_nesting_count_is_left_to_the_servers_memory_limit(tmp_path):
+def test_a_memory_bomb_past_the_nesting_count_is_left_to_the_servers_memory_limit(tmp_path, served):
     # the check ran the query in a worker of its own: a string doubled by CONCAT took the worker to its
     # limit, and the answer was "nests too deeply" (past 5 s, the query passed unparsed). Parsed only, it is
     # not too deep: Oxigraph runs it, and its memory limit ends it, as it ends the same query sent bare
