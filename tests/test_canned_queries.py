@@ -27,6 +27,7 @@ SESSION = f"{RGD}us-india-2plus2-intersessional-07"
 REPORT = f"{RGD}report-ani-2023-09-27"
 
 EXPECTED_QUERIES = {
+    "agreement-status",
     "agreements-under-negotiation",
     "commitments",
     "counterparts",

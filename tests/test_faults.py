@@ -1181,7 +1181,10 @@ def test_add_nonconforming_readout_changes_nothing(tmp_path: Path, data_copy: Pa
     result = run("add", str(bad), "--data-dir", str(data_copy))
     assert result.exit_code == int(ExitCode.NOT_CONFORMING), result.output
     assert f"Violation: {role if role.startswith('rgd:') else '_:'}" in result.stdout
-    assert "SessionRole: prov:hadRole must be exactly one of rg:coChair or rg:spokesperson." in result.stdout
+    assert (
+        "SessionRole: prov:hadRole must be exactly one of rg:coChair, rg:spokesperson or rg:delegate."
+        in result.stdout
+    )
     assert result.stdout.endswith(f"{bad}: not added; the data is unchanged\n")
     assert snapshot(data_copy) == before
 
@@ -2669,7 +2672,7 @@ def test_a_long_value_in_the_report_is_cut_so_that_the_report_stays_small(tmp_pa
     data = sessions_with_one_long_label(tmp_path / "wide.nt", "us-india-2plus2-intersessional")
     report = run("report", "--data", str(data))
     lines = assert_bounded_table(report, columns=7)
-    assert lines[0].startswith("agreements-under-negotiation: ")  # the whole report, as it was
+    assert lines[0].startswith("agreement-status: ")  # the whole report, as it was
     full = json.loads(run("report", "--data", str(data), "--format", "json").stdout)
     (sessions,) = [q["result"] for q in full["queries"] if q["name"] == "dialogue-sessions"]
     labels = [b["sessionLabel"]["value"] for b in sessions["results"]["bindings"] if "sessionLabel" in b]

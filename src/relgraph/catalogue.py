@@ -474,7 +474,7 @@ class Catalogue:
         """Return the query names, sorted.
 
         >>> Catalogue.load(check_sparql=False).names()[:3]
-        ['agreements-under-negotiation', 'commitments', 'counterparts']
+        ['agreement-status', 'agreements-under-negotiation', 'commitments']
         """
         return list(self._queries)
 

@@ -1,6 +1,6 @@
 """RDF namespaces of relgraph: the ontology as an rdflib ``DefinedNamespace``, and the data namespaces.
 
-``RG`` lists every term of ``ontology/relgraph.ttl``; ``tests/test_namespaces.py`` fails when the two drift
+``RG`` lists every term of ``ontology/relgraph.ttl``; ``tests/test_ontology.py`` fails when the two drift
 apart, so a term added to the ontology must be added here too (and the other way round).
 
 >>> from relgraph.namespaces import RG, RGD
@@ -194,6 +194,12 @@ class RG(DefinedNamespace):
     country: URIRef
     """has country: Relates an organisation to the country whose government or society it belongs to."""
 
+    delegate: URIRef
+    """delegate: A session role type of an official who takes part in a dialogue session as a member of the
+    delegation of a participating country, without presiding over the session or reporting publicly on
+    it.
+    """
+
     discussed: URIRef
     """discussed: An outcome type of an act of exchanging views on a subject without a stated decision."""
 
@@ -214,6 +220,11 @@ class RG(DefinedNamespace):
     inferenceNote: URIRef
     """inference note: A note saying which value of a resource the source does not state verbatim, how
     it was worked out, and why.
+    """
+
+    launched: URIRef
+    """launched: An outcome type of an act of beginning a new initiative, mechanism or activity, rather
+    than moving forward or reviewing one already under way.
     """
 
     ofPost: URIRef
