@@ -493,10 +493,8 @@ def _cap_data_memory(extra: int) -> None:
     """
     import resource
 
-    try:
-        with Path("/proc/self/statm").open(encoding="ascii") as statm:
-            data = int(statm.read().split()[5]) * resource.getpagesize()
-    except (OSError, ValueError, IndexError):
+    data = _statm_bytes(5)  # data and stack
+    if data is None:
         return
     soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
     limit = data + extra
@@ -880,15 +878,27 @@ def _worker(function: Callable[[], object], fd: int, mask: Iterable[int | signal
 def _cap_memory() -> None:
     import resource
 
-    try:
-        with Path("/proc/self/statm").open(encoding="ascii") as statm:
-            current = int(statm.read().split()[0]) * resource.getpagesize()
-    except (OSError, ValueError, IndexError):
+    current = _statm_bytes(0)  # the whole address space
+    if current is None:
         return
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = current + memory_budget()
     if hard == resource.RLIM_INFINITY or limit < hard:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _statm_bytes(field: int) -> int | None:
+    """Return field ``field`` of ``/proc/self/statm`` in bytes (0: the address space, 5: data and stack).
+
+    None where it cannot be read (not Linux).
+    """
+    import resource
+
+    try:
+        with Path("/proc/self/statm").open(encoding="ascii") as statm:
+            return int(statm.read().split()[field]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def memory_budget() -> int:
